@@ -19,7 +19,7 @@ from helpers.paths import PARAMS_DIR
 TREND_METHODS = ("mann_kendall_hamed_rao", "seasonal_mann_kendall", "rate_ratio", "spc")
 UNITS = ("rate_per_1000", "rate_per_1000_households", "percent", "count", "ratio")
 POLARITIES = ("lower_is_better", "higher_is_better", "neutral")
-COMPARATORS = ("msg", "all_forces", "national", "population_share", "none")
+COMPARATORS = ("msg", "all_forces", "national", "population_share", "none", "not_applicable")
 
 Unit = Literal["rate_per_1000", "rate_per_1000_households", "percent", "count", "ratio"]
 Polarity = Literal["lower_is_better", "higher_is_better", "neutral"]
@@ -51,7 +51,9 @@ class BenchmarkSettings:
 
     def __post_init__(self) -> None:
         if not 0.5 < self.confidence < 1:
-            raise ConfigError(f"benchmark.confidence must be between 0.5 and 1, got {self.confidence}")
+            raise ConfigError(
+                f"benchmark.confidence must be between 0.5 and 1, got {self.confidence}"
+            )
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,8 @@ class Catalogue:
             if s.id == section_id:
                 return s
         raise ConfigError(
-            f"unknown section '{section_id}'; sections are: {', '.join(s.id for s in self.sections)}"
+            f"unknown section '{section_id}'; sections are: "
+            f"{', '.join(s.id for s in self.sections)}"
         )
 
     def measure(self, measure_id: str) -> Measure:

@@ -59,7 +59,9 @@ class ForceRegistry:
         for force in self.forces:
             for member in force.msg:
                 if _key(member) not in self._by_key:
-                    raise ConfigError(f"forces file: MSG of {force.name} names unknown force '{member}'")
+                    raise ConfigError(
+                        f"forces file: MSG of {force.name} names unknown force '{member}'"
+                    )
 
     @property
     def names(self) -> list[str]:

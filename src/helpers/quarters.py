@@ -1,8 +1,9 @@
 """Financial quarters, the report's unit of time.
 
 Police statistics run April to March. Q1 is April-June, Q4 is January-March, and "2023/24 Q4" is
-the quarter ending March 2024. A quarter is written either by its last month (``2024-03``) or in the
-financial form (``2023/24 Q4``); anything else is rejected with a message that says what is accepted.
+the quarter ending March 2024. A quarter is written either by its last month (``2024-03``) or in
+the financial form (``2023/24 Q4``); anything else is rejected with a message saying what is
+accepted.
 """
 
 from __future__ import annotations
@@ -132,7 +133,9 @@ class FinancialQuarter:
 
     @property
     def last_day(self) -> date:
-        return date(self.end_year, self.end_month, calendar.monthrange(self.end_year, self.end_month)[1])
+        return date(
+            self.end_year, self.end_month, calendar.monthrange(self.end_year, self.end_month)[1]
+        )
 
     @property
     def period(self) -> pd.Period:

@@ -1,0 +1,121 @@
+"""How numbers, units and periods are written in the report: one place, so every page agrees.
+
+Rates are shown with at least two decimals and at least two significant figures, so a homicide
+rate of 0.0112 per 1,000 reads "0.011" (not "0.01", which would hide every change) while a burglary
+rate of 3.451 reads "3.45". Percentages have one decimal, counts a thousands separator, rate ratios
+"2.1x".
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+import pandas as pd
+
+from helpers.config import UNITS
+
+NOT_AVAILABLE_VALUE = "n/a"
+
+_UNIT_LABELS = {
+    "rate_per_1000": "per 1,000 residents",
+    "rate_per_1000_households": "per 1,000 households",
+    "percent": "%",
+    "count": "number",
+    "ratio": "rate ratio",
+}
+_AXIS_LABELS = {
+    "rate_per_1000": "Rate per 1,000 residents",
+    "rate_per_1000_households": "Rate per 1,000 households",
+    "percent": "Percentage (%)",
+    "count": "Number",
+    "ratio": "Rate ratio",
+}
+_MAX_DECIMALS = 6
+
+
+def _check_unit(unit: str) -> None:
+    if unit not in _UNIT_LABELS:
+        raise ValueError(f"unknown unit '{unit}': use one of {', '.join(UNITS)}")
+
+
+def is_missing(value: object) -> bool:
+    """True for None, NaN and pandas' NA/NaT: values shown as "n/a"."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _decimals_for(value: float, minimum: int) -> int:
+    """Decimals that give at least two significant figures and at least `minimum` decimals."""
+    if value == 0:
+        return minimum
+    magnitude = math.floor(math.log10(abs(value)))
+    return min(_MAX_DECIMALS, max(minimum, 1 - magnitude))
+
+
+def _significant(value: float, minimum: int) -> str:
+    decimals = _decimals_for(value, minimum)
+    rounded = round(value, decimals)
+    # 0.00996 rounds up to 0.0100: measure again so it is written 0.010, not 0.0100.
+    if rounded != 0:
+        decimals = min(decimals, _decimals_for(rounded, minimum))
+    return f"{value:,.{decimals}f}"
+
+
+def format_value(value: float | int | None, unit: str) -> str:
+    """A value in its unit as printed in tables, sentences and alt text.
+
+    >>> format_value(0.01123, "rate_per_1000"), format_value(3.451, "rate_per_1000_households")
+    ('0.011', '3.45')
+    >>> format_value(7.8123, "percent"), format_value(1234, "count"), format_value(2.14, "ratio")
+    ('7.8%', '1,234', '2.1x')
+    """
+    _check_unit(unit)
+    if is_missing(value):
+        return NOT_AVAILABLE_VALUE
+    if not isinstance(value, Real):
+        raise TypeError(f"format_value needs a number, got {type(value).__name__}: {value!r}")
+    number = float(value)
+    if math.isinf(number):
+        return NOT_AVAILABLE_VALUE
+    if unit == "percent":
+        return f"{number:,.1f}%"
+    if unit == "count":
+        return f"{number:,.0f}"
+    if unit == "ratio":
+        return f"{_significant(number, 1)}x"
+    if number == 0:
+        return "0"
+    return _significant(number, 2)
+
+
+def format_number(value: float | int | None, unit: str) -> str:
+    """As `format_value` without the "x" of a ratio: for sentences ("rose from 1.8 to 2.1")."""
+    text = format_value(value, unit)
+    return text[:-1] if unit == "ratio" and text.endswith("x") else text
+
+
+def unit_label(unit: str) -> str:
+    """The unit in words, as it follows a number: "per 1,000 residents", "%", "number"."""
+    _check_unit(unit)
+    return _UNIT_LABELS[unit]
+
+
+def axis_label(unit: str) -> str:
+    """The unit as a chart's y-axis label: "Rate per 1,000 residents", "Percentage (%)"."""
+    _check_unit(unit)
+    return _AXIS_LABELS[unit]
+
+
+def period_label(period: pd.Period) -> str:
+    """A month as on a chart axis and in data tables: "Mar 2024"."""
+    return pd.Period(period, freq="M").strftime("%b %Y")
+
+
+def period_long(period: pd.Period) -> str:
+    """A month as in sentences: "March 2024"."""
+    return pd.Period(period, freq="M").strftime("%B %Y")

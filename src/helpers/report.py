@@ -1,0 +1,444 @@
+"""What a section notebook calls: one object per report page, each part displayable in Jupyter.
+
+A section notebook reads like the page it makes::
+
+    section = SectionReport.load("homicide", quarter=quarter, force=force, data_dir=data_dir)
+    section.heading()
+    section.summary()
+    section.measure("homicide")
+    section.narrative()
+
+Every method returns an object with `_repr_html_`, so the last expression of a cell is the output
+the reviewer reads; nbconvert later drops the code.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from helpers.config import Catalogue, Section, Settings, default_catalogue, load_settings
+from helpers.forces import ENGLAND_AND_WALES, default_forces
+from helpers.measures import MeasureResult, compute_measures
+from helpers.paths import resolve
+from helpers.quarters import FinancialQuarter
+
+
+@dataclass(frozen=True)
+class Html:
+    """A fragment of trusted HTML built by the helpers (every data value escaped on the way in)."""
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def settings_for(
+    *,
+    force: str | None = None,
+    quarter: str | None = None,
+    data_dir: str | None = None,
+    narrative_dir: str | None = None,
+    trend_method: str | None = None,
+    trend_alpha: float | None = None,
+    trend_window_quarters: int | None = None,
+) -> Settings:
+    """Settings from params/report.yaml overridden by a notebook's parameters."""
+    return load_settings(
+        force=force,
+        quarter=quarter,
+        data_dir=data_dir,
+        narrative_dir=narrative_dir,
+        trend_method=trend_method,
+        trend_alpha=trend_alpha,
+        trend_window_quarters=trend_window_quarters,
+    )
+
+
+@dataclass
+class ReportContext:
+    """The inputs, force and quarter shared by every page of one build."""
+
+    settings: Settings
+    catalogue: Catalogue = field(default_factory=default_catalogue)
+
+    @cached_property
+    def inputs(self) -> Any:
+        from helpers.datasets import load_inputs
+
+        return load_inputs(resolve(self.settings.data_dir))
+
+    @cached_property
+    def force(self) -> str:
+        return default_forces().canonical(self.settings.force)
+
+    @cached_property
+    def quarter(self) -> FinancialQuarter:
+        if self.settings.quarter in ("latest", "", None):
+            return self.inputs.latest_quarter
+        return FinancialQuarter.parse(self.settings.quarter)
+
+    @property
+    def narrative_dir(self) -> Path:
+        return resolve(self.settings.narrative_dir)
+
+    @property
+    def is_sample_data(self) -> bool:
+        return bool(getattr(self.inputs, "is_synthetic", False))
+
+    def results(self, measures: Iterable[Any]) -> list[MeasureResult]:
+        return compute_measures(
+            list(measures), self.inputs, self.quarter, self.force, self.settings
+        )
+
+
+def sample_data_banner(context: ReportContext) -> str:
+    if not context.is_sample_data:
+        return ""
+    return (
+        '<p class="flag" role="note"><strong>Synthetic sample data.</strong> These figures are '
+        "generated for demonstration and testing; they are not real police data.</p>"
+    )
+
+
+class SectionReport:
+    """One section page: heading, measures summary, one block per measure, narrative."""
+
+    def __init__(self, section: Section, context: ReportContext):
+        self.section = section
+        self.context = context
+        self.measures = context.catalogue.measures_of(section.id)
+        self.results: dict[str, MeasureResult] = {
+            r.measure.id: r for r in context.results(self.measures)
+        }
+
+    @classmethod
+    def load(cls, section_id: str, **parameters: Any) -> SectionReport:
+        context = ReportContext(settings_for(**parameters))
+        return cls(context.catalogue.section(section_id), context)
+
+    # ----- page parts ---------------------------------------------------------------------
+    def heading(self) -> Html:
+        c = self.context
+        text = (
+            f'<h2 id="section-{self.section.id}">{self.section.number}. '
+            f"{html.escape(self.section.title)}</h2>\n"
+            f'<p class="section-meta">{html.escape(c.force)} · {html.escape(c.quarter.title)} · '
+            f"{html.escape(self.section.part)}</p>\n{sample_data_banner(c)}"
+        )
+        return Html(text)
+
+    def summary(self) -> Html:
+        from helpers.tables import measures_summary_table
+
+        if not self.results:
+            return Html('<p class="flag" role="note">This section has no numerical measure.</p>')
+        rows = pd.DataFrame(
+            {
+                "measure": [r.measure.title for r in self.results.values()],
+                "trend": [r.trend_word for r in self.results.values()],
+                "benchmark": [r.benchmark for r in self.results.values()],
+            }
+        )
+        table = measures_summary_table(rows, caption=f"Measures summary: {self.section.title}")
+        return Html(f"<h3>Measures summary</h3>\n{table}")
+
+    def measure(self, measure_id: str) -> Html:
+        """The chart, its data table and the facts generated from the data for one measure."""
+        from helpers.charts import trend_chart
+        from helpers.sentences import measure_facts
+
+        result = self.results[measure_id]
+        m = result.measure
+        parts = [f'<h3 id="measure-{m.id}">{html.escape(m.title)}</h3>']
+        if not result.available:
+            parts.append(
+                f'<p class="flag" role="note">{html.escape(result.unavailable_reason)}</p>'
+            )
+            return Html("\n".join(parts))
+        facts = "".join(f"<li>{html.escape(s)}</li>" for s in measure_facts(result))
+        parts.append(f'<ul class="facts">{facts}</ul>')
+        series = result.series
+        window = self.context.settings.trend.window_quarters * 3 + 24
+        series = series[series["period"] > self.context.quarter.period - window]
+        chart = trend_chart(
+            series,
+            title=m.chart_title,
+            unit=m.unit,
+            force_name=result.force,
+            comparator_label=result.comparator_label if m.comparator != "national" else None,
+            show_national=series["national_value"].notna().any(),
+        )
+        parts.append(chart._repr_html_())
+        if m.definition:
+            parts.append(
+                f'<p class="definition"><strong>Definition.</strong> '
+                f"{html.escape(m.definition)}</p>"
+            )
+        parts.append(
+            f'<p class="method-note">Trend / Outlook: <strong>{html.escape(result.trend_word)}'
+            f"</strong>. {html.escape(result.trend.note if result.trend else '')}</p>"
+        )
+        return Html("\n".join(parts))
+
+    def comparison(self, measure_id: str) -> Html:
+        """The ranked comparison group behind a measure's benchmark."""
+        return comparison_table(self.results[measure_id])
+
+    def measures_blocks(self) -> Html:
+        return Html("\n".join(self.measure(m.id).text for m in self.measures))
+
+    def narrative(self) -> Html:
+        from helpers.narrative import load_narrative, render_narrative
+
+        narrative = load_narrative(
+            self.context.narrative_dir, self.context.quarter, self.section.id
+        )
+        return Html(render_narrative(narrative))
+
+
+def national_label() -> str:
+    return ENGLAND_AND_WALES
+
+
+def comparison_table(result: MeasureResult) -> Html:
+    """The comparison group at the quarter, ranked: every force's count, denominator and value."""
+    from helpers.formatting import format_value
+    from helpers.tables import data_table
+
+    if result.group_values is None or result.group_values.empty:
+        return Html("")
+    m = result.measure
+    g = result.group_values
+    denominator_name = "Households" if m.unit == "rate_per_1000_households" else "Residents"
+    if m.is_percent:
+        denominator_name = "Denominator (12 months)"
+    frame = pd.DataFrame(
+        {
+            "Rank": g["rank"].astype(int).to_numpy(),
+            "Force": g["force"].to_numpy(),
+            "Count (12 months)": [format_value(v, "count") for v in g["count"]],
+            denominator_name: [format_value(v, "count") for v in g["denominator"]],
+            "Value": [format_value(v, m.unit) for v in g["value"]],
+        }
+    )
+    group = "most similar group" if result.comparator_label == "MSG average" else "all forces"
+    caption = (
+        f"{m.title}: {group}, {result.quarter.year_ending} (1 = best; "
+        f"{'higher' if m.polarity == 'higher_is_better' else 'lower'} is better)"
+    )
+    return Html(data_table(frame, caption=caption))
+
+
+class _PageBase:
+    """Shared loading for the pages that span every section."""
+
+    title = ""
+    anchor = ""
+
+    def __init__(self, context: ReportContext):
+        self.context = context
+
+    @classmethod
+    def load(cls, **parameters: Any) -> _PageBase:
+        return cls(ReportContext(settings_for(**parameters)))
+
+    @cached_property
+    def all_results(self) -> list[MeasureResult]:
+        return self.context.results(self.context.catalogue.measures)
+
+    def heading(self) -> Html:
+        c = self.context
+        return Html(
+            f'<h2 id="{self.anchor}">{html.escape(self.title)}</h2>\n'
+            f'<p class="section-meta">{html.escape(c.force)} · {html.escape(c.quarter.title)}</p>\n'
+            f"{sample_data_banner(c)}"
+        )
+
+
+class SummaryReport(_PageBase):
+    """The measures summary: every measure on one page, grouped by section."""
+
+    title = "Measures summary"
+    anchor = "measures-summary"
+
+    def table(self) -> Html:
+        from helpers.tables import measures_summary_table
+
+        sections = {s.id: s for s in self.context.catalogue.sections}
+        rows = pd.DataFrame(
+            {
+                "section": [
+                    f"{sections[r.measure.section].number}. {sections[r.measure.section].title}"
+                    for r in self.all_results
+                ],
+                "measure": [r.measure.title for r in self.all_results],
+                "trend": [r.trend_word for r in self.all_results],
+                "benchmark": [r.benchmark for r in self.all_results],
+            }
+        )
+        caption = f"Every measure, {self.context.quarter.title}, {self.context.force}"
+        return Html(measures_summary_table(rows, caption=caption))
+
+    def status(self) -> Html:
+        """What a reviewer must know before trusting the page: missing data, unwritten narrative."""
+        from helpers.narrative import narrative_status_summary
+
+        items = []
+        missing = sorted({r.measure.source for r in self.all_results if not r.available})
+        for source in missing:
+            sections = sorted(
+                {
+                    r.measure.section
+                    for r in self.all_results
+                    if r.measure.source == source and not r.available
+                }
+            )
+            items.append(
+                f"Data not available for {html.escape(', '.join(sections))} "
+                f"(source: {html.escape(source)})."
+            )
+        ids = [s.id for s in self.context.catalogue.sections]
+        for n in narrative_status_summary(self.context.narrative_dir, self.context.quarter, ids):
+            items.extend(html.escape(flag) for flag in n.flags)
+        if not items:
+            return Html('<p class="status-ok">All data supplied; every narrative reviewed.</p>')
+        body = "".join(f"<li>{i}</li>" for i in items)
+        return Html(
+            f'<h3>Before publication</h3>\n<div class="flag" role="note"><ul>{body}</ul></div>'
+        )
+
+
+class MethodsReport(_PageBase):
+    """Glossary, and the methods and data note: sources, vintages, definitions, tests, caveats."""
+
+    title = "Glossary, methods and data"
+    anchor = "methods"
+
+    def glossary(self) -> Html:
+        import yaml
+
+        from helpers.paths import PARAMS_DIR
+
+        terms = yaml.safe_load((PARAMS_DIR / "glossary.yaml").read_text(encoding="utf-8"))["terms"]
+        items = "\n".join(
+            f"<dt>{html.escape(t['term'])}</dt><dd>{html.escape(t['meaning'])}</dd>" for t in terms
+        )
+        return Html(f'<h3 id="glossary">Glossary</h3>\n<dl class="glossary">\n{items}\n</dl>')
+
+    def sources(self) -> Html:
+        from helpers.tables import data_table
+
+        inputs = self.context.inputs
+        rows = []
+        for path, digest in sorted(inputs.files.items()):
+            rows.append({"File": path, "SHA-256 (first 12)": digest[:12]})
+        files = data_table(pd.DataFrame(rows), caption="Input files read by this build")
+        text = (
+            '<h3 id="sources">Data sources</h3>\n'
+            f"<p>Data folder: <code>{html.escape(str(self.context.settings.data_dir))}</code>. "
+            "Every file's full checksum is in manifest.json; docs/DATA.md describes each source, "
+            "its publisher and its vintage.</p>\n" + files
+        )
+        return Html(text)
+
+    def statistics(self) -> Html:
+        from helpers.tables import data_table
+        from helpers.trends import describe_method
+
+        s = self.context.settings
+        rates = [r for r in self.all_results if r.measure.is_rate and r.available]
+        years = pd.DataFrame(
+            {
+                "Measure": [r.measure.title for r in rates],
+                "Denominator": [
+                    "households" if r.measure.unit == "rate_per_1000_households" else "residents"
+                    for r in rates
+                ],
+                "Mid-year estimate wanted": [r.denominator_year_wanted for r in rates],
+                "Mid-year estimate used": [r.denominator_year for r in rates],
+            }
+        )
+        fallback = any(r.uses_population_fallback for r in rates)
+        parts = [
+            '<h3 id="statistics">Statistical methods</h3>',
+            f"<p><strong>Trend / Outlook.</strong> {html.escape(describe_method(s.trend))}</p>",
+            "<p><strong>Rates</strong> are per 1,000 residents (residential burglary: per 1,000 "
+            "households) with the ONS mid-year estimate for the Police Force Area. A 12-month "
+            "rate uses the estimate for the year in which the 12 months' midpoint falls; where "
+            "that year is not yet published, the latest earlier estimate is used."
+            + (
+                " <strong>This report uses an earlier estimate for at least one measure</strong> "
+                "(see the table)."
+                if fallback
+                else ""
+            )
+            + "</p>",
+            "<p><strong>Benchmarks.</strong> The MSG average is the group's total count over its "
+            'total population, not an average of rates. A force is "similar to" the average '
+            "when the average lies inside the force's "
+            f"{s.benchmark.confidence:.0%} confidence interval: Byar's method for "
+            f"{s.benchmark.byar_min_count} or more events, the exact Poisson interval below that, "
+            "and the Wilson score interval for percentages. Rank 1 is best: the lowest rate for "
+            "crime, the highest for proactive measures, satisfaction and confidence.</p>",
+        ]
+        if not years.empty:
+            parts.append(data_table(years, caption="Population year used by each rate"))
+        return Html("\n".join(parts))
+
+    def definitions(self) -> Html:
+        from helpers.tables import data_table
+
+        sections = {s.id: s for s in self.context.catalogue.sections}
+        polarity = {
+            "lower_is_better": "Lower is better",
+            "higher_is_better": "Higher is better",
+            "neutral": "Neither",
+        }
+        frame = pd.DataFrame(
+            {
+                "Section": [sections[m.section].title for m in self.context.catalogue.measures],
+                "Measure": [m.title for m in self.context.catalogue.measures],
+                "Definition": [m.definition for m in self.context.catalogue.measures],
+                "Polarity": [polarity[m.polarity] for m in self.context.catalogue.measures],
+            }
+        )
+        return Html(
+            '<h3 id="definitions">Definitions</h3>\n'
+            + data_table(frame, caption="How each measure is defined")
+        )
+
+    def caveats(self) -> Html:
+        items = [
+            "Police recorded crime reflects what is reported to and recorded by the police, and "
+            "police activity, as well as the amount of crime. Changes in recording practice move "
+            "the figures.",
+            "Serious violence uses homicide plus violence with injury, the nearest definition in "
+            "the published offence-code data; it is wider than the Home Office's own definition.",
+            "Counts below the disclosure threshold "
+            f"({self.context.settings.disclosure_min_count}) are suppressed in tables below force "
+            "level; 12-month force totals are always shown.",
+            "Local extracts (victim satisfaction, confidence survey, drugs disruptions, cyber "
+            "crime, complaint reviews, information rights) come from the force's own systems and "
+            "have no national comparison.",
+            "Disproportionality ratios leave out records whose ethnicity was not recorded; the "
+            "share not recorded is shown beside them.",
+        ]
+        if self.context.is_sample_data:
+            items.insert(
+                0,
+                "This report was built from SYNTHETIC sample data generated for "
+                "demonstration and testing. None of its figures are real.",
+            )
+        body = "".join(f"<li>{html.escape(i)}</li>" for i in items)
+        return Html(f'<h3 id="caveats">Caveats</h3>\n<ul>{body}</ul>')
