@@ -18,10 +18,21 @@ def test_catalogue_sections_follow_the_spec_order():
 
 def test_every_spec_measure_is_declared():
     ids = {m.id for m in default_catalogue().measures}
-    for wanted in ("homicide", "serious_violence", "drug_trafficking", "residential_burglary",
-                   "vehicle_offences", "personal_robbery", "theft_from_person",
-                   "rape_charge_rate", "public_confidence", "stop_search_positive_outcome",
-                   "complaint_reviews_upheld", "foi_on_time", "sar_on_time"):
+    for wanted in (
+        "homicide",
+        "serious_violence",
+        "drug_trafficking",
+        "residential_burglary",
+        "vehicle_offences",
+        "personal_robbery",
+        "theft_from_person",
+        "rape_charge_rate",
+        "public_confidence",
+        "stop_search_positive_outcome",
+        "complaint_reviews_upheld",
+        "foi_on_time",
+        "sar_on_time",
+    ):
         assert wanted in ids
 
 

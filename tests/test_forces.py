@@ -40,8 +40,16 @@ def test_unknown_force_suggests_the_nearest():
 def test_avon_and_somerset_msg_from_the_spec():
     group = default_forces().comparison_group("Avon and Somerset")
     assert sorted(group) == sorted(
-        ["Avon and Somerset", "Derbyshire", "Essex", "Hampshire", "Hertfordshire", "Kent",
-         "Staffordshire", "Sussex"]
+        [
+            "Avon and Somerset",
+            "Derbyshire",
+            "Essex",
+            "Hampshire",
+            "Hertfordshire",
+            "Kent",
+            "Staffordshire",
+            "Sussex",
+        ]
     )
 
 

@@ -88,9 +88,25 @@ def test_containing_and_round_trip():
     assert FinancialQuarter.containing(pd.Period("2023-11", "M")).code == "2023-12"
     for code in ("2012-06", "2019-12", "2025-03"):
         q = FinancialQuarter.parse(code)
-        assert FinancialQuarter.parse(q.short_label.split(" ")[1] + " " + q.short_label.split(" ")[0]) == q
+        assert (
+            FinancialQuarter.parse(q.short_label.split(" ")[1] + " " + q.short_label.split(" ")[0])
+            == q
+        )
 
 
 def test_direct_construction_checks_the_month():
     with pytest.raises(QuarterError):
         FinancialQuarter(2024, 2)
+
+
+def test_resolve_quarter_rejects_quarters_outside_the_data():
+    from helpers.quarters import resolve_quarter
+
+    latest = FinancialQuarter.parse("2025-03")
+    assert resolve_quarter("latest", latest) == latest
+    assert resolve_quarter(None, latest) == latest
+    assert resolve_quarter("2024/25 Q2", latest).code == "2024-09"
+    with pytest.raises(QuarterError, match="data end with the quarter ending march 2025"):
+        resolve_quarter("2025-06", latest)
+    with pytest.raises(QuarterError, match="first reportable quarter is 2013-03"):
+        resolve_quarter("2012-06", latest, earliest=FinancialQuarter.parse("2013-03"))

@@ -16,7 +16,13 @@ import yaml
 from helpers.exceptions import ConfigError
 from helpers.paths import PARAMS_DIR
 
-TREND_METHODS = ("mann_kendall_hamed_rao", "seasonal_mann_kendall", "rate_ratio", "spc")
+TREND_METHODS = (
+    "mann_kendall_rolling",
+    "mann_kendall_hamed_rao",
+    "seasonal_mann_kendall",
+    "rate_ratio",
+    "spc",
+)
 UNITS = ("rate_per_1000", "rate_per_1000_households", "percent", "count", "ratio")
 POLARITIES = ("lower_is_better", "higher_is_better", "neutral")
 COMPARATORS = ("msg", "all_forces", "national", "population_share", "none", "not_applicable")
@@ -27,7 +33,7 @@ Polarity = Literal["lower_is_better", "higher_is_better", "neutral"]
 
 @dataclass(frozen=True)
 class TrendSettings:
-    method: str = "mann_kendall_hamed_rao"
+    method: str = "mann_kendall_rolling"
     window_quarters: int = 12
     alpha: float = 0.05
 

@@ -66,3 +66,41 @@ class SectionFailed(ReportError):
         self.detail = detail
         where = f"cell {cell}" if cell is not None else "unknown cell"
         super().__init__(f"section '{section}' failed at {where}: {exception}")
+
+
+class BuildLocked(ReportError):
+    """Another build is writing the same output folder (its lock file is held)."""
+
+    def __init__(self, lock_path: str, holder: str = ""):
+        self.lock_path = lock_path
+        self.holder = holder
+        who = f" ({holder})" if holder else ""
+        super().__init__(
+            f"another build{who} is writing this report; wait for it to finish. "
+            f"Lock: {lock_path} (released automatically when that build exits)"
+        )
+
+
+class RenderError(ReportError):
+    """The HTML pages or the PDF could not be made (or would not work offline)."""
+
+
+class BuildFailed(ReportError):
+    """The build did not complete: some sections or steps failed. The previous report is kept."""
+
+    def __init__(self, message: str, failures: Sequence[SectionFailed] = ()):
+        self.failures = list(failures)
+        super().__init__(message)
+
+
+class InputNotSupplied(ReportError, LookupError):
+    """An optional input (a local extract, a national file) is not in the data folder.
+
+    Sections that need it say "local data not supplied"; `InputData.missing` lists such sources.
+    """
+
+    def __init__(self, source: str, path: str, description: str = ""):
+        self.source = source
+        self.path = path
+        what = f" ({description})" if description else ""
+        super().__init__(f"input '{source}'{what} not supplied: nothing at {path}")

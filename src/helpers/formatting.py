@@ -119,3 +119,42 @@ def period_label(period: pd.Period) -> str:
 def period_long(period: pd.Period) -> str:
     """A month as in sentences: "March 2024"."""
     return pd.Period(period, freq="M").strftime("%B %Y")
+
+
+# ----- the chart series contract ---------------------------------------------------------------
+SERIES_COLUMNS = ("period", "force_value", "comparator_value", "national_value")
+
+
+def normalise_series(series: pd.DataFrame) -> pd.DataFrame:
+    """A chart series checked and put in order: the form charts, alt text and data tables read.
+
+    Input columns: ``period`` (monthly `pd.Period`, or text/dates that convert to one),
+    ``force_value``, and optionally ``comparator_value`` and ``national_value`` (absent or all NaN
+    when there is no comparator). Returns exactly those four columns, one row per period, sorted,
+    values as floats. Raises `ValueError` naming the column when the series cannot be read.
+    """
+    missing = [c for c in ("period", "force_value") if c not in series.columns]
+    if missing:
+        raise ValueError(
+            f"chart series has no {' or '.join(repr(c) for c in missing)} column "
+            f"(columns: {', '.join(map(str, series.columns)) or 'none'})"
+        )
+    try:
+        periods = pd.PeriodIndex(series["period"], freq="M")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"chart series: column 'period' is not a list of months: {exc}") from exc
+    if periods.hasnans:
+        raise ValueError("chart series: column 'period' has an empty value")
+    if periods.has_duplicates:
+        dupes = sorted({str(p) for p in periods[periods.duplicated()]})
+        raise ValueError(f"chart series: column 'period' repeats {', '.join(dupes)}")
+    out = pd.DataFrame({"period": periods})
+    for column in SERIES_COLUMNS[1:]:
+        if column not in series.columns:
+            out[column] = float("nan")
+            continue
+        try:
+            out[column] = pd.to_numeric(series[column].to_numpy(), errors="raise").astype(float)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"chart series: column '{column}' is not numeric: {exc}") from exc
+    return out.sort_values("period", kind="stable").reset_index(drop=True)

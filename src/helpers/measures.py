@@ -26,7 +26,7 @@ from helpers.config import Catalogue, Measure, Settings, default_catalogue, load
 from helpers.exceptions import ReportError
 from helpers.forces import ENGLAND_AND_WALES, ForceRegistry, default_forces
 from helpers.intervals import rate_interval, rate_ratio_interval, wilson_interval
-from helpers.quarters import FinancialQuarter
+from helpers.quarters import FinancialQuarter, resolve_quarter
 from helpers.rates import attach_denominators, rate_per_1000
 from helpers.rolling import rolling_12_months
 from helpers.trends import TrendResult, trend_outlook
@@ -38,6 +38,8 @@ NATIONAL_SOURCES = frozenset(
 )
 # Sources published as figures that are already 12-month (or point-in-time) values: not rolled.
 UNROLLED_SOURCES = frozenset({"csew_confidence", "workforce"})
+# Point-in-time counts (headcount at 31 March and 30 September): neither rolled nor overlapping.
+SNAPSHOT_SOURCES = frozenset({"workforce"})
 REFERENCE_GROUP = "White"
 
 
@@ -375,12 +377,14 @@ def compute_measure(
             "raw_value": history["raw_value"].to_numpy() if "raw_value" in history else np.nan,
         }
     )
-    frequency = 6 if measure.source == "workforce" else _frequency_months(history.index)
+    snapshot = measure.source in SNAPSHOT_SOURCES
+    frequency = _frequency_months(history.index)
     result.trend = trend_outlook(
         trend_input,
         unit=measure.unit,
         settings=settings.trend,
         down_word=measure.trend_down,
+        rolled=not snapshot,
         frequency_months=frequency,
     )
     if result.uses_population_fallback:
@@ -417,7 +421,7 @@ def _compare(
         result.benchmark = bm.NOT_APPLICABLE
         return None
     if comparator in ("msg", "all_forces"):
-        return _compare_with_group(result, measure, data, period, forces)
+        return _compare_with_group(result, measure, data, period, settings, forces)
     if comparator == "national":
         nat_value = _none_if_nan(national.get(period))
         if nat_value is None or result.value is None:
@@ -425,8 +429,12 @@ def _compare(
             return None
         result.comparator_value = nat_value
         result.comparator_label = ENGLAND_AND_WALES
-        relation = bm.relation_to_average(result.value, result.ci_low, result.ci_high, nat_value)
-        result.benchmark = bm.benchmark_for("national", relation=relation, unit=measure.unit)
+        result.benchmark = bm.benchmark_for(
+            "national",
+            polarity=measure.polarity,
+            unit=measure.unit,
+            relation=_relation(result, nat_value),
+        )
         return None  # England and Wales is drawn as the national line already
     if comparator == "population_share":
         share = population_share(measure, inputs, force)
@@ -435,9 +443,12 @@ def _compare(
             return None
         result.comparator_value = share
         result.comparator_label = "area population (Census 2021)"
-        relation = bm.relation_to_average(result.value, result.ci_low, result.ci_high, share)
         result.benchmark = bm.benchmark_for(
-            "population_share", relation=relation, unit=measure.unit, share=share
+            "population_share",
+            polarity=measure.polarity,
+            unit=measure.unit,
+            relation=_relation(result, share),
+            share=share,
         )
         return pd.Series(share, index=pd.Index(data["period"].unique()))
     raise MeasureError(f"measure '{measure.id}': comparator '{comparator}' is not handled")
@@ -448,6 +459,7 @@ def _compare_with_group(
     measure: Measure,
     data: pd.DataFrame,
     period: pd.Period,
+    settings: Settings,
     forces: ForceRegistry,
 ) -> pd.Series | None:
     """Rank among the MSG (all forces where no MSG is configured); compare with its average."""
@@ -469,16 +481,34 @@ def _compare_with_group(
     )
     if not has_msg:
         result.benchmark = bm.benchmark_for(
-            "all_forces", rank=result.rank, size=result.rank_of, unit=measure.unit
+            "all_forces",
+            polarity=measure.polarity,
+            unit=measure.unit,
+            rank=result.rank,
+            size=result.rank_of,
         )
         return None
-    average = _group_average(measure, group)
+    if measure.is_rate or measure.is_percent:
+        comparison = bm.compare_groups(
+            group[["force", "count", "denominator"]],
+            force,
+            polarity=measure.polarity,
+            unit=measure.unit,
+            settings=settings.benchmark,
+        )
+        average, result.benchmark = _none_if_nan(comparison.average), comparison.text
+    else:
+        average = _group_average(measure, group)
+        result.benchmark = bm.benchmark_for(
+            "msg",
+            polarity=measure.polarity,
+            unit=measure.unit,
+            rank=result.rank,
+            size=result.rank_of,
+            relation=_relation(result, average),
+        )
     result.comparator_value = average
     result.comparator_label = "MSG average"
-    relation = bm.relation_to_average(result.value, result.ci_low, result.ci_high, average)
-    result.benchmark = bm.benchmark_for(
-        "msg", rank=result.rank, size=result.rank_of, relation=relation, unit=measure.unit
-    )
     in_group = data[data["force"].isin(members)]
     return pd.Series(
         {p: _group_average(measure, g) for p, g in in_group.groupby("period", observed=True)}
@@ -494,6 +524,14 @@ def population_share(measure: Measure, inputs: Any, force: str) -> float | None:
     if group is None or total <= 0:
         return None
     return float(100 * mine.loc[mine["ethnic_group"] == group, "population"].sum() / total)
+
+
+def _relation(result: MeasureResult, average: float | None) -> str | None:
+    """above / below / similar to, or None when the figure or its interval is unknown."""
+    values = (result.value, result.ci_low, result.ci_high, average)
+    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in values):
+        return None
+    return bm.relation_to_average(result.value, result.ci_low, result.ci_high, average)
 
 
 def _group_average(measure: Measure, group: pd.DataFrame) -> float | None:
@@ -673,12 +711,7 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.paths import resolve
 
         inputs = load_inputs(resolve(settings.data_dir))
-        quarter_text = args.quarter or settings.quarter
-        quarter = (
-            inputs.latest_quarter
-            if quarter_text == "latest"
-            else FinancialQuarter.parse(quarter_text)
-        )
+        quarter = resolve_quarter(args.quarter or settings.quarter, inputs.latest_quarter)
         forces = default_forces()
         names = forces.names if args.force == "all" else [forces.canonical(settings.force)]
         catalogue = default_catalogue()

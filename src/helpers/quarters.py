@@ -191,3 +191,29 @@ def quarter_range(first: FinancialQuarter, last: FinancialQuarter) -> list[Finan
         out.append(q)
         q = q.next()
     return out
+
+
+def resolve_quarter(
+    text: str | FinancialQuarter | None,
+    latest: FinancialQuarter,
+    earliest: FinancialQuarter | None = None,
+) -> FinancialQuarter:
+    """The quarter a build reports on: `latest` for "latest" or nothing, else the parsed quarter.
+
+    A quarter the data do not cover is rejected here, before any figure is made, with the span
+    the data do cover.
+    """
+    if text is None or (isinstance(text, str) and text.strip().lower() in ("", "latest")):
+        return latest
+    quarter = FinancialQuarter.parse(text)
+    if quarter > latest:
+        raise QuarterError(
+            f"the data end with the {latest.title.lower()}: there is no data for {quarter.title} "
+            f"yet (add the quarter's files, or choose {latest.code} or earlier)"
+        )
+    if earliest is not None and quarter < earliest:
+        raise QuarterError(
+            f"{quarter.title} is before the first 12 months the data cover "
+            f"(the first reportable quarter is {earliest.code})"
+        )
+    return quarter

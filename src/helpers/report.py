@@ -27,7 +27,7 @@ from helpers.config import Catalogue, Section, Settings, default_catalogue, load
 from helpers.forces import ENGLAND_AND_WALES, default_forces
 from helpers.measures import MeasureResult, compute_measures
 from helpers.paths import resolve
-from helpers.quarters import FinancialQuarter
+from helpers.quarters import FinancialQuarter, resolve_quarter
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,7 @@ class ReportContext:
 
     @cached_property
     def quarter(self) -> FinancialQuarter:
-        if self.settings.quarter in ("latest", "", None):
-            return self.inputs.latest_quarter
-        return FinancialQuarter.parse(self.settings.quarter)
+        return resolve_quarter(self.settings.quarter, self.inputs.latest_quarter)
 
     @property
     def narrative_dir(self) -> Path:
@@ -156,18 +154,16 @@ class SectionReport:
     def measure(self, measure_id: str) -> Html:
         """The chart, its data table and the facts generated from the data for one measure."""
         from helpers.charts import trend_chart
-        from helpers.sentences import measure_facts
+        from helpers.sentences import measure_facts, render_facts
 
         result = self.results[measure_id]
         m = result.measure
         parts = [f'<h3 id="measure-{m.id}">{html.escape(m.title)}</h3>']
         if not result.available:
-            parts.append(
-                f'<p class="flag" role="note">{html.escape(result.unavailable_reason)}</p>'
-            )
+            facts = " ".join(measure_facts(result))
+            parts.append(f'<p class="flag" role="note">{html.escape(facts)}</p>')
             return Html("\n".join(parts))
-        facts = "".join(f"<li>{html.escape(s)}</li>" for s in measure_facts(result))
-        parts.append(f'<ul class="facts">{facts}</ul>')
+        parts.append(render_facts(measure_facts(result)))
         series = result.series
         window = self.context.settings.trend.window_quarters * 3 + 24
         series = series[series["period"] > self.context.quarter.period - window]
@@ -177,7 +173,9 @@ class SectionReport:
             unit=m.unit,
             force_name=result.force,
             comparator_label=result.comparator_label if m.comparator != "national" else None,
-            show_national=series["national_value"].notna().any(),
+            show_national=bool(series["national_value"].notna().any()),
+            # Percentages that move between 70% and 80% would look flat on an axis from zero.
+            y_from_zero=not m.is_percent,
         )
         parts.append(chart._repr_html_())
         if m.definition:

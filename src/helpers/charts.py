@@ -1,0 +1,311 @@
+"""Trend charts: the 12-month rolling series of the force, its MSG average and England and Wales.
+
+Each chart is an SVG (sharp in print, text kept as text) with a text alternative written from the
+data and the table of numbers behind it, so that a reader who cannot see the chart loses nothing.
+The lines differ by dash pattern and marker as well as colour, so they survive greyscale printing
+and colour-blindness; the colours are the Okabe-Ito palette, of which only those with at least 3:1
+contrast against white are used for lines (WCAG 2.2, 1.4.11 non-text contrast).
+
+Charts are drawn on a `matplotlib.figure.Figure` with its own Agg canvas, never through pyplot,
+so no global backend is chosen; settings apply for the duration of one chart only, on top of
+Matplotlib's defaults, so a notebook's own style neither leaks into nor out of a report chart.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import re
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib.style
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import Formatter, MaxNLocator
+
+from helpers.forces import ENGLAND_AND_WALES
+from helpers.formatting import axis_label, normalise_series, period_label, unit_label
+from helpers.sentences import chart_alt_text
+from helpers.tables import data_table
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
+# deficiency. One palette for the whole project.
+PALETTE: Mapping[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+NATIONAL_LABEL = ENGLAND_AND_WALES
+
+
+@dataclass(frozen=True)
+class SeriesStyle:
+    """How one line is drawn. `dashes` is a Matplotlib linestyle."""
+
+    column: str
+    colour: str
+    dashes: Any
+    marker: str
+    linewidth: float
+
+
+# Force solid, comparator dashed, England and Wales dash-dot: three dash patterns and three
+# markers, so the lines are told apart without colour. All three colours have >= 3:1 contrast.
+SERIES_STYLES: Mapping[str, SeriesStyle] = {
+    "force": SeriesStyle("force_value", PALETTE["blue"], "solid", "o", 2.2),
+    "comparator": SeriesStyle("comparator_value", PALETTE["vermillion"], (0, (6, 3)), "s", 1.8),
+    "national": SeriesStyle("national_value", PALETTE["black"], (0, (7, 2.5, 1.5, 2.5)), "^", 1.6),
+}
+
+FIGURE_SIZE = (8.0, 3.6)  # inches: full text width of an A4 page, a third of its height
+MAX_PERIOD_LABELS = 8
+MAX_MARKERS = 13
+_TEXT_COLOUR = "#1a1a1a"
+_GRID_COLOUR = "#d9d9d9"
+_DOCTYPE = re.compile(r"<!DOCTYPE[^>]*>\s*")
+_SVG_SALT = "police-performance-report"  # fixed ids in the SVG: same input, same bytes
+_RC = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": _SVG_SALT,
+    "font.family": ["sans-serif"],
+    # Layout is measured with DejaVu Sans (shipped with Matplotlib, so every machine agrees); the
+    # SVG names the others as fallbacks, all narrower, so labels never overflow when substituted.
+    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
+    "font.size": 10.0,
+    "axes.titlesize": 12.0,
+    "axes.labelsize": 10.0,
+    "axes.edgecolor": _TEXT_COLOUR,
+    "axes.labelcolor": _TEXT_COLOUR,
+    "xtick.color": _TEXT_COLOUR,
+    "ytick.color": _TEXT_COLOUR,
+    "text.color": _TEXT_COLOUR,
+    "path.simplify": False,
+}
+
+
+@dataclass
+class Chart:
+    """A chart ready for a page: SVG, text alternative and the numbers behind it.
+
+    `data` has human column headers ("Period ending", the force's name, "MSG average",
+    "England and Wales") and numeric values in `unit`; it is formatted only when rendered
+    (with `helpers.formatting.format_value` when `unit` is known).
+    """
+
+    title: str
+    svg: str
+    alt_text: str
+    data: pd.DataFrame
+    unit: str | None = None
+
+    @property
+    def data_uri(self) -> str:
+        encoded = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        return f"data:image/svg+xml;base64,{encoded}"
+
+    def data_table_html(self) -> str:
+        """The numbers behind the chart as an accessible table (periods as row headers)."""
+        caption = f"{self.title} ({unit_label(self.unit)})" if self.unit else self.title
+        return data_table(self.data, caption=caption, unit=self.unit)
+
+    def to_html(self) -> str:
+        title = html.escape(self.title)
+        return (
+            f'<figure class="chart"><img src="{self.data_uri}" '
+            f'alt="{html.escape(self.alt_text, quote=True)}">'
+            f"<figcaption>{title}</figcaption></figure>\n"
+            f'<details class="chart-data"><summary>Data table: {title}</summary>\n'
+            f"{self.data_table_html()}\n</details>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def trend_chart(
+    series: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    force_name: str,
+    comparator_label: str | None = "MSG average",
+    show_national: bool = True,
+    measure_phrase: str | None = None,
+    y_from_zero: bool = True,
+) -> Chart:
+    """A line chart of a force's series against its comparator and England and Wales.
+
+    `series`: columns ``period`` (monthly `pd.Period`: quarter ends or months), ``force_value``,
+    and optionally ``comparator_value`` and ``national_value`` (absent or all NaN: not drawn).
+    `comparator_label` names the comparator line (None: no comparator line); `show_national`
+    draws England and Wales where it has values. `measure_phrase` overrides "12-month rolling rate"
+    in the alt text (e.g. "share of the workforce"). The y axis starts at zero unless
+    `y_from_zero` is False, so that small movements are not drawn as large ones.
+    """
+    unit_label(unit)  # an unknown unit fails here, with the list of units
+    frame = normalise_series(series)
+    if frame["force_value"].isna().all():
+        raise ValueError(f"chart '{title}': the series has no force values to draw")
+    lines = _lines(frame, force_name, comparator_label, show_national)
+    alt = chart_alt_text(
+        frame,
+        unit=unit,
+        force_name=force_name,
+        comparator_label=comparator_label,
+        show_national=show_national,
+        measure_phrase=measure_phrase,
+    )
+    data = pd.DataFrame({"Period ending": [period_label(p) for p in frame["period"]]})
+    for label, style in lines:
+        data[label] = frame[style.column].to_numpy()
+    svg = _draw(frame, lines, title=title, unit=unit, y_from_zero=y_from_zero)
+    return Chart(title=title, svg=svg, alt_text=alt, data=data, unit=unit)
+
+
+def _lines(
+    frame: pd.DataFrame, force_name: str, comparator_label: str | None, show_national: bool
+) -> list[tuple[str, SeriesStyle]]:
+    """(legend label, style) of each line that has something to draw, in drawing order."""
+    lines = [(force_name, SERIES_STYLES["force"])]
+    if comparator_label and frame["comparator_value"].notna().any():
+        lines.append((comparator_label, SERIES_STYLES["comparator"]))
+    if show_national and frame["national_value"].notna().any():
+        lines.append((NATIONAL_LABEL, SERIES_STYLES["national"]))
+    labels = [label for label, _ in lines]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"chart lines need distinct names, got {labels}")
+    return lines
+
+
+def _month_number(period: pd.Period) -> int:
+    return period.year * 12 + period.month - 1
+
+
+def _tick_periods(periods: list[pd.Period]) -> list[pd.Period]:
+    """At most MAX_PERIOD_LABELS periods to label, evenly spaced, always including the latest."""
+    months = [_month_number(p) for p in periods]
+    steps = np.diff(months)
+    frequency = int(steps.min()) if len(steps) else 1
+    span = months[-1] - months[0]
+    step = frequency
+    for candidate in (1, 2, 3, 4, 6, 12, 24, 36, 60, 120):
+        if candidate % frequency == 0 and span // candidate + 1 <= MAX_PERIOD_LABELS:
+            step = candidate
+            break
+    else:
+        step = frequency * math.ceil((span // frequency + 1) / MAX_PERIOD_LABELS)
+    return [p for p, m in zip(periods, months, strict=True) if (months[-1] - m) % step == 0]
+
+
+class _TickFormatter(Formatter):
+    """Y-axis ticks with one number of decimals for all (0.0050, 0.0075, 0.0100), as few as the
+    ticks need, with thousands separators; percentages with a % sign."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        self.decimals = 0
+
+    def set_locs(self, locs: Any) -> None:
+        super().set_locs(locs)
+        if self.unit == "count":
+            self.decimals = 0
+            return
+        self.decimals = max((_decimals_needed(v) for v in locs), default=0)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        text = f"{x:,.{self.decimals}f}"
+        return f"{text}%" if self.unit == "percent" else text
+
+
+def _decimals_needed(value: float) -> int:
+    """Decimals that print a tick value exactly, at most 4."""
+    for decimals in range(5):
+        if abs(round(value, decimals) - value) < 1e-9:
+            return decimals
+    return 4
+
+
+def _draw(
+    frame: pd.DataFrame,
+    lines: list[tuple[str, SeriesStyle]],
+    *,
+    title: str,
+    unit: str,
+    y_from_zero: bool,
+) -> str:
+    periods = list(frame["period"])
+    x = np.array([_month_number(p) for p in periods], dtype=float)
+    n = len(periods)
+    marker_step = max(1, math.ceil(n / MAX_MARKERS))
+    markevery = ((n - 1) % marker_step, marker_step)  # the latest point always has a marker
+
+    # Matplotlib's defaults, then ours: a notebook's own style never changes a report chart.
+    with matplotlib.style.context(["default", _RC]):
+        fig = Figure(figsize=FIGURE_SIZE, layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        handles = []
+        for label, style in lines:
+            (line,) = ax.plot(
+                x,
+                frame[style.column].to_numpy(dtype=float),
+                label=label,
+                color=style.colour,
+                linestyle=style.dashes,
+                linewidth=style.linewidth,
+                marker=style.marker,
+                markersize=4.5,
+                markevery=markevery,
+                solid_capstyle="butt",
+                dash_capstyle="butt",
+            )
+            line.set_gid(f"series-{_role(style)}")
+            handles.append(line)
+
+        ticks = _tick_periods(periods)
+        ax.set_xticks([_month_number(p) for p in ticks], [period_label(p) for p in ticks])
+        if n == 1:
+            ax.set_xlim(x[0] - 1, x[0] + 1)
+        else:
+            pad = (x[-1] - x[0]) * 0.02
+            ax.set_xlim(x[0] - pad, x[-1] + pad)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=unit == "count", min_n_ticks=3))
+        ax.yaxis.set_major_formatter(_TickFormatter(unit))
+        values = frame[[style.column for _, style in lines]].to_numpy(dtype=float)
+        top = np.nanmax(values)
+        if y_from_zero and np.nanmin(values) >= 0:
+            ax.set_ylim(0, top * 1.08 if top > 0 else 1)
+        ax.set_ylabel(axis_label(unit))
+        ax.set_title(textwrap.fill(title, 95), loc="left", fontweight="bold")
+        ax.grid(axis="y", color=_GRID_COLOUR, linewidth=0.6)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(axis="both", length=3)
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncols=len(handles),
+            frameon=False,
+            handlelength=3.2,
+        )
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Title": title})
+    # The DOCTYPE names a DTD on w3.org: nothing should ever try to fetch it on a closed network.
+    return _DOCTYPE.sub("", buffer.getvalue(), count=1)
+
+
+def _role(style: SeriesStyle) -> str:
+    return next(role for role, s in SERIES_STYLES.items() if s is style)

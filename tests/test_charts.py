@@ -1,0 +1,314 @@
+import base64
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.charts import MAX_PERIOD_LABELS, PALETTE, SERIES_STYLES, Chart, trend_chart
+
+SVG = "{http://www.w3.org/2000/svg}"
+TITLE = "Homicide - 12 Month Rolling Rates per 1000 Residents"
+FORCE = "Avon and Somerset"
+
+
+def quarterly(force, comparator=None, national=None, end="2024-03"):
+    last = pd.Period(end, freq="M")
+    periods = [last - 3 * (len(force) - 1 - i) for i in range(len(force))]
+    frame = pd.DataFrame({"period": periods, "force_value": force})
+    if comparator is not None:
+        frame["comparator_value"] = comparator
+    if national is not None:
+        frame["national_value"] = national
+    return frame
+
+
+RISING = quarterly(list(np.linspace(0.012, 0.016, 13)), [0.011] * 13, [0.010] * 13)
+
+
+def chart(series=RISING, **kwargs) -> Chart:
+    options = {"title": TITLE, "unit": "rate_per_1000", "force_name": FORCE, **kwargs}
+    return trend_chart(series, **options)
+
+
+@pytest.fixture(scope="module")
+def rising() -> Chart:
+    return chart()
+
+
+def svg_root(c: Chart) -> ET.Element:
+    return ET.fromstring(c.svg.encode("utf-8"))
+
+
+def series_groups(c: Chart) -> dict[str, ET.Element]:
+    return {
+        g.get("id"): g
+        for g in svg_root(c).iter(f"{SVG}g")
+        if (g.get("id") or "").startswith("series-")
+    }
+
+
+def line_style(group: ET.Element) -> dict[str, str]:
+    """The CSS of the group's drawn line (the path with no fill)."""
+    for path in group.iter(f"{SVG}path"):
+        style = dict(
+            part.strip().split(": ", 1) for part in (path.get("style") or "").split(";") if part
+        )
+        if style.get("fill") == "none" and "stroke" in style:
+            return style
+    raise AssertionError("no line in group")
+
+
+# ----- the SVG ---------------------------------------------------------------------------------
+def test_svg_parses_and_has_the_three_series_with_their_dash_styles(rising):
+    groups = series_groups(rising)
+    assert sorted(groups) == ["series-comparator", "series-force", "series-national"]
+    force = line_style(groups["series-force"])
+    comparator = line_style(groups["series-comparator"])
+    national = line_style(groups["series-national"])
+    assert "stroke-dasharray" not in force  # solid
+    assert len(comparator["stroke-dasharray"].split(",")) == 2  # dashed
+    assert len(national["stroke-dasharray"].split(",")) == 4  # dash-dot
+    assert force["stroke"] == PALETTE["blue"].lower()
+    assert comparator["stroke"] == PALETTE["vermillion"].lower()
+    assert national["stroke"] == PALETTE["black"].lower()
+
+
+def test_each_series_has_its_own_marker(rising):
+    markers = {}
+    for name, group in series_groups(rising).items():
+        uses = list(group.iter(f"{SVG}use"))
+        assert uses, f"{name} has no markers"
+        markers[name] = {u.get("{http://www.w3.org/1999/xlink}href") for u in uses}
+    assert len(set.union(*markers.values())) == 3
+
+
+def test_text_stays_text_in_a_generic_sans_serif(rising):
+    root = svg_root(rising)
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    assert TITLE in texts
+    assert "Rate per 1,000 residents" in texts
+    assert {"Mar 2024", FORCE, "MSG average", "England and Wales"} <= set(texts)
+    families = [
+        re.search(r"font-family: ([^;]+)", t.get("style")).group(1) for t in root.iter(f"{SVG}text")
+    ]
+    assert families and all(f.split(", ")[-1] == "sans-serif" for f in families)
+    assert "DejaVuSans-" not in rising.svg  # glyphs are not drawn as paths
+
+
+def test_svg_is_self_contained(rising):
+    assert "<!DOCTYPE" not in rising.svg
+    assert "<script" not in rising.svg
+    for element in svg_root(rising).iter():
+        for name, value in element.attrib.items():
+            if name.endswith("href"):
+                assert value.startswith("#"), f"external reference {value}"
+    assert "url(http" not in rising.svg
+
+
+def test_same_input_gives_the_same_bytes(rising):
+    assert chart().svg == rising.svg
+    assert chart().svg.encode() == rising.svg.encode()
+
+
+def test_chart_size_is_about_8_by_3_6_inches(rising):
+    root = svg_root(rising)
+    assert root.get("width") == "576pt" and root.get("height") == "259.2pt"
+
+
+def test_period_labels_are_readable_and_few():
+    monthly = pd.DataFrame(
+        {
+            "period": pd.period_range("2019-04", "2024-03", freq="M"),
+            "force_value": np.linspace(50, 60, 60),
+        }
+    )
+    c = chart(monthly, unit="count", comparator_label=None)
+    labels = [
+        "".join(t.itertext())
+        for t in svg_root(c).iter(f"{SVG}text")
+        if re.fullmatch(r"[A-Z][a-z]{2} \d{4}", "".join(t.itertext()))
+    ]
+    assert "Mar 2024" in labels
+    assert 3 <= len(labels) <= MAX_PERIOD_LABELS
+
+
+def test_absent_or_empty_comparator_and_national_are_not_drawn():
+    frame = RISING.assign(comparator_value=np.nan).drop(columns="national_value")
+    c = chart(frame)
+    assert sorted(series_groups(c)) == ["series-force"]
+    assert list(c.data.columns) == ["Period ending", FORCE]
+    assert "MSG average is not available" in c.alt_text
+    c = chart(comparator_label=None, show_national=False)
+    assert sorted(series_groups(c)) == ["series-force"]
+
+
+def test_bad_input_is_a_clear_error():
+    with pytest.raises(ValueError, match="no force values"):
+        chart(RISING.assign(force_value=np.nan))
+    with pytest.raises(ValueError, match="'force_value'"):
+        chart(RISING.drop(columns="force_value"))
+    with pytest.raises(ValueError, match="unknown unit"):
+        chart(unit="per_1000")
+
+
+def test_global_matplotlib_state_is_left_alone():
+    before = dict(matplotlib.rcParams)
+    chart()
+    assert dict(matplotlib.rcParams) == before
+    code = (
+        "import sys, matplotlib, pandas as pd\n"
+        "from helpers.charts import trend_chart\n"
+        "s = pd.DataFrame({'period': pd.period_range('2023-03', '2024-03', freq='M'),"
+        " 'force_value': range(13)})\n"
+        "trend_chart(s, title='t', unit='count', force_name='f')\n"
+        "print('matplotlib.pyplot' in sys.modules, matplotlib.rcParams._get_backend_or_none())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["False", "None"]
+
+
+# ----- colours ---------------------------------------------------------------------------------
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_palette_is_okabe_ito_and_lines_have_3_to_1_contrast_on_white():
+    assert set(PALETTE.values()) == {
+        "#000000",
+        "#E69F00",
+        "#56B4E9",
+        "#009E73",
+        "#F0E442",
+        "#0072B2",
+        "#D55E00",
+        "#CC79A7",
+    }
+    for role, style in SERIES_STYLES.items():
+        contrast = 1.05 / (_luminance(style.colour) + 0.05)
+        assert contrast >= 3, f"{role} line contrast {contrast:.2f} < 3:1 (WCAG 1.4.11)"
+    assert len({s.marker for s in SERIES_STYLES.values()}) == 3
+    assert len({str(s.dashes) for s in SERIES_STYLES.values()}) == 3
+
+
+# ----- alt text and data -----------------------------------------------------------------------
+def test_alt_text_rising(rising):
+    assert rising.alt_text == (
+        "Avon and Somerset's 12-month rolling rate rose from 0.015 to 0.016 per 1,000 residents "
+        "over the 12 months to March 2024, above the MSG average of 0.011. "
+        "England and Wales: 0.010."
+    )
+
+
+def test_alt_text_falling_and_flat():
+    falling = chart(quarterly([9.0, 8.0, 7.5, 7.0, 6.0], [6.5] * 5), unit="percent")
+    assert "fell from 9.0% to 6.0%" in falling.alt_text
+    assert "below the MSG average of 6.5%" in falling.alt_text
+    flat = chart(quarterly([40.0, 45.0, 50.0, 45.0, 40.0]), unit="count", comparator_label=None)
+    assert "was unchanged at 40 over the 12 months to March 2024" in flat.alt_text
+
+
+def test_data_has_human_headers_and_the_plotted_numbers(rising):
+    assert list(rising.data.columns) == ["Period ending", FORCE, "MSG average", "England and Wales"]
+    assert rising.data["Period ending"].iloc[-1] == "Mar 2024"
+    np.testing.assert_allclose(rising.data[FORCE], RISING["force_value"])
+    np.testing.assert_allclose(rising.data["MSG average"], RISING["comparator_value"])
+
+
+# ----- the HTML --------------------------------------------------------------------------------
+class Outline(HTMLParser):
+    """Start tags with their attributes, and the text inside a few elements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: dict[str, str] = {}
+        self._open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._open.append(tag)
+
+    def handle_endtag(self, tag):
+        if self._open and self._open[-1] == tag:
+            self._open.pop()
+
+    def handle_data(self, data):
+        for tag in ("figcaption", "summary", "caption"):
+            if tag in self._open:
+                self.text[tag] = self.text.get(tag, "") + data
+
+    def all(self, tag: str) -> list[dict[str, str | None]]:
+        return [attrs for t, attrs in self.tags if t == tag]
+
+
+def outline(markup: str) -> Outline:
+    parser = Outline()
+    parser.feed(markup)
+    return parser
+
+
+def test_html_figure_image_and_data_table(rising):
+    markup = rising._repr_html_()
+    page = outline(markup)
+    assert markup.startswith('<figure class="chart"><img src="data:image/svg+xml;base64,')
+    (img,) = page.all("img")
+    assert img["alt"] == rising.alt_text and img["alt"].strip()
+    assert base64.b64decode(img["src"].split(",", 1)[1]).decode() == rising.svg
+    assert page.text["figcaption"] == TITLE
+    assert [a.get("class") for a in page.all("details")] == ["chart-data"]
+    assert page.text["summary"] == f"Data table: {TITLE}"
+    assert page.text["caption"] == f"{TITLE} (per 1,000 residents)"
+    assert [a.get("class") for a in page.all("table")] == ["data-table"]
+    row_headers = [a for a in page.all("th") if a.get("scope") == "row"]
+    assert len(row_headers) == len(RISING)
+    assert len(page.all("tr")) == len(RISING) + 1
+    assert "<script" not in markup
+
+
+def test_html_escapes_title_and_alt():
+    c = chart(title='Rape <b>"charges"</b> & summons', force_name='O"Brien <x>')
+    markup = c._repr_html_()
+    assert "<b>" not in markup
+    page = outline(markup)
+    assert page.text["figcaption"] == 'Rape <b>"charges"</b> & summons'
+    assert page.all("img")[0]["alt"] == c.alt_text
+
+
+def test_data_table_snapshot(snapshot):
+    c = chart(quarterly([0.0123, 0.0131, np.nan, 0.0162], [0.011] * 4, [np.nan, 0.01, 0.01, 0.01]))
+    assert c.data_table_html() == snapshot
+
+
+def y_tick_labels(c: Chart) -> list[str]:
+    (axis,) = [g for g in svg_root(c).iter(f"{SVG}g") if g.get("id") == "matplotlib.axis_2"]
+    labels = ["".join(t.itertext()) for t in axis.iter(f"{SVG}text")]
+    return [label for label in labels if re.fullmatch(r"[\d.,]+%?", label)]
+
+
+def test_y_ticks_share_one_number_of_decimals_and_show_the_unit():
+    rates = y_tick_labels(chart(quarterly([0.008, 0.0125, 0.01, 0.011])))
+    assert len(rates) >= 3
+    assert len({len(label.split(".")[1]) for label in rates}) == 1, rates
+    assert rates[0] == "0." + "0" * len(rates[1].split(".")[1])  # the axis starts at zero
+    percents = y_tick_labels(chart(quarterly([70.0, 75.0, 78.0]), unit="percent"))
+    assert all(label.endswith("%") for label in percents) and percents[0] == "0%"
+    counts = y_tick_labels(chart(quarterly([1200.0, 1500.0]), unit="count", comparator_label=None))
+    assert "1,500" in counts and all("." not in label for label in counts)
+
+
+def test_a_notebook_style_does_not_change_the_chart(rising):
+    with matplotlib.rc_context(
+        {"lines.linewidth": 9, "axes.facecolor": "#ff0000", "font.size": 20, "svg.hashsalt": "x"}
+    ):
+        styled = chart()
+    assert styled.svg == rising.svg
