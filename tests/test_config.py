@@ -40,7 +40,7 @@ def test_settings_overrides_are_typed_and_checked():
     s = load_settings(force="Kent", trend_alpha="0.1", trend_window_quarters="8")
     assert s.force == "Kent" and s.trend.alpha == 0.1 and s.trend.window_quarters == 8
     assert load_settings(force=None).force == "Avon and Somerset"
-    with pytest.raises(ConfigError, match="trend.method"):
+    with pytest.raises(ConfigError, match=r"trend\.method"):
         load_settings(trend_method="eyeball")
     with pytest.raises(ConfigError, match="alpha"):
         load_settings(trend_alpha="0.9")

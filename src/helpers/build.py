@@ -1,0 +1,1313 @@
+"""The pipeline behind `make report`: `python -m helpers build`.
+
+    python -m helpers build [--quarter Q] [--force NAME] [--data-dir DIR] [--jobs N]
+                            [--sections id,id] [--outputs DIR]
+
+Steps, each timed and printed as it runs:
+
+1. validate inputs (before anything runs or any output is touched; problems -> exit 1);
+2. load inputs, resolve the quarter ("latest" = the inputs' latest quarter);
+3. measures.csv, computed once;
+4. every section notebook executed by papermill's Python API in a process pool (one kernel
+   per notebook, slowest first), executed notebooks (code kept) in notebooks/;
+5. each executed notebook converted in-process to an HTML fragment (no code) and placed in the
+   page templates: sections/<nn>_<id>.html and the assembled report.html;
+6. report.pdf from report.html (WeasyPrint);
+7. build.log and manifest.json.
+
+Everything is written into a hidden staging folder beside the target
+(outputs/<quarter>/.<force>.staging-*) and swapped in only when every step succeeded, so
+outputs/<quarter>/<force>/ always holds either the previous good report or the new complete
+one. A failed build moves its staging folder to outputs/.failed/<quarter>/<force>/ (the executed
+notebooks show the failing cell; FAILED.txt says what went wrong; no report.html or report.pdf
+is kept there) and exits 1; Ctrl-C removes the staging folder and exits 130. A lock file
+(outputs/<quarter>/.<force>.lock, held with flock so a killed build never blocks the next one)
+stops two builds writing the same report.
+
+`--sections id,id` builds only those pages, into outputs/<quarter>/<force>-partial/ with a
+"Partial build" banner: a partial report never replaces the full one.
+
+Exit status: 0 built; 1 build failed (inputs, a section, rendering, lock held); 2 bad command
+line or parameters (unknown force, quarter, section); 130 interrupted (Ctrl-C); 143 terminated
+(SIGTERM, cleaned up like Ctrl-C).
+
+Dependency injection: `main(argv, steps=BuildSteps(...))` replaces validation, loading, the
+measures table, the section plan or the notebook executor; the tests use fixture notebooks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import re
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from helpers.config import Catalogue, Settings, default_catalogue, load_settings
+from helpers.exceptions import (
+    BuildFailed,
+    BuildLocked,
+    ConfigError,
+    InputValidationError,
+    QuarterError,
+    RenderError,
+    ReportError,
+    SectionFailed,
+)
+from helpers.paths import NOTEBOOKS_DIR, PARAMS_DIR, PROJECT_ROOT, resolve
+from helpers.quarters import FinancialQuarter
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+KERNEL_NAME = "python3"
+# Parameters every notebook gets even if its parameters cell does not declare them.
+CORE_PARAMETERS = ("quarter", "force", "data_dir")
+FAILED_DIR = ".failed"
+_LABEL_WIDTH = 30
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+# Pages around the catalogue's sections: (id, number, title, notebook). Their numbers give the
+# file names 00_summary and 90_methods, matching the notebooks.
+FRONT_MATTER = (("summary", 0, "Measures summary", "00_summary.ipynb"),)
+BACK_MATTER = (("methods", 90, "Glossary, methods and data", "90_methods.ipynb"),)
+
+
+# ----- the plan -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """One page of the report and the notebook that makes it."""
+
+    id: str
+    number: int
+    title: str
+    part: str | None  # None for front and back matter
+    notebook: Path
+
+    @property
+    def stem(self) -> str:
+        """``01_homicide``: names the executed notebook and the section's HTML page."""
+        return f"{self.number:02d}_{self.id}"
+
+
+def report_plan(
+    catalogue: Catalogue | None = None, notebooks_dir: Path = NOTEBOOKS_DIR
+) -> list[SectionSpec]:
+    """Every page in report order: the summary, the catalogue's sections, the methods note."""
+    catalogue = catalogue or default_catalogue()
+    front = [SectionSpec(i, n, t, None, notebooks_dir / nb) for i, n, t, nb in FRONT_MATTER]
+    back = [SectionSpec(i, n, t, None, notebooks_dir / nb) for i, n, t, nb in BACK_MATTER]
+    middle = [
+        SectionSpec(s.id, s.number, s.title, s.part, notebooks_dir / s.notebook)
+        for s in catalogue.sections
+    ]
+    return [*front, *middle, *back]
+
+
+def select_sections(plan: Sequence[SectionSpec], wanted: Iterable[str]) -> list[SectionSpec]:
+    """The sections named in `wanted`, in report order; an unknown id is a `ConfigError`."""
+    wanted = [w.strip() for w in wanted if w.strip()]
+    known = {s.id for s in plan}
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        import difflib
+
+        hints = []
+        for u in unknown:
+            close = difflib.get_close_matches(u, known, n=1)
+            hints.append(f"'{u}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        raise ConfigError(
+            f"unknown section {', '.join(hints)}; sections are: {', '.join(s.id for s in plan)}"
+        )
+    return [s for s in plan if s.id in set(wanted)]
+
+
+def notebook_parameters(
+    quarter: FinancialQuarter, force: str, data_dir: Path, settings: Settings
+) -> dict[str, Any]:
+    """What papermill injects into every notebook. Each notebook receives the subset its
+    parameters cell declares (plus `CORE_PARAMETERS`), so papermill does not warn about the rest.
+    """
+    return {
+        "quarter": quarter.code,
+        "force": force,
+        "data_dir": str(data_dir),
+        "narrative_dir": str(resolve(settings.narrative_dir)),
+        "trend_method": settings.trend.method,
+        "trend_alpha": settings.trend.alpha,
+        "trend_window_quarters": settings.trend.window_quarters,
+        "benchmark_confidence": settings.benchmark.confidence,
+        "benchmark_byar_min_count": settings.benchmark.byar_min_count,
+        "population_rule": settings.population_rule,
+        "disclosure_min_count": settings.disclosure_min_count,
+    }
+
+
+# ----- cache key (for the incremental rebuilds to come) -----------------------------------------
+
+
+def _digest_files(paths: Iterable[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        if path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def helpers_digest() -> str:
+    """SHA-256 over the helpers package's source and reference data (not its page templates,
+    which change rendering, not execution)."""
+    package = Path(__file__).resolve().parent
+    files = [*package.rglob("*.py"), *(package / "reference").rglob("*")]
+    return _digest_files(files, package)
+
+
+def catalogue_digest(params_dir: Path = PARAMS_DIR) -> str:
+    return _digest_files([params_dir / "measures.yaml", params_dir / "forces.yaml"], params_dir)
+
+
+def section_cache_key(
+    spec: SectionSpec,
+    parameters: Mapping[str, Any],
+    input_files: Mapping[str, str],
+    *,
+    helpers: str,
+    catalogue: str,
+    extra_files: Mapping[str, str] | None = None,
+) -> str:
+    """A key that changes whenever anything that decides a section's executed notebook changes:
+    the notebook itself, the helpers' source, its parameters, the inputs' content, the catalogue,
+    and `extra_files` (e.g. the quarter's narrative). Recorded in the manifest now; a later
+    incremental build reuses a section whose key matches the previous build's."""
+    payload = {
+        "notebook": hashlib.sha256(spec.notebook.read_bytes()).hexdigest()
+        if spec.notebook.is_file()
+        else None,
+        "section": [spec.id, spec.number, spec.title, spec.part],
+        "parameters": {k: parameters[k] for k in sorted(parameters)},
+        "inputs": {k: input_files[k] for k in sorted(input_files)},
+        "helpers": helpers,
+        "catalogue": catalogue,
+        "extra": dict(sorted((extra_files or {}).items())),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# ----- executing one notebook (runs in a worker process) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionJob:
+    """Everything a worker needs to execute one notebook (picklable)."""
+
+    spec: SectionSpec
+    output: Path
+    parameters: dict[str, Any]
+    kernel_name: str = KERNEL_NAME
+    cwd: Path | None = None
+    start_timeout: int = 120
+    execution_timeout: int | None = None
+
+
+@dataclass(frozen=True)
+class SectionOutcome:
+    """How one notebook's execution ended."""
+
+    id: str
+    ok: bool
+    seconds: float
+    cell: int | None = None  # execution count of the failing cell ("In [4]")
+    ename: str = ""
+    evalue: str = ""
+    traceback: str = ""
+    messages: tuple[str, ...] = ()  # papermill's warnings, for build.log
+
+    @property
+    def reason(self) -> str:
+        where = f"cell {self.cell}: " if self.cell is not None else ""
+        return f"{where}{self.ename}: {self.evalue}" if self.ename else where.rstrip(": ")
+
+    def as_error(self) -> SectionFailed:
+        return SectionFailed(
+            self.id, self.cell, f"{self.ename}: {self.evalue}".strip(": "), self.traceback
+        )
+
+
+class _Collect(logging.Handler):
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.into.append(record.getMessage())
+
+
+def _kernel_config() -> Any:
+    """Kernel manager configuration: CurveZMQ transport encryption where the kernelspec
+    declares it (ipykernel 7 warns on every start about unencrypted TCP otherwise)."""
+    from traitlets.config import Config
+
+    config = Config()
+    with contextlib.suppress(ImportError):
+        import zmq
+
+        if zmq.has("curve"):
+            config.KernelManager.transport_encryption = "auto"
+    return config
+
+
+def declared_parameters(notebook: Path) -> set[str] | None:
+    """Names assigned in the notebook's cell tagged "parameters"; None if it has none or the
+    cell cannot be read. (Python's own parser, not papermill's line-by-line inference, which
+    misses assignments followed by some comments.)"""
+    import ast
+
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(notebook), as_version=4)
+    except Exception:
+        return None
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                return None
+            names: set[str] = set()
+            for node in tree.body:
+                targets = (
+                    node.targets
+                    if isinstance(node, ast.Assign)
+                    else ([node.target] if isinstance(node, ast.AnnAssign) else [])
+                )
+                for target in targets:
+                    names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+            return names
+    return None
+
+
+def _parameters_for(notebook: Path, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    declared = declared_parameters(notebook)
+    if not declared:
+        return dict(parameters)
+    return {k: v for k, v in parameters.items() if k in declared or k in CORE_PARAMETERS}
+
+
+def execute_section(job: SectionJob) -> SectionOutcome:
+    """Execute one notebook with papermill's Python API; never raises for a notebook's own
+    failure (the outcome carries the cell, exception name and message)."""
+    import papermill
+
+    started = time.perf_counter()
+    messages: list[str] = []
+    handler = _Collect(messages)
+    logger = logging.getLogger("papermill")
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        papermill.execute_notebook(
+            str(job.spec.notebook),
+            str(job.output),
+            parameters=_parameters_for(job.spec.notebook, job.parameters),
+            kernel_name=job.kernel_name,
+            progress_bar=False,
+            log_output=False,
+            cwd=str(job.cwd or job.spec.notebook.parent),
+            start_timeout=job.start_timeout,
+            execution_timeout=job.execution_timeout,
+            config=_kernel_config(),
+            # The notebook is saved when the kernel is shut down: a graceful shutdown (interrupt,
+            # request, wait up to 5 s) only adds time, and sometimes a stray "KeyboardInterrupt
+            # caught in kernel" on the terminal.
+            shutdown_kernel="immediate",
+        )
+    except papermill.PapermillExecutionError as exc:
+        return SectionOutcome(
+            job.spec.id,
+            False,
+            time.perf_counter() - started,
+            cell=exc.exec_count,
+            ename=exc.ename,
+            evalue=str(exc.evalue),
+            traceback=_ANSI.sub("", "\n".join(exc.traceback or [])),
+            messages=tuple(messages),
+        )
+    except Exception as exc:
+        return SectionOutcome(
+            job.spec.id,
+            False,
+            time.perf_counter() - started,
+            ename=type(exc).__name__,
+            evalue=str(exc),
+            traceback=traceback.format_exc(),
+            messages=tuple(messages),
+        )
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+    return SectionOutcome(
+        job.spec.id, True, time.perf_counter() - started, messages=tuple(messages)
+    )
+
+
+def _init_worker(jupyter_path: str) -> None:
+    # Ctrl-C reaches every process of the terminal's group. The main process alone handles it
+    # (cancel, stop workers, remove the staging folder); a worker that also raised could die
+    # half-way through writing a notebook while the main process is cleaning up.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _prepend_jupyter_path(jupyter_path)
+
+
+# ----- the kernel ------------------------------------------------------------------------------
+
+
+def _prepend_jupyter_path(folder: str) -> None:
+    current = os.environ.get("JUPYTER_PATH", "")
+    parts = [p for p in current.split(os.pathsep) if p and p != folder]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([folder, *parts])
+
+
+@dataclass(frozen=True)
+class KernelInfo:
+    name: str
+    jupyter_path: str  # the folder to put first on JUPYTER_PATH
+    executable: str
+    resource_dir: str
+
+
+def prepare_kernel(folder: Path, name: str = KERNEL_NAME) -> KernelInfo:
+    """Write a kernelspec `name` that runs THIS interpreter, and check Jupyter resolves to it.
+
+    Why: `kernel_name="python3"` is looked up on JUPYTER_PATH, then (inside a venv) the venv's
+    share/jupyter, then the user's ~/.local/share/jupyter, then system folders. A user-level or
+    system "python3" spec (or JUPYTER_PREFER_ENV_PATH=0) can point at another Python without
+    this project's pinned packages, and the report would silently be computed with them. A
+    spec written under the build's own folder and put first on JUPYTER_PATH (which always has
+    the highest priority) for the build and its workers pins the kernel to `sys.executable`.
+    """
+    from ipykernel.kernelspec import get_kernel_dict
+
+    spec_dir = folder / "kernels" / name
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = get_kernel_dict()
+    spec["argv"] = [sys.executable, *spec["argv"][1:]]
+    spec["display_name"] = f"Python {sys.version_info[0]}.{sys.version_info[1]} (report build)"
+    spec["metadata"] = {**spec.get("metadata", {}), "debugger": False}
+    # pydevd's "frozen modules" warning is printed by every kernel start on Python 3.11.
+    spec["env"] = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    return check_kernel(name, str(folder))
+
+
+def check_kernel(name: str, jupyter_path: str) -> KernelInfo:
+    """The kernelspec Jupyter finds for `name` with `jupyter_path` first; a `ConfigError` unless
+    it runs this interpreter."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    saved = os.environ.get("JUPYTER_PATH")
+    _prepend_jupyter_path(jupyter_path)
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel as exc:
+        raise ConfigError(
+            f"no Jupyter kernel '{name}' found (JUPYTER_PATH={jupyter_path})"
+        ) from exc
+    finally:
+        if saved is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = saved
+    executable = spec.argv[0] if spec.argv else ""
+    # jupyter_client runs a spec whose argv[0] is a bare "python" with sys.executable.
+    runs_here = executable in ("python", "python3") or (
+        os.path.realpath(executable) == os.path.realpath(sys.executable)
+        and Path(executable).parent == Path(sys.executable).parent
+    )
+    if not runs_here:
+        raise ConfigError(
+            f"Jupyter kernel '{name}' ({spec.resource_dir}) runs {executable}, not this "
+            f"environment's {sys.executable}: notebooks would use other packages"
+        )
+    return KernelInfo(name, jupyter_path, executable, spec.resource_dir)
+
+
+# ----- the lock and the staging folder -------------------------------------------------------
+
+
+class BuildLock:
+    """An exclusive lock on one output folder, held with flock(2) on a lock file.
+
+    The kernel releases a flock when its process dies, so a build killed with SIGKILL leaves at
+    worst a stale file that the next build takes over; a normal exit, an error or Ctrl-C
+    removes the file.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = None
+
+    def __enter__(self) -> BuildLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def acquire(self) -> None:
+        """Take the lock, or raise `BuildLocked` naming the build that holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                holder = _read_text(self.path)
+                os.close(fd)
+                if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise BuildLocked(str(self.path), holder) from None
+                raise
+            # The holder may have removed the file between our open and our flock: then we
+            # hold a lock on a deleted file and must retry on the new one.
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}, since {started}".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        """Remove the lock file and release the lock (idempotent)."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+        os.close(self._fd)
+        self._fd = None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+
+
+@contextlib.contextmanager
+def _no_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C for the two renames of the swap, so that they happen both or neither."""
+    if hasattr(signal, "pthread_sigmask"):
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    else:  # pragma: no cover
+        yield
+
+
+def publish(staging: Path, target: Path) -> None:
+    """Swap the complete `staging` folder in as `target`: old report aside, new in, old deleted.
+
+    Both renames are within one directory (same file system), so each is atomic; between them
+    no `target` exists for a moment, never a half-written one. `recover_interrupted_publish`
+    puts the old report back if the process died between the two.
+    """
+    aside = target.with_name(f".{target.name}.previous")
+    if aside.exists():
+        shutil.rmtree(aside)
+    with _no_interrupt():
+        if target.exists():
+            os.replace(target, aside)
+        try:
+            os.replace(staging, target)
+        except BaseException:
+            if aside.exists() and not target.exists():
+                os.replace(aside, target)
+            raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def recover_interrupted_publish(target: Path) -> None:
+    """Undo what a build killed between the two renames of `publish` left behind, and remove
+    staging folders of builds that were killed (we hold the lock, so none is running)."""
+    aside = target.with_name(f".{target.name}.previous")
+    if aside.exists():
+        if target.exists():
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            os.replace(aside, target)
+    for stale in target.parent.glob(f".{target.name}.staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+# ----- injected steps ---------------------------------------------------------------------------
+
+
+class Inputs(Protocol):
+    """What the build needs of `helpers.datasets.InputData`."""
+
+    files: Mapping[str, str]
+    latest_quarter: Any
+    missing: Any
+
+
+def _validate_inputs(data_dir: Path) -> Sequence[Any]:
+    from helpers.validation import validate_inputs
+
+    return validate_inputs(data_dir)
+
+
+def _load_inputs(data_dir: Path) -> Inputs:
+    from helpers.datasets import load_inputs
+
+    return load_inputs(data_dir)
+
+
+def _measures_table(inputs: Any, quarter: FinancialQuarter, force: str, settings: Settings) -> Any:
+    from helpers.measures import measures_table_for
+
+    return measures_table_for(inputs, quarter, force, settings)
+
+
+@dataclass(frozen=True)
+class BuildSteps:
+    """The replaceable parts of a build (defaults: the project's own modules)."""
+
+    validate: Callable[[Path], Sequence[Any]] = _validate_inputs
+    load_inputs: Callable[[Path], Inputs] = _load_inputs
+    measures_table: Callable[[Any, FinancialQuarter, str, Settings], Any] = _measures_table
+    plan: Callable[[], list[SectionSpec]] = report_plan
+    execute: Callable[[SectionJob], SectionOutcome] = execute_section
+
+
+# ----- progress and log ---------------------------------------------------------------------
+
+
+class BuildLog:
+    """Progress lines for the terminal, kept (with details) for build.log."""
+
+    def __init__(self, stream: IO[str] | None = None):
+        self.stream = stream if stream is not None else sys.stdout
+        self.lines: list[str] = []
+
+    def say(self, text: str = "") -> None:
+        self.lines.append(text)
+        print(text, file=self.stream, flush=True)
+
+    def detail(self, text: str) -> None:
+        """Only in build.log."""
+        self.lines.extend(text.splitlines() or [""])
+
+    @staticmethod
+    def line(label: str, status: str, seconds: float | None, note: str = "") -> str:
+        dots = "." * max(3, _LABEL_WIDTH - len(label))
+        timing = f"{seconds:6.1f} s" if seconds is not None else ""
+        return f"{label} {dots} {status:<6} {timing}{'  ' + note if note else ''}".rstrip()
+
+    def write(self, path: Path) -> None:
+        path.write_text("\n".join(self.lines) + "\n", encoding="utf-8")
+
+
+# ----- the build -------------------------------------------------------------------------------
+
+
+@dataclass
+class BuildOptions:
+    quarter: str | None = None
+    force: str | None = None
+    data_dir: str | None = None
+    jobs: int | None = None
+    sections: list[str] | None = None
+    outputs: str | None = None
+    settings_path: Path | None = None
+    argv: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BuildResult:
+    status: int
+    target: Path | None = None
+    failed: list[SectionOutcome] = field(default_factory=list)
+    failed_dir: Path | None = None
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, a CI timeout), handled like Ctrl-C: clean up, publish nothing."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Stop(Exception):
+    """End the build early with an exit status (the message is already printed)."""
+
+    def __init__(self, status: int):
+        self.status = status
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Build:
+    """One build; `run()` returns a `BuildResult`. Use `main()` from the command line."""
+
+    def __init__(
+        self, options: BuildOptions, steps: BuildSteps | None = None, stream: IO[str] | None = None
+    ):
+        self.options = options
+        self.steps = steps or BuildSteps()
+        self.log = BuildLog(stream)
+        self.started = _utc_now()
+        self.timings: dict[str, float] = {}
+        self.section_seconds: dict[str, float] = {}
+        self.warnings: list[str] = []
+        self.outcomes: dict[str, SectionOutcome] = {}
+        self.published = False
+
+    # -- helpers --
+    @contextlib.contextmanager
+    def step(self, label: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            seconds = time.perf_counter() - started
+            self.timings[label] = round(seconds, 3)
+            self.log.say(self.log.line(label, "FAILED", seconds, _short(exc)))
+            raise
+        seconds = time.perf_counter() - started
+        self.timings[label] = round(seconds, 3)
+        self.log.say(self.log.line(label, "done", seconds))
+
+    # -- phases --
+    def run(self) -> BuildResult:
+        try:
+            with _terminate_as_interrupt():
+                return self._run()
+        except _Stop as stop:
+            return BuildResult(stop.status)
+        except KeyboardInterrupt as exc:
+            self.log.say("")
+            what = "Terminated" if isinstance(exc, _Terminated) else "Interrupted"
+            if self.published:  # the signal arrived during the swap, which it did not stop
+                self.log.say(f"{what} after the new report was published.")
+            else:
+                self.log.say(f"{what}: nothing was published; the previous report is untouched.")
+            return BuildResult(
+                EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
+            )
+
+    def _resolve(self) -> None:
+        o = self.options
+        from helpers.forces import default_forces
+
+        try:
+            settings = load_settings(o.settings_path) if o.settings_path else load_settings()
+            self.force = default_forces().get(o.force or settings.force)
+            self.data_dir = (
+                Path(o.data_dir).expanduser().resolve()
+                if o.data_dir
+                else resolve(settings.data_dir).resolve()
+            )
+            self.outputs_root = (
+                Path(o.outputs).expanduser().resolve()
+                if o.outputs
+                else resolve(settings.outputs_dir).resolve()
+            )
+            plan = self.steps.plan()
+            self.specs = select_sections(plan, o.sections) if o.sections else list(plan)
+            self.partial = bool(o.sections) and len(self.specs) < len(plan)
+            if o.jobs is not None and o.jobs < 1:
+                raise ConfigError(f"--jobs must be at least 1, got {o.jobs}")
+            if o.quarter and o.quarter != "latest":
+                FinancialQuarter.parse(o.quarter)  # a typo fails before the inputs are read
+        except (ConfigError, QuarterError) as exc:
+            self.log.say(f"error: {exc}")
+            raise _Stop(EXIT_USAGE) from None
+        self.settings = settings.with_overrides(force=self.force.name, data_dir=str(self.data_dir))
+        self.quarter_wanted = o.quarter or settings.quarter
+        self.log.say(
+            f"Performance report: {self.force.name}, inputs from {_display(self.data_dir)}"
+        )
+        from helpers.manifest import pin_mismatches
+
+        for mismatch in pin_mismatches():
+            # Recorded in the manifest too: the report may differ from one built with the pins.
+            self.warnings.append(mismatch)
+            self.log.say(f"  warning: {mismatch} (make venv reinstalls the pins)")
+        if not self.data_dir.is_dir():
+            self.log.say(
+                f"error: data folder {self.data_dir} does not exist "
+                "(make sample-data creates data/sample)"
+            )
+            raise _Stop(EXIT_USAGE)
+
+    def _check_inputs(self) -> None:
+        try:
+            with self.step("validate inputs"):
+                problems = list(self.steps.validate(self.data_dir) or [])
+        except InputValidationError as exc:
+            self.log.say("")
+            self.log.say(f"The input data in {self.data_dir} cannot be used; nothing was built:")
+            for problem in exc.problems:
+                self.log.say(f"  - {problem}")
+            raise _Stop(EXIT_FAILED) from None
+        except ReportError as exc:
+            self.log.say(f"error: {exc}")
+            raise _Stop(EXIT_FAILED) from None
+        for problem in problems:
+            self.warnings.append(str(problem))
+            self.log.say(f"  warning: {problem}")
+        try:
+            with self.step("load inputs"):
+                self.inputs = self.steps.load_inputs(self.data_dir)
+        except ReportError as exc:
+            self.log.say(f"error: {exc}")
+            raise _Stop(EXIT_FAILED) from None
+        try:
+            wanted = self.quarter_wanted
+            if wanted in (None, "", "latest"):
+                self.quarter = FinancialQuarter.parse(self.inputs.latest_quarter)
+            else:
+                self.quarter = FinancialQuarter.parse(wanted)
+        except QuarterError as exc:
+            self.log.say(f"error: {exc}")
+            raise _Stop(EXIT_USAGE) from None
+        self.settings = self.settings.with_overrides(quarter=self.quarter.code)
+
+    def _run(self) -> BuildResult:
+        self._resolve()
+        self._check_inputs()
+        slug = self.force.slug + ("-partial" if self.partial else "")
+        target = self.outputs_root / self.quarter.code / slug
+        self.log.say(f"{self.quarter.title} -> {_display(target)}")
+        lock = BuildLock(target.parent / f".{slug}.lock")
+        try:
+            lock.acquire()
+        except BuildLocked as exc:
+            self.log.say(f"error: {exc}")
+            return BuildResult(EXIT_FAILED)
+        try:
+            recover_interrupted_publish(target)
+            staging = Path(tempfile.mkdtemp(prefix=f".{slug}.staging-", dir=target.parent))
+            try:
+                self._produce(staging, target)
+                self.log.say(self.log.line("publish", "done", None, _display(target)))
+                with _no_interrupt():
+                    self.log.write(staging / "build.log")
+                    publish(staging, target)
+                    self.published = True
+            except KeyboardInterrupt:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            except BaseException as exc:
+                return self._fail(staging, target, exc)
+        finally:
+            lock.release()
+        total = (_utc_now() - self.started).total_seconds()
+        print(
+            f"Report built in {total:.1f} s: {_display(target / 'report.html')}, "
+            f"{_display(target / 'report.pdf')}",
+            file=self.log.stream,
+            flush=True,
+        )
+        return BuildResult(EXIT_OK, target)
+
+    def _produce(self, staging: Path, target: Path) -> None:
+        with self.step("measures.csv"):
+            table = self.steps.measures_table(
+                self.inputs, self.quarter, self.force.name, self.settings
+            )
+            table.to_csv(staging / "measures.csv", index=False)
+        self._execute(staging, target)
+        self._render(staging)
+        with self.step("manifest.json"):
+            self._manifest(staging, "complete")
+
+    # -- execution --
+    def _execute(self, staging: Path, target: Path) -> None:
+        from helpers.manifest import read_manifest
+
+        (staging / "notebooks").mkdir()
+        self.parameters = notebook_parameters(
+            self.quarter, self.force.name, self.data_dir, self.settings
+        )
+        helpers = helpers_digest()
+        catalogue = catalogue_digest()
+        narrative = resolve(self.settings.narrative_dir)
+        narrative_files = (
+            {
+                p.relative_to(narrative).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(narrative.rglob("*"))
+                if p.is_file()
+            }
+            if narrative.is_dir()
+            else {}
+        )
+        self.cache_keys = {
+            s.id: section_cache_key(
+                s,
+                self.parameters,
+                dict(self.inputs.files),
+                helpers=helpers,
+                catalogue=catalogue,
+                extra_files=narrative_files,
+            )
+            for s in self.specs
+        }
+        # Slowest first (timings of the previous build of this report), so that a long
+        # notebook does not start last and keep the pool waiting; unknown ones count as slow.
+        previous = read_manifest(target / "manifest.json") or read_manifest(
+            target.with_name(self.force.slug) / "manifest.json"
+        )
+        before = ((previous or {}).get("timings") or {}).get("sections") or {}
+        order = sorted(self.specs, key=lambda s: -float(before.get(s.id, float("inf"))))
+
+        kernel_home = staging / ".jupyter"
+        kernel = prepare_kernel(kernel_home)
+        self.kernel = kernel
+        jobs = [
+            SectionJob(
+                spec=s,
+                output=staging / "notebooks" / f"{s.stem}.ipynb",
+                parameters=dict(self.parameters),
+                kernel_name=kernel.name,
+            )
+            for s in order
+        ]
+        workers = min(self.options.jobs or os.cpu_count() or 1, len(jobs)) or 1
+        self.workers = workers
+        self.log.say(f"Executing {len(jobs)} notebooks, {workers} at a time:")
+        started = time.perf_counter()
+        try:
+            self._run_pool(jobs, workers, kernel.jupyter_path)
+        finally:
+            shutil.rmtree(kernel_home, ignore_errors=True)
+        self.timings["execute notebooks"] = round(time.perf_counter() - started, 3)
+        failed = [self.outcomes[s.id] for s in self.specs if not self.outcomes[s.id].ok]
+        if failed:
+            raise BuildFailed(
+                f"{len(failed)} of {len(self.specs)} section(s) failed",
+                [f.as_error() for f in failed],
+            )
+
+    def _run_pool(self, jobs: list[SectionJob], workers: int, jupyter_path: str) -> None:
+        import papermill  # noqa: F401  (imported before forking: workers start warm)
+
+        total = len(jobs)
+        width = len(str(total))
+        # fork: workers start in milliseconds with papermill already imported (forkserver cost
+        # about 0.8 s more to the first result here). They only run papermill, which starts its
+        # kernel in a fresh process, so the parent's state (loaded inputs, library threads) is
+        # never used in them.
+        context = (
+            multiprocessing.get_context("fork")
+            if "fork" in multiprocessing.get_all_start_methods()
+            else None
+        )
+        executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(jupyter_path,),
+        )
+        futures: dict[Future[SectionOutcome], SectionJob] = {}
+        try:
+            for job in jobs:
+                futures[executor.submit(self.steps.execute, job)] = job
+            for done, future in enumerate(as_completed(futures), start=1):
+                job = futures[future]
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool as exc:
+                    outcome = SectionOutcome(
+                        job.spec.id,
+                        False,
+                        0.0,
+                        ename="WorkerDied",
+                        evalue=f"the worker process died ({exc})",
+                    )
+                except Exception as exc:
+                    outcome = SectionOutcome(
+                        job.spec.id,
+                        False,
+                        0.0,
+                        ename=type(exc).__name__,
+                        evalue=str(exc),
+                        traceback=traceback.format_exc(),
+                    )
+                self._record(outcome, job, f"[{done:>{width}}/{total}]")
+        except BaseException:
+            _stop_workers(executor)
+            raise
+        executor.shutdown(wait=True)
+
+    def _record(self, outcome: SectionOutcome, job: SectionJob, counter: str) -> None:
+        self.outcomes[outcome.id] = outcome
+        self.section_seconds[outcome.id] = round(outcome.seconds, 3)
+        label = f"{counter} {outcome.id}"
+        if outcome.ok:
+            self.log.say(self.log.line(label, "done", outcome.seconds))
+        else:
+            self.log.say(self.log.line(label, "FAILED", outcome.seconds, outcome.reason))
+            if outcome.traceback:
+                self.log.detail(f"--- {outcome.id}: traceback ---\n{outcome.traceback}")
+        for message in outcome.messages:
+            self.log.detail(f"    {outcome.id}: papermill: {message}")
+
+    # -- rendering --
+    def _render(self, staging: Path) -> None:
+        from helpers import render
+
+        context = render.ReportContext(
+            quarter=self.quarter,
+            force=self.force.name,
+            built=self.started.astimezone(),
+            partial=tuple(s.title for s in self.specs) if self.partial else (),
+        )
+        with self.step("html pages"):
+            contents = []
+            for s in self.specs:
+                notebook = staging / "notebooks" / f"{s.stem}.ipynb"
+                try:
+                    fragment = render.notebook_to_fragment(notebook)
+                except Exception as exc:
+                    raise RenderError(
+                        f"section '{s.id}': cannot convert {notebook.name}: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
+                for message in render.stderr_messages(notebook):
+                    self.log.detail(f"    {s.id}: stderr (not in the report): {message}")
+                contents.append(
+                    render.SectionContent(s.id, s.number, s.title, s.part, s.stem, fragment)
+                )
+            (staging / "sections").mkdir()
+            for index, content in enumerate(contents):
+                page = render.render_section_page(contents, index, context)
+                _check_offline(page, f"sections/{content.filename}")
+                (staging / "sections" / content.filename).write_text(page, encoding="utf-8")
+            report = render.render_report(contents, context)
+            _check_offline(report, "report.html")
+            (staging / "report.html").write_text(report, encoding="utf-8")
+        with self.step("report.pdf"):
+            info = render.write_pdf(report, staging / "report.pdf", base_url=staging)
+        self.pdf = info
+        for message in info.warnings:
+            self.log.detail(f"    pdf: {message}")
+        self.log.detail(
+            f"    pdf: {info.pages} pages, {info.page_size_mm[0]} x "
+            f"{info.page_size_mm[1]} mm, {len(info.bookmarks)} bookmarks, "
+            f"variant {info.variant or 'plain PDF'}"
+        )
+
+    # -- manifest --
+    def _section_records(self) -> list[dict[str, Any]]:
+        records = []
+        for s in self.specs:
+            outcome = self.outcomes.get(s.id)
+            status = "not run" if outcome is None else ("done" if outcome.ok else "failed")
+            record: dict[str, Any] = {
+                "id": s.id,
+                "number": s.number,
+                "title": s.title,
+                "part": s.part,
+                "notebook": _display(s.notebook),
+                "executed_notebook": f"notebooks/{s.stem}.ipynb",
+                "page": f"sections/{s.stem}.html",
+                "status": status,
+                "seconds": self.section_seconds.get(s.id),
+                "cache_key": getattr(self, "cache_keys", {}).get(s.id),
+            }
+            if outcome is not None and not outcome.ok:
+                record["error"] = {
+                    "cell": outcome.cell,
+                    "exception": outcome.ename,
+                    "message": outcome.evalue,
+                }
+            records.append(record)
+        return records
+
+    def _manifest(self, folder: Path, status: str) -> None:
+        from helpers.manifest import build_manifest, sha256_tree, write_manifest
+
+        inputs = getattr(self, "inputs", None)
+        pdf = getattr(self, "pdf", None)
+        kernel = getattr(self, "kernel", None)
+        manifest = build_manifest(
+            status=status,
+            report={
+                "title": "Performance Report",
+                "quarter": self.quarter.code,
+                "quarter_title": self.quarter.title,
+                "force": self.force.name,
+                "force_code": self.force.code,
+                "force_slug": self.force.slug,
+                "partial": self.partial,
+                "pdf": None
+                if pdf is None
+                else {
+                    "pages": pdf.pages,
+                    "page_size_mm": pdf.page_size_mm,
+                    "bookmarks": len(pdf.bookmarks),
+                    "variant": pdf.variant,
+                },
+            },
+            parameters=getattr(self, "parameters", {}),
+            settings={
+                **self.settings.as_dict(),
+                "outputs_dir": str(self.outputs_root),
+                "narrative_dir": str(resolve(self.settings.narrative_dir)),
+            },
+            command=["python", "-m", "helpers", "build", *self.options.argv],
+            inputs={
+                "data_dir": str(self.data_dir),
+                "files": dict(sorted((inputs.files if inputs else {}).items())),
+                "missing": sorted(str(m) for m in (getattr(inputs, "missing", None) or ())),
+                "warnings": self.warnings,
+            },
+            started_utc=self.started.isoformat(timespec="seconds"),
+            finished_utc=_utc_now().isoformat(timespec="seconds"),
+            timings={
+                "steps": dict(self.timings),
+                "sections": dict(self.section_seconds),
+                "workers": getattr(self, "workers", None),
+            },
+            sections=self._section_records(),
+            outputs=sha256_tree(folder, exclude=("manifest.json", "build.log")),
+            extra={
+                "kernel": None
+                if kernel is None
+                else {"name": kernel.name, "executable": kernel.executable}
+            },
+        )
+        write_manifest(folder / "manifest.json", manifest)
+
+    # -- failure --
+    def _fail(self, staging: Path, target: Path, exc: BaseException) -> BuildResult:
+        if isinstance(exc, BuildFailed):
+            failures = [o for o in self.outcomes.values() if not o.ok]
+        else:
+            failures = []
+        if not isinstance(exc, ReportError):
+            self.log.detail(
+                "--- unexpected error ---\n"
+                + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            )
+        where = self.outputs_root / FAILED_DIR / self.quarter.code / target.name
+        kept: Path | None = where
+        try:
+            self._manifest(staging, "failed")
+        except Exception as problem:  # the failure report matters more than its manifest
+            self.log.detail(f"manifest of the failed build not written: {problem}")
+        self.log.say("")
+        if failures:
+            self.log.say(f"Build FAILED: {len(failures)} of {len(self.specs)} section(s) failed:")
+            order = {s.id: i for i, s in enumerate(self.specs)}
+            for o in sorted(failures, key=lambda o: order.get(o.id, 0)):
+                spec = next(s for s in self.specs if s.id == o.id)
+                cell = f"cell {o.cell}" if o.cell is not None else "no cell"
+                self.log.say(f"  - {o.id} ({spec.notebook.name}), {cell}: {o.ename}: {o.evalue}")
+        else:
+            self.log.say(f"Build FAILED: {_short(exc)}")
+        previous = "the previous report is untouched" if target.exists() else "nothing published"
+        self.log.say(f"Nothing was published; {previous} ({_display(target)}).")
+        try:
+            for name in ("report.html", "report.pdf"):
+                (staging / name).unlink(missing_ok=True)
+            shutil.rmtree(staging / ".jupyter", ignore_errors=True)
+            self.log.say(f"Executed notebooks and build.log: {_display(where)}/")
+            (staging / "FAILED.txt").write_text(self._failed_text(exc, failures), encoding="utf-8")
+            self.log.write(staging / "build.log")
+            if where.exists():
+                shutil.rmtree(where)
+            where.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging, where)
+        except OSError as problem:
+            self.log.say(f"(the failed build could not be kept: {problem})")
+            shutil.rmtree(staging, ignore_errors=True)
+            kept = None
+        return BuildResult(EXIT_FAILED, target, failures, kept)
+
+    def _failed_text(self, exc: BaseException, failures: list[SectionOutcome]) -> str:
+        lines = [
+            "THIS BUILD FAILED. This folder is not a report: it holds what the failed build",
+            "produced, to find the cause. The published report (if any) was not changed.",
+            "",
+            f"Report:  {self.force.name}, {self.quarter.title}",
+            f"Started: {self.started.isoformat(timespec='seconds')}",
+            f"Reason:  {_short(exc)}",
+        ]
+        for o in failures:
+            lines.append(f"  - {o.id}: {o.reason}")
+        lines += [
+            "",
+            "See build.log, and the executed notebooks in notebooks/ (papermill marks "
+            "the failing cell).",
+        ]
+        return "\n".join(lines) + "\n"
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now (their kernels notice their parent
+    is gone and exit within a second). ProcessPoolExecutor has no public way to stop running
+    tasks before Python 3.14 (`terminate_workers`), hence `_processes`."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=5)
+
+
+def _check_offline(page: str, name: str) -> None:
+    from helpers.render import find_external_resources
+
+    external = find_external_resources(page)
+    if external:
+        shown = ", ".join(external[:5]) + (" ..." if len(external) > 5 else "")
+        raise RenderError(
+            f"{name} would load {len(external)} external resource(s), which fail on a closed "
+            f"network: {shown}. Embed them (data: URIs, inline SVG) instead."
+        )
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{type(exc).__name__}: {first}" if not isinstance(exc, ReportError) else first
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        try:
+            return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+        except ValueError:
+            return str(path)
+
+
+# ----- command line ---------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers build",
+        description="Build the quarterly performance report (HTML, PDF, measures.csv, manifest).",
+    )
+    parser.add_argument(
+        "--quarter", help="'2024-03', '2023/24 Q4' or 'latest' (default: params/report.yaml)"
+    )
+    parser.add_argument(
+        "--force", help="force name in any published spelling (default: params/report.yaml)"
+    )
+    parser.add_argument("--data-dir", help="input folder (default: params/report.yaml)")
+    parser.add_argument("--jobs", type=int, help="notebooks run at once (default: CPU count)")
+    parser.add_argument(
+        "--sections",
+        help="comma-separated section ids: a partial build, "
+        "written to outputs/<quarter>/<force>-partial/",
+    )
+    parser.add_argument("--outputs", help="outputs folder (default: params/report.yaml)")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    steps: BuildSteps | None = None,
+    stream: IO[str] | None = None,
+) -> int:
+    """`python -m helpers build ...`; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    options = BuildOptions(
+        quarter=args.quarter,
+        force=args.force,
+        data_dir=args.data_dir,
+        jobs=args.jobs,
+        sections=args.sections.split(",") if args.sections else None,
+        outputs=args.outputs,
+        argv=argv,
+    )
+    return Build(options, steps, stream).run().status
+
+
+__all__ = [
+    "Build",
+    "BuildLock",
+    "BuildOptions",
+    "BuildResult",
+    "BuildSteps",
+    "KernelInfo",
+    "SectionJob",
+    "SectionOutcome",
+    "SectionSpec",
+    "catalogue_digest",
+    "check_kernel",
+    "declared_parameters",
+    "execute_section",
+    "helpers_digest",
+    "main",
+    "notebook_parameters",
+    "prepare_kernel",
+    "publish",
+    "recover_interrupted_publish",
+    "report_plan",
+    "section_cache_key",
+    "select_sections",
+]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
