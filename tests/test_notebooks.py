@@ -1,0 +1,155 @@
+"""Every section notebook executed on the sample data, through the real build and on its own.
+
+This is the end-to-end check of `make report`: the notebooks, the helpers they call, the page
+templates and the PDF, on the committed sample data.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import papermill as pm
+import pytest
+
+from helpers import build
+from helpers.benchmark import is_valid_benchmark
+from helpers.config import default_catalogue
+from helpers.paths import NOTEBOOKS_DIR
+from helpers.trends import TREND_WORDS
+
+pytestmark = pytest.mark.notebooks
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    outputs = tmp_path_factory.mktemp("outputs")
+    status = build.main(["--quarter", "2025-03", "--outputs", str(outputs), "--jobs", "2"])
+    assert status == 0
+    return outputs / "2025-03" / "avon-and-somerset"
+
+
+class _Report(HTMLParser):
+    """Collects what a reviewer sees: images with their alt text, tables, summary rows, headings."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[dict[str, str | None]] = []
+        self.headings: list[tuple[int, str]] = []
+        self.summary_rows: list[list[str]] = []
+        self.details = 0
+        self._stack: list[str] = []
+        self._in_summary_table = False
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._heading: tuple[int, list[str]] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img":
+            self.images.append(a)
+        if tag == "details" and "chart-data" in (a.get("class") or ""):
+            self.details += 1
+        if tag == "table" and "measures-summary" in (a.get("class") or ""):
+            self._in_summary_table = True
+        if self._in_summary_table and tag == "tr":
+            self._row = []
+        if self._row is not None and tag in ("td", "th"):
+            self._cell = []
+        if re.fullmatch(r"h[1-6]", tag):
+            self._heading = (int(tag[1]), [])
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._in_summary_table = False
+        if self._row is not None and tag in ("td", "th") and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        if tag == "tr" and self._row is not None:
+            self.summary_rows.append(self._row)
+            self._row = None
+        if self._heading and tag == f"h{self._heading[0]}":
+            self.headings.append((self._heading[0], "".join(self._heading[1]).strip()))
+            self._heading = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._heading:
+            self._heading[1].append(data)
+
+
+@pytest.fixture(scope="module")
+def report(built) -> _Report:
+    parser = _Report()
+    parser.feed((built / "report.html").read_text(encoding="utf-8"))
+    return parser
+
+
+def test_build_writes_every_output(built):
+    for name in ("report.html", "report.pdf", "measures.csv", "manifest.json"):
+        assert (built / name).stat().st_size > 0, name
+    catalogue = default_catalogue()
+    for section in catalogue.sections:
+        assert (built / "notebooks" / section.notebook).exists()
+    assert len(list((built / "sections").glob("*.html"))) >= len(catalogue.sections)
+
+
+def test_every_section_appears_in_order(report):
+    titles = [t for _, t in report.headings]
+    positions = []
+    for section in default_catalogue().sections:
+        wanted = f"{section.number}. {section.title}"
+        assert wanted in titles, wanted
+        positions.append(titles.index(wanted))
+    assert positions == sorted(positions)
+
+
+def test_every_measure_is_in_the_summary_with_allowed_words(report):
+    rows = {r[0]: r for r in report.summary_rows if len(r) == 3}
+    for measure in default_catalogue().measures:
+        assert measure.title in rows, measure.title
+        _, trend, benchmark = rows[measure.title]
+        assert trend in TREND_WORDS, (measure.id, trend)
+        assert is_valid_benchmark(benchmark), (measure.id, benchmark)
+
+
+def test_every_chart_has_alt_text_and_a_data_table(report):
+    charts = [i for i in report.images if (i.get("src") or "").startswith("data:image/svg+xml")]
+    assert len(charts) >= len(default_catalogue().measures) - 5  # a few measures lack local data
+    assert all((i.get("alt") or "").strip() for i in charts)
+    assert report.details >= len(charts)
+
+
+def test_reviewers_see_no_code_and_a_missing_narrative_is_flagged(built):
+    text = (built / "report.html").read_text(encoding="utf-8")
+    assert "from helpers.report import" not in text
+    assert "section.measure(" not in text
+    assert "Narrative missing: no file params/narrative/2025-03/serious_violence.md" in text
+    assert "Planned action to drive performance" in text
+
+
+def test_measures_csv_matches_the_catalogue(built):
+    table = pd.read_csv(built / "measures.csv")
+    mine = table[table["is_report_force"]]
+    assert list(mine["measure"]) == [m.id for m in default_catalogue().measures]
+    for column in ("count_12m", "denominator", "value", "msg_average", "msg_rank", "benchmark",
+                   "trend", "trend_statistic", "trend_p_value"):
+        assert column in table.columns
+
+
+def test_a_section_runs_alone_with_papermill(tmp_path):
+    """What a researcher does: one notebook, another force and quarter, nothing else."""
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / "04_neighbourhood_crime.ipynb"),
+        str(out),
+        parameters={"quarter": "2023/24 Q4", "force": "Kent Police"},
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    text = out.read_text(encoding="utf-8")
+    assert "Kent · Quarter ending March 2024 (Q4 2023/24)" in text
+    assert "Residential burglary (rate per 1,000 households)" in text
