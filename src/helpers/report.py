@@ -29,14 +29,25 @@ from helpers.measures import MeasureResult, compute_measures
 from helpers.paths import resolve
 from helpers.quarters import FinancialQuarter, resolve_quarter
 
+# Output metadata key of the parts the build re-renders from the narrative files at render time
+# (`refresh_narrative_outputs`), so that a narrative edit never re-executes a notebook.
+REFRESH_KEY = "helpers_refresh"
+
 
 @dataclass(frozen=True)
 class Html:
-    """A fragment of trusted HTML built by the helpers (every data value escaped on the way in)."""
+    """A fragment of trusted HTML built by the helpers (every data value escaped on the way in).
+
+    `metadata` travels with the output in the executed notebook (IPython's (data, metadata)
+    form of `_repr_html_`).
+    """
 
     text: str
+    metadata: dict[str, Any] | None = None
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | tuple[str, dict[str, Any]]:
+        if self.metadata:
+            return self.text, self.metadata
         return self.text
 
     def __str__(self) -> str:
@@ -71,12 +82,32 @@ class ReportContext:
 
     settings: Settings
     catalogue: Catalogue = field(default_factory=default_catalogue)
+    # The build passes both: it has validated the inputs already, and computed every measure
+    # for this force and quarter (a pickle of `MeasureResult`s) for measures.csv.
+    validate: bool = True
+    precomputed: str | None = None
 
     @cached_property
     def inputs(self) -> Any:
         from helpers.datasets import load_inputs
 
-        return load_inputs(resolve(self.settings.data_dir))
+        return load_inputs(resolve(self.settings.data_dir), validate=self.validate)
+
+    @cached_property
+    def _precomputed_results(self) -> dict[str, MeasureResult]:
+        if not self.precomputed:
+            return {}
+        import pickle
+
+        with open(self.precomputed, "rb") as handle:
+            results: list[MeasureResult] = pickle.load(handle)
+        wanted = (self.force, str(self.settings.quarter))
+        return {
+            r.measure.id: r
+            for r in results
+            if (r.force, r.quarter.code) == wanted
+            or (r.force == wanted[0] and wanted[1] == "latest")
+        }
 
     @cached_property
     def force(self) -> str:
@@ -84,6 +115,9 @@ class ReportContext:
 
     @cached_property
     def quarter(self) -> FinancialQuarter:
+        known = next(iter(self._precomputed_results.values()), None)
+        if known is not None:  # the build resolved (and checked) the quarter already
+            return known.quarter
         return resolve_quarter(self.settings.quarter, self.inputs.latest_quarter)
 
     @property
@@ -95,17 +129,48 @@ class ReportContext:
         return bool(getattr(self.inputs, "is_synthetic", False))
 
     def results(self, measures: Iterable[Any]) -> list[MeasureResult]:
-        return compute_measures(
-            list(measures), self.inputs, self.quarter, self.force, self.settings
+        measures = list(measures)
+        known = self._precomputed_results
+        if known and all(m.id in known for m in measures):
+            return [known[m.id] for m in measures]
+        return compute_measures(measures, self.inputs, self.quarter, self.force, self.settings)
+
+    @classmethod
+    def from_parameters(cls, **parameters: Any) -> ReportContext:
+        """A context from a notebook's parameters (`validate_inputs` and `precomputed` are the
+        build's; the rest are settings)."""
+        validate = parameters.pop("validate_inputs", True)
+        precomputed = parameters.pop("precomputed", None)
+        return cls(
+            settings_for(**parameters),
+            validate=True if validate is None else bool(validate),
+            precomputed=precomputed or None,
         )
 
 
 def sample_data_banner(context: ReportContext) -> str:
     if not context.is_sample_data:
-        return ""
+        return real_data_banner(context)
     return (
         '<p class="flag" role="note"><strong>Synthetic sample data.</strong> These figures are '
         "generated for demonstration and testing; they are not real police data.</p>"
+    )
+
+
+def real_data_banner(context: ReportContext) -> str:
+    """Which data a report built from `python -m helpers import-real` used (its README says)."""
+    readme = Path(context.inputs.data_dir) / "README.md"
+    try:
+        first = readme.read_text(encoding="utf-8").split("\n", 1)[0]
+    except (OSError, UnicodeDecodeError):
+        return ""
+    if "REAL published data" not in first:
+        return ""
+    return (
+        '<p class="flag" role="note"><strong>Real published data.</strong> Home Office police '
+        "recorded crime (to June 2023), ONS population and households (to mid-2018), Census 2021 "
+        "ethnic groups and Home Office use of force (to March 2020), as published; sections "
+        "whose inputs were not supplied say so.</p>"
     )
 
 
@@ -122,7 +187,7 @@ class SectionReport:
 
     @classmethod
     def load(cls, section_id: str, **parameters: Any) -> SectionReport:
-        context = ReportContext(settings_for(**parameters))
+        context = ReportContext.from_parameters(**parameters)
         return cls(context.catalogue.section(section_id), context)
 
     # ----- page parts ---------------------------------------------------------------------
@@ -185,7 +250,7 @@ class SectionReport:
             )
         parts.append(
             f'<p class="method-note">Trend / Outlook: <strong>{html.escape(result.trend_word)}'
-            f"</strong>. {html.escape(result.trend.note if result.trend else '')}</p>"
+            f"</strong>. {html.escape(trend_explanation(result))}</p>"
         )
         return Html("\n".join(parts))
 
@@ -197,16 +262,89 @@ class SectionReport:
         return Html("\n".join(self.measure(m.id).text for m in self.measures))
 
     def narrative(self) -> Html:
-        from helpers.narrative import load_narrative, render_narrative
-
-        narrative = load_narrative(
-            self.context.narrative_dir, self.context.quarter, self.section.id
+        """The analysts' narrative. The build re-renders it from the file when it makes the
+        pages (`refresh_narrative_outputs`): a narrative edit needs no re-execution."""
+        quarter = self.context.quarter
+        meta = {"kind": "narrative", "section": self.section.id, "quarter": quarter.code}
+        return Html(
+            narrative_html(self.context.narrative_dir, quarter, self.section.id),
+            {REFRESH_KEY: meta},
         )
-        return Html(render_narrative(narrative))
+
+
+def narrative_html(narrative_dir: Path, quarter: FinancialQuarter | str, section_id: str) -> str:
+    from helpers.narrative import load_narrative, render_narrative
+
+    return render_narrative(load_narrative(narrative_dir, quarter, section_id))
+
+
+def status_html(
+    data_items: Iterable[str],
+    narrative_dir: Path,
+    quarter: FinancialQuarter | str,
+    section_ids: Iterable[str],
+) -> str:
+    """The summary's "Before publication" block: `data_items` (already escaped HTML) and the
+    flags of every section's narrative."""
+    from helpers.narrative import narrative_status_summary
+
+    items = list(data_items)
+    for n in narrative_status_summary(narrative_dir, quarter, list(section_ids)):
+        items.extend(html.escape(flag) for flag in n.flags)
+    if not items:
+        return '<p class="status-ok">All data supplied; every narrative reviewed.</p>'
+    body = "".join(f"<li>{i}</li>" for i in items)
+    return f'<h3>Before publication</h3>\n<div class="flag" role="note"><ul>{body}</ul></div>'
+
+
+def refresh_narrative_outputs(nb: Any, narrative_dir: Path) -> int:
+    """Re-render, in an executed notebook (`nbformat.NotebookNode`, changed in place), every
+    output that comes from the narrative files: `SectionReport.narrative()` and
+    `SummaryReport.status()`. Returns how many outputs were replaced."""
+    replaced = 0
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            meta = (output.get("metadata") or {}).get(REFRESH_KEY)
+            if not meta or "text/html" not in output.get("data", {}):
+                continue
+            if meta.get("kind") == "narrative":
+                text = narrative_html(narrative_dir, meta["quarter"], meta["section"])
+            elif meta.get("kind") == "status":
+                text = status_html(
+                    meta.get("data_items", []), narrative_dir, meta["quarter"], meta["sections"]
+                )
+            else:
+                continue
+            output["data"]["text/html"] = text
+            replaced += 1
+    return replaced
 
 
 def national_label() -> str:
     return ENGLAND_AND_WALES
+
+
+def trend_explanation(result: MeasureResult) -> str:
+    """One sentence on how the trend word was reached: the test, its points and its p-value."""
+    t = result.trend
+    if t is None:
+        return ""
+    names = {
+        "mann_kendall_rolling": "Mann-Kendall test corrected for the overlap of rolling windows",
+        "mann_kendall_hamed_rao": "Mann-Kendall test with the Hamed-Rao correction",
+        "seasonal_mann_kendall": "seasonal Mann-Kendall test",
+        "rate_ratio": "test of the latest 12 months against the 12 before",
+        "spc": "statistical process control (XmR) rules",
+    }
+    text = names.get(t.method, t.method)
+    if t.n_points:
+        text += f" on {t.n_points} points"
+    if t.p_value is not None and not pd.isna(t.p_value):
+        text += f", p = {t.p_value:.2f}" if t.p_value >= 0.01 else ", p < 0.01"
+    text += "."
+    if t.note:
+        text += f" {t.note}"
+    return text
 
 
 def comparison_table(result: MeasureResult) -> Html:
@@ -249,7 +387,7 @@ class _PageBase:
 
     @classmethod
     def load(cls, **parameters: Any) -> _PageBase:
-        return cls(ReportContext(settings_for(**parameters)))
+        return cls(ReportContext.from_parameters(**parameters))
 
     @cached_property
     def all_results(self) -> list[MeasureResult]:
@@ -289,9 +427,9 @@ class SummaryReport(_PageBase):
         return Html(measures_summary_table(rows, caption=caption))
 
     def status(self) -> Html:
-        """What a reviewer must know before trusting the page: missing data, unwritten narrative."""
-        from helpers.narrative import narrative_status_summary
+        """What a reviewer must know before trusting the page: missing data, unwritten narrative.
 
+        The narrative part is re-rendered by the build from the files (see `narrative`)."""
         items = []
         missing = sorted({r.measure.source for r in self.all_results if not r.available})
         for source in missing:
@@ -307,13 +445,10 @@ class SummaryReport(_PageBase):
                 f"(source: {html.escape(source)})."
             )
         ids = [s.id for s in self.context.catalogue.sections]
-        for n in narrative_status_summary(self.context.narrative_dir, self.context.quarter, ids):
-            items.extend(html.escape(flag) for flag in n.flags)
-        if not items:
-            return Html('<p class="status-ok">All data supplied; every narrative reviewed.</p>')
-        body = "".join(f"<li>{i}</li>" for i in items)
+        quarter = self.context.quarter
+        meta = {"kind": "status", "data_items": items, "sections": ids, "quarter": quarter.code}
         return Html(
-            f'<h3>Before publication</h3>\n<div class="flag" role="note"><ul>{body}</ul></div>'
+            status_html(items, self.context.narrative_dir, quarter, ids), {REFRESH_KEY: meta}
         )
 
 
@@ -335,13 +470,42 @@ class MethodsReport(_PageBase):
         return Html(f'<h3 id="glossary">Glossary</h3>\n<dl class="glossary">\n{items}\n</dl>')
 
     def sources(self) -> Html:
+        from helpers.formatting import period_long
+        from helpers.schemas import SOURCES
         from helpers.tables import data_table
 
         inputs = self.context.inputs
-        rows = []
-        for path, digest in sorted(inputs.files.items()):
-            rows.append({"File": path, "SHA-256 (first 12)": digest[:12]})
-        files = data_table(pd.DataFrame(rows), caption="Input files read by this build")
+        coverage = []
+        for name, source in SOURCES.items():
+            table = inputs.get(name)
+            if table is None:
+                covers = "not supplied"
+            elif "period" in table and len(table):
+                first, last = table["period"].min(), table["period"].max()
+                unit = "quarters ending" if source.frequency == "quarterly" else "months"
+                covers = f"{unit} {period_long(first)} to {period_long(last)}"
+            elif "mid_year" in table and len(table):
+                covers = f"mid-{table['mid_year'].min()} to mid-{table['mid_year'].max()}"
+            else:
+                covers = "one edition (Census 2021)" if len(table) else "empty"
+            coverage.append(
+                {
+                    "Input": source.description,
+                    "Publisher": source.publisher,
+                    "Path": source.path,
+                    "Covers": covers,
+                }
+            )
+        sources = data_table(pd.DataFrame(coverage), caption="Sources and the periods they cover")
+        rows = [
+            {"File": path, "SHA-256 (first 12)": digest[:12]}
+            for path, digest in sorted(inputs.files.items())
+        ]
+        files = (
+            sources
+            + "\n"
+            + data_table(pd.DataFrame(rows), caption="Input files read by this build")
+        )
         text = (
             '<h3 id="sources">Data sources</h3>\n'
             f"<p>Data folder: <code>{html.escape(str(self.context.settings.data_dir))}</code>. "
