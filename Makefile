@@ -2,6 +2,8 @@
 #
 #   make report                                    latest quarter, default force (params/report.yaml)
 #   make report QUARTER=2024-03 FORCE="Devon and Cornwall" DATA_DIR=data/real JOBS=2
+#   make report DATA=real                          real published data (../shared/data/real),
+#                                                  quarter ending June 2023 (docs/DATA.md)
 #
 # Every variable is optional; empty means "the default of params/report.yaml".
 
@@ -14,6 +16,13 @@ QUARTER  ?=
 FORCE    ?=
 DATA_DIR ?=
 JOBS     ?=
+# DATA=real: build from the real published files, converted into data/real by `import-real`.
+DATA     ?=
+REAL_DIR ?= ../shared/data/real
+ifeq ($(strip $(DATA)),real)
+  DATA_DIR := data/real
+  QUARTER  := $(or $(strip $(QUARTER)),2023-06)
+endif
 VENV     ?= .venv
 PYTHON   ?= $(VENV)/bin/python
 # The interpreter that creates the venv (the project needs Python 3.11).
@@ -24,11 +33,17 @@ quarter_opt  = $(if $(strip $(QUARTER)),--quarter "$(strip $(QUARTER))")
 force_opt    = $(if $(strip $(FORCE)),--force "$(strip $(FORCE))")
 data_dir_opt = $(if $(strip $(DATA_DIR)),--data-dir "$(strip $(DATA_DIR))")
 jobs_opt     = $(if $(strip $(JOBS)),--jobs "$(strip $(JOBS))")
+# PDF=no: HTML only (a quick draft; all-forces too). SCHEDULER=tcp://host:8786: sections run on
+# that Dask cluster (pip install -e ".[dask]").
+PDF       ?=
+SCHEDULER ?=
+pdf_opt       = $(if $(filter no false 0,$(strip $(PDF))),--no-pdf)
+scheduler_opt = $(if $(strip $(SCHEDULER)),--scheduler "$(strip $(SCHEDULER))")
 
 # Reinstall whenever pyproject.toml (the pins) changes.
 STAMP := $(VENV)/.installed-from-pyproject
 
-.PHONY: help venv report test lint sample-data validate narrative lab clean
+.PHONY: help venv report all-forces test lint sample-data validate verify narrative lab clean data import-real
 
 help: ## List the targets
 	@echo "usage: make <target> [QUARTER=2024-03] [FORCE=\"Avon and Somerset\"] [DATA_DIR=dir] [JOBS=n]"
@@ -46,8 +61,11 @@ $(STAMP): pyproject.toml
 	"$(PYTHON)" -m pip install --quiet -e ".[dev]"
 	@touch "$@"
 
-report: venv ## Build the report: outputs/<quarter>/<force>/ (HTML, PDF, measures.csv, manifest)
-	"$(PYTHON)" -m helpers build $(quarter_opt) $(force_opt) $(data_dir_opt) $(jobs_opt)
+report: venv $(if $(filter real,$(strip $(DATA))),import-real) ## Build the report: outputs/<quarter>/<force>/ (DATA=real: real published data)
+	"$(PYTHON)" -m helpers build $(quarter_opt) $(force_opt) $(data_dir_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
+
+all-forces: venv ## Every force's report for QUARTER (PDF=no: HTML only; SCHEDULER=tcp://..: Dask)
+	"$(PYTHON)" -m helpers all-forces $(quarter_opt) $(data_dir_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
 
 test: venv ## Lint, then run every test (including the notebooks on the sample data)
 	"$(PYTHON)" -m ruff check .
@@ -56,8 +74,20 @@ test: venv ## Lint, then run every test (including the notebooks on the sample d
 lint: venv ## ruff check (what `make test` runs first)
 	"$(PYTHON)" -m ruff check .
 
+data: venv ## Download the publishers' files into data/raw (params/sources.yaml; resumable)
+	"$(PYTHON)" -m helpers download
+
+import-real: venv ## Convert the real published files (REAL_DIR) into the data folder data/real
+	"$(PYTHON)" -m helpers import-real --real-dir "$(REAL_DIR)" --out data/real
+
 sample-data: venv ## Regenerate the synthetic sample data in data/sample
 	"$(PYTHON)" -m helpers sample-data --out data/sample
+
+verify: venv ## Rebuild a report from its manifest.json and report any difference (QUARTER, FORCE)
+	@if [ -z "$(strip $(QUARTER))" ]; then \
+	  echo 'make verify needs a quarter, e.g. make verify QUARTER=2024-03 [FORCE="Kent"]' >&2; exit 2; \
+	fi
+	"$(PYTHON)" -m helpers verify $(quarter_opt) $(force_opt)
 
 validate: venv ## Check the input data against its contracts (DATA_DIR)
 	"$(PYTHON)" -m helpers validate $(data_dir_opt)

@@ -576,3 +576,28 @@ def test_declared_parameters_reads_the_cell_like_python_does(tmp_path):
 
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), path)
     assert build.declared_parameters(path) is None  # no parameters cell: everything is passed
+
+
+def test_input_error_found_while_computing_measures_is_listed_in_the_summary(tmp_path):
+    def broken(*args):
+        raise InputValidationError(
+            [InputProblem("national/population_pfa.csv", "Kent: no estimate", column="mid_year")]
+        )
+
+    status, output = run(tmp_path, steps_for("ok", measures_table=broken))
+    assert status == 1
+    summary = output[output.index("Build FAILED") :]
+    assert "national/population_pfa.csv, column 'mid_year': Kent: no estimate" in summary
+    failed = tmp_path / "outputs" / ".failed" / TARGET
+    assert "Kent: no estimate" in (failed / "build.log").read_text()
+
+
+def test_report_warnings_are_repeated_in_the_closing_summary(tmp_path):
+    def warn(data_dir):
+        return [InputProblem("national/prc_pfa.csv.gz", "3 rows have negative counts")]
+
+    status, output = run(tmp_path, steps_for("ok", validate=warn, execute=copying_execute))
+    assert status == 0, output
+    closing = output[output.index("publish") :]
+    assert "1 warning(s)" in closing
+    assert "  - national/prc_pfa.csv.gz: 3 rows have negative counts" in closing

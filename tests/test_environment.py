@@ -56,7 +56,11 @@ def test_environment_pins_match_pyproject():
     problems: list[str] = []
     project = _pyproject()
     wanted = _pins(
-        [*project["dependencies"], *project["optional-dependencies"]["dev"]],
+        [
+            *project["dependencies"],
+            *project["optional-dependencies"]["dev"],
+            *project["optional-dependencies"].get("bench", []),
+        ],
         "pyproject.toml",
         problems,
     )

@@ -8,27 +8,17 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pandas as pd
 import papermill as pm
 import pytest
 
-from helpers import build
 from helpers.benchmark import is_valid_benchmark
 from helpers.config import default_catalogue
 from helpers.paths import NOTEBOOKS_DIR
 from helpers.trends import TREND_WORDS
 
 pytestmark = pytest.mark.notebooks
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    outputs = tmp_path_factory.mktemp("outputs")
-    status = build.main(["--quarter", "2025-03", "--outputs", str(outputs), "--jobs", "2"])
-    assert status == 0
-    return outputs / "2025-03" / "avon-and-somerset"
 
 
 class _Report(HTMLParser):
@@ -123,10 +113,14 @@ def test_every_chart_has_alt_text_and_a_data_table(report):
     assert report.details >= len(charts)
 
 
-def test_reviewers_see_no_code_and_a_missing_narrative_is_flagged(built):
+def test_reviewers_see_code_only_if_they_ask_and_a_missing_narrative_is_flagged(built):
     text = (built / "report.html").read_text(encoding="utf-8")
-    assert "from helpers.report import" not in text
-    assert "section.measure(" not in text
+    shown = re.sub(r'<details class="show-code">.*?</details>', "", text, flags=re.DOTALL)
+    assert "from helpers.report import" not in shown
+    assert "section.measure(" not in shown
+    # ...and every code cell is one "Show code" away.
+    assert "from helpers.report import SectionReport" in text
+    assert text.count('<details class="show-code">') >= len(default_catalogue().sections) * 3
     assert "Narrative missing: no file params/narrative/2025-03/serious_violence.md" in text
     assert "Planned action to drive performance" in text
 
@@ -135,8 +129,17 @@ def test_measures_csv_matches_the_catalogue(built):
     table = pd.read_csv(built / "measures.csv")
     mine = table[table["is_report_force"]]
     assert list(mine["measure"]) == [m.id for m in default_catalogue().measures]
-    for column in ("count_12m", "denominator", "value", "msg_average", "msg_rank", "benchmark",
-                   "trend", "trend_statistic", "trend_p_value"):
+    for column in (
+        "count_12m",
+        "denominator",
+        "value",
+        "msg_average",
+        "msg_rank",
+        "benchmark",
+        "trend",
+        "trend_statistic",
+        "trend_p_value",
+    ):
         assert column in table.columns
 
 
@@ -153,3 +156,18 @@ def test_a_section_runs_alone_with_papermill(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "Kent · Quarter ending March 2024 (Q4 2023/24)" in text
     assert "Residential burglary (rate per 1,000 households)" in text
+
+
+def test_pdf_has_the_chart_data_tables_in_an_appendix_and_no_code(built):
+    import contextlib
+    import zlib
+
+    data = (built / "report.pdf").read_bytes()
+    parts = [data]
+    for match in re.finditer(rb"stream\r?\n", data):
+        with contextlib.suppress(zlib.error):
+            parts.append(zlib.decompress(data[match.end() : data.find(b"endstream", match.end())]))
+    objects = b"\n".join(parts)
+    assert b"/Title (Appendix: data tables)" in objects  # its own bookmark, after the sections
+    html = (built / "report.html").read_text(encoding="utf-8")
+    assert "Appendix: data tables" not in html  # on screen each table stays under its chart

@@ -133,9 +133,18 @@ class Outline(HTMLParser):
 # ----- fragments -------------------------------------------------------------------------------
 
 
-def test_fragment_shows_outputs_but_no_code_prompts_parameters_or_stderr():
+SHOW_CODE = re.compile(
+    r'<details class="show-code"><summary>Show code</summary>(.*?)</details>', re.S
+)
+
+
+def test_fragment_shows_outputs_and_code_only_behind_show_code_no_prompts_or_stderr():
     fragment = render.notebook_to_fragment(executed_notebook("1. Homicide"))
-    assert "helpers_code_reviewers_must_not_see" not in fragment
+    assert [c.strip() for c in SHOW_CODE.findall(fragment)] == [
+        "<pre><code>import helpers_code_reviewers_must_not_see</code></pre>"
+    ]
+    shown = SHOW_CODE.sub("", fragment)
+    assert "helpers_code_reviewers_must_not_see" not in shown
     assert "secret_parameter" not in fragment and "Avon and Somerset" not in fragment
     assert "In&nbsp;[" not in fragment and "Out[" not in fragment
     assert "FutureWarning" not in fragment
@@ -286,9 +295,50 @@ def test_section_page_stands_alone_and_links_to_its_neighbours(sections, context
     assert find_external_resources(page) == []
 
 
-def test_printable_opens_every_details_element():
-    page = "<details><summary>a</summary>x</details><details open><summary>b</summary></details>"
-    assert render.printable(page).count("<details open") == 2
+def test_show_code_escapes_the_source_and_skips_empty_cells():
+    nb = new_notebook(cells=[new_code_cell("x = '<b>&</b>'"), new_code_cell("  \n")])
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"c{i}"
+    fragment = render.notebook_to_fragment(nb)
+    assert SHOW_CODE.findall(fragment) == [
+        "\n<pre><code>x = '&lt;b&gt;&amp;&lt;/b&gt;'</code></pre>\n"
+    ]
+
+
+def test_printable_opens_every_details_element_and_drops_the_code():
+    page = (
+        "<details><summary>a</summary>x</details><details open><summary>b</summary></details>"
+        '<details class="show-code"><summary>Show code</summary><pre><code>1 + 1</code></pre>'
+        "</details>"
+    )
+    printed = render.printable(page)
+    assert printed.count("<details open") == 2 and "1 + 1" not in printed
+
+
+def test_printed_report_moves_chart_data_tables_to_an_appendix(report, sections):
+    chart_data = (
+        '<details class="chart-data"><summary>Data table: Homicide rate</summary>\n'
+        "<table><caption>Homicide rate</caption><tr><th>Mar 2024</th><td>0.0123</td></tr>"
+        "</table>\n</details>"
+    )
+    with_charts = report.replace(TABLE, TABLE + chart_data)
+    assert with_charts.count(chart_data) == len(sections)
+    printed = render.printable(with_charts)
+    assert 'class="chart-data"' not in printed
+    labels = [f"A{i}" for i in range(1, len(sections) + 1)]
+    refs = re.findall(r'href="#data-table-(a\d+)">data table (A\d+) in the appendix', printed)
+    assert refs == [(label.lower(), label) for label in labels]
+    main = Outline(printed)
+    appendix = main.headings.index((2, "Appendix: data tables"))
+    assert main.headings[appendix + 1 :] == [(3, f"{a}. Homicide rate") for a in labels]
+    assert all(f"data-table-{a.lower()}" in main.ids for a in labels)
+    # Each table says which section its chart is in, and the contents lists the appendix.
+    assert 'Chart in <a class="page-ref" href="#homicide">1. Homicide</a>' in printed
+    contents = printed[printed.index('id="contents"') : printed.index("</nav>")]
+    assert 'href="#appendix-data-tables"' in contents
+    assert set(main.links) <= set(main.ids)
+    # The screen page is untouched, and a page without charts gets no appendix.
+    assert "Appendix" not in with_charts and "Appendix" not in render.printable(report)
 
 
 # ----- PDF --------------------------------------------------------------------------------------

@@ -7,10 +7,14 @@ import sys
 
 COMMANDS = {
     "build": ("helpers.build", "build the report (what `make report` runs)"),
+    "all-forces": ("helpers.batch", "build every force's report for a quarter (make all-forces)"),
     "measures": ("helpers.measures", "compute measures.csv without running notebooks"),
     "validate": ("helpers.validation", "check every input file against its data contract"),
     "sample-data": ("helpers.sample_data", "regenerate the synthetic sample data"),
     "narrative": ("helpers.narrative", "create a quarter's narrative files to fill in"),
+    "verify": ("helpers.verify", "rebuild a report from its manifest and report any difference"),
+    "download": ("helpers.download", "download the publishers' files into data/raw (make data)"),
+    "import-real": ("helpers.published", "convert ../shared/data/real into data/real"),
 }
 
 

@@ -1,7 +1,8 @@
 """The pipeline behind `make report`: `python -m helpers build`.
 
     python -m helpers build [--quarter Q] [--force NAME] [--data-dir DIR] [--jobs N]
-                            [--sections id,id] [--outputs DIR]
+                            [--sections id,id] [--outputs DIR] [--no-cache] [--no-pdf]
+                            [--scheduler tcp://host:port]
 
 Steps, each timed and printed as it runs:
 
@@ -23,6 +24,18 @@ notebooks show the failing cell; FAILED.txt says what went wrong; no report.html
 is kept there) and exits 1; Ctrl-C removes the staging folder and exits 130. A lock file
 (outputs/<quarter>/.<force>.lock, held with flock so a killed build never blocks the next one)
 stops two builds writing the same report.
+
+Incremental (`helpers.incremental`, keyed on content, never on timestamps): a build reuses
+from `<outputs>/.cache/` the validation and preflight results of identical input files, the
+measures (measures.csv and the results the notebooks then reuse instead of recomputing), each
+executed notebook whose key (`section_cache_key`: notebook, helpers source, parameters, input
+files' sha256, catalogue) is unchanged, and each section's HTML fragment. The narrative is not
+in the notebook's key: the build re-renders the narrative parts of a page from the files
+(`report.refresh_narrative_outputs`), so a narrative edit re-makes pages, not notebooks. When
+report.html is byte-identical to the published one (the report keeps the time its content was
+made), report.pdf is reused too. A failed section is never cached; `--no-cache` executes
+everything; `--no-pdf` makes HTML only; `--scheduler tcp://...` runs the sections on a Dask
+cluster (`helpers.batch`, which also builds every force: `python -m helpers all-forces`).
 
 `--sections id,id` builds only those pages, into outputs/<quarter>/<force>-partial/ with a
 "Partial build" banner: a partial report never replaces the full one.
@@ -595,6 +608,52 @@ def _measures_table(inputs: Any, quarter: FinancialQuarter, force: str, settings
     return measures_table_for(inputs, quarter, force, settings)
 
 
+def _preflight(
+    inputs: Any, wanted: str | None, force: str, settings: Settings, sections: Sequence[str]
+) -> Any:
+    from helpers.preflight import check_report
+
+    return check_report(inputs, wanted, force, settings, sections)
+
+
+# Each measure's series for every force depends on the inputs and settings, not on the force:
+# a batch of forces (`helpers.batch`) computes it once per measure.
+_SERIES_MEMO: Any = None
+
+
+def measure_results(
+    inputs: Any, quarter: FinancialQuarter, force: str, settings: Settings
+) -> list[Any]:
+    """Every measure of the catalogue for `force` at `quarter` (`MeasureResult`s)."""
+    import weakref
+
+    from helpers.forces import default_forces
+    from helpers.measures import all_forces_series, compute_measure
+
+    global _SERIES_MEMO
+    if _SERIES_MEMO is None:
+        _SERIES_MEMO = weakref.WeakKeyDictionary()
+    try:
+        memo = _SERIES_MEMO.setdefault(inputs, {})
+    except TypeError:  # not weak-referenceable: no sharing
+        memo = {}
+    forces = default_forces()
+    shared = json.dumps(
+        {k: v for k, v in settings.as_dict().items() if k not in ("force", "quarter")},
+        sort_keys=True,
+        default=str,
+    )
+    results = []
+    for measure in default_catalogue().measures:
+        key = (measure.id, shared)
+        if key not in memo and measure.source not in getattr(inputs, "missing", set()):
+            memo[key] = all_forces_series(measure, inputs, settings, forces)
+        results.append(
+            compute_measure(measure, inputs, quarter, force, settings, forces, memo.get(key))
+        )
+    return results
+
+
 @dataclass(frozen=True)
 class BuildSteps:
     """The replaceable parts of a build (defaults: the project's own modules)."""
@@ -602,6 +661,9 @@ class BuildSteps:
     validate: Callable[[Path], Sequence[Any]] = _validate_inputs
     load_inputs: Callable[[Path], Inputs] = _load_inputs
     measures_table: Callable[[Any, FinancialQuarter, str, Settings], Any] = _measures_table
+    # The quarter (resolved against the data) and the report's warnings; raises before any
+    # output is touched for a quarter or population year the data do not cover.
+    preflight: Callable[[Any, str | None, str, Settings, Sequence[str]], Any] = _preflight
     plan: Callable[[], list[SectionSpec]] = report_plan
     execute: Callable[[SectionJob], SectionOutcome] = execute_section
 
@@ -645,7 +707,11 @@ class BuildOptions:
     jobs: int | None = None
     sections: list[str] | None = None
     outputs: str | None = None
+    narrative_dir: str | None = None
     settings_path: Path | None = None
+    cache: bool = True  # reuse what earlier builds made from the same content (incremental.py)
+    pdf: bool = True
+    scheduler: str | None = None  # a Dask scheduler: one task per section (helpers.batch)
     argv: list[str] = field(default_factory=list)
 
 
@@ -768,7 +834,13 @@ class Build:
         except (ConfigError, QuarterError) as exc:
             self.log.say(f"error: {exc}")
             raise _Stop(EXIT_USAGE) from None
-        self.settings = settings.with_overrides(force=self.force.name, data_dir=str(self.data_dir))
+        self.settings = settings.with_overrides(
+            force=self.force.name,
+            data_dir=str(self.data_dir),
+            narrative_dir=str(Path(o.narrative_dir).expanduser().resolve())
+            if o.narrative_dir
+            else None,
+        )
         self.quarter_wanted = o.quarter or settings.quarter
         self.log.say(
             f"Performance report: {self.force.name}, inputs from {_display(self.data_dir)}"
@@ -787,6 +859,73 @@ class Build:
             raise _Stop(EXIT_USAGE)
 
     def _check_inputs(self) -> None:
+        from helpers.incremental import BuildCache
+
+        self.cache = BuildCache(self.outputs_root, enabled=self.options.cache)
+        self.reused: set[str] = set()
+        if self._checks_from_cache():
+            return
+        warnings_before = len(self.warnings)
+        self._check_inputs_now()
+        self._store_checks(self.warnings[warnings_before:])
+
+    def _checks_key(self) -> str | None:
+        """Key of the validation and preflight results: None unless the default steps run
+        (an injected step is not the project's code, so its results are not cached)."""
+        if not (
+            self.steps.validate is _validate_inputs
+            and self.steps.load_inputs is _load_inputs
+            and self.steps.preflight is _preflight
+        ):
+            return None
+        from helpers.datasets import load_inputs
+        from helpers.incremental import digest
+
+        try:
+            # The default load is lazy: this object becomes the build's inputs, so the files
+            # are hashed once.
+            self._lazy_inputs = load_inputs(self.data_dir)
+            files = self._lazy_inputs.files
+        except ReportError:
+            return None
+        return digest(
+            {
+                "files": files,
+                "data_dir": str(self.data_dir),
+                "helpers": helpers_digest(),
+                "catalogue": catalogue_digest(),
+                "settings": self.settings.as_dict(),
+                "quarter": self.quarter_wanted,
+                "sections": [s.id for s in self.specs],
+            }
+        )
+
+    def _checks_from_cache(self) -> bool:
+        self.checks_key = self._checks_key()
+        cached = self.cache.checks(self.checks_key) if self.checks_key else None
+        if cached is None:
+            return False
+        started = time.perf_counter()
+        self.inputs = self._lazy_inputs
+        self.quarter = FinancialQuarter.parse(cached["quarter"])
+        self.settings = self.settings.with_overrides(quarter=self.quarter.code)
+        self.log.say(
+            self.log.line(
+                "validate inputs", "cached", time.perf_counter() - started, "files unchanged"
+            )
+        )
+        for warning in cached["warnings"]:
+            self.warnings.append(warning)
+            self.log.say(f"  warning: {warning}")
+        return True
+
+    def _store_checks(self, warnings: list[str]) -> None:
+        if self.checks_key:
+            self.cache.store_checks(
+                self.checks_key, {"quarter": self.quarter.code, "warnings": list(warnings)}
+            )
+
+    def _check_inputs_now(self) -> None:
         try:
             with self.step("validate inputs"):
                 problems = list(self.steps.validate(self.data_dir) or [])
@@ -809,14 +948,26 @@ class Build:
             self.log.say(f"error: {exc}")
             raise _Stop(EXIT_FAILED) from None
         try:
-            wanted = self.quarter_wanted
-            if wanted in (None, "", "latest"):
-                self.quarter = FinancialQuarter.parse(self.inputs.latest_quarter)
-            else:
-                self.quarter = FinancialQuarter.parse(wanted)
+            checked = self.steps.preflight(
+                self.inputs,
+                self.quarter_wanted,
+                self.force.name,
+                self.settings,
+                [s.id for s in self.specs],
+            )
         except QuarterError as exc:
             self.log.say(f"error: {exc}")
             raise _Stop(EXIT_USAGE) from None
+        except InputValidationError as exc:
+            self.log.say("")
+            self.log.say(f"The input data in {self.data_dir} cannot be used; nothing was built:")
+            for problem in exc.problems:
+                self.log.say(f"  - {problem}")
+            raise _Stop(EXIT_FAILED) from None
+        self.quarter = checked.quarter
+        for warning in checked.warnings:
+            self.warnings.append(warning)
+            self.log.say(f"  warning: {warning}")
         self.settings = self.settings.with_overrides(quarter=self.quarter.code)
 
     def _run(self) -> BuildResult:
@@ -849,6 +1000,13 @@ class Build:
         finally:
             lock.release()
         total = (_utc_now() - self.started).total_seconds()
+        if self.warnings:
+            print(
+                f"{len(self.warnings)} warning(s) (also in build.log and manifest.json):",
+                file=self.log.stream,
+            )
+            for warning in self.warnings:
+                print(f"  - {warning}", file=self.log.stream)
         print(
             f"Report built in {total:.1f} s: {_display(target / 'report.html')}, "
             f"{_display(target / 'report.pdf')}",
@@ -858,15 +1016,56 @@ class Build:
         return BuildResult(EXIT_OK, target)
 
     def _produce(self, staging: Path, target: Path) -> None:
+        self.target = target
         with self.step("measures.csv"):
-            table = self.steps.measures_table(
-                self.inputs, self.quarter, self.force.name, self.settings
-            )
-            table.to_csv(staging / "measures.csv", index=False)
+            self._measures(staging)
         self._execute(staging, target)
         self._render(staging)
         with self.step("manifest.json"):
             self._manifest(staging, "complete")
+
+    def _measures(self, staging: Path) -> None:
+        """measures.csv, and (default step) the results as a pickle the notebooks reuse
+        instead of computing every measure again; both cached on content."""
+        from helpers.measures import write_measures_csv
+
+        self.precomputed: Path | None = None
+        if self.steps.measures_table is not _measures_table:
+            table = self.steps.measures_table(
+                self.inputs, self.quarter, self.force.name, self.settings
+            )
+            write_measures_csv(table, staging / "measures.csv")
+            return
+        import pickle
+
+        from helpers.incremental import digest
+        from helpers.measures import measures_table
+
+        key = digest(
+            {
+                "files": dict(self.inputs.files),
+                "helpers": helpers_digest(),
+                "catalogue": catalogue_digest(),
+                "quarter": self.quarter.code,
+                "settings": self.settings.as_dict(),
+            }
+        )
+        slug = self.force.slug
+        cached = self.cache.measures(self.quarter.code, slug, key)
+        results_path = staging / ".measure-results.pkl"
+        if cached is not None:
+            shutil.copyfile(cached[0], staging / "measures.csv")
+            shutil.copyfile(cached[1], results_path)
+            self.precomputed = results_path
+            return
+        results = measure_results(self.inputs, self.quarter, self.force.name, self.settings)
+        write_measures_csv(measures_table(results), staging / "measures.csv")
+        with open(results_path, "wb") as handle:
+            pickle.dump(results, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.precomputed = results_path
+        self.cache.store_measures(
+            self.quarter.code, slug, key, staging / "measures.csv", results_path
+        )
 
     # -- execution --
     def _execute(self, staging: Path, target: Path) -> None:
@@ -878,34 +1077,50 @@ class Build:
         )
         helpers = helpers_digest()
         catalogue = catalogue_digest()
-        narrative = resolve(self.settings.narrative_dir)
-        narrative_files = (
-            {
-                p.relative_to(narrative).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(narrative.rglob("*"))
-                if p.is_file()
-            }
-            if narrative.is_dir()
-            else {}
-        )
+        # The narrative is not part of the key: its parts of a page are re-rendered from the
+        # files when the pages are made (`_render`), so a narrative edit executes nothing.
         self.cache_keys = {
             s.id: section_cache_key(
-                s,
-                self.parameters,
-                dict(self.inputs.files),
-                helpers=helpers,
-                catalogue=catalogue,
-                extra_files=narrative_files,
+                s, self.parameters, dict(self.inputs.files), helpers=helpers, catalogue=catalogue
             )
             for s in self.specs
         }
+        quarter, slug = self.quarter.code, target.name
+        to_run = []
+        for s in self.specs:
+            hit = self.cache.notebook(quarter, slug, s.stem, self.cache_keys[s.id])
+            if hit is None:
+                to_run.append(s)
+                continue
+            shutil.copyfile(hit, staging / "notebooks" / f"{s.stem}.ipynb")
+            self.reused.add(s.id)
+            self.outcomes[s.id] = SectionOutcome(s.id, True, 0.0)
+            self.section_seconds[s.id] = 0.0
+        if self.reused:
+            self.log.say(
+                self.log.line(
+                    "reuse notebooks",
+                    "cached",
+                    None,
+                    f"{len(self.reused)} of {len(self.specs)} unchanged since an earlier build",
+                )
+            )
+        if not to_run:
+            self.timings["execute notebooks"] = 0.0
+            self.workers = 0
+            return
+        # The build validated the inputs and computed every measure already: notebooks reuse
+        # both. Not part of the cache key (a temporary path; the content is keyed above).
+        run_parameters = dict(self.parameters)
+        if self.precomputed is not None:
+            run_parameters |= {"validate_inputs": False, "precomputed": str(self.precomputed)}
         # Slowest first (timings of the previous build of this report), so that a long
         # notebook does not start last and keep the pool waiting; unknown ones count as slow.
         previous = read_manifest(target / "manifest.json") or read_manifest(
             target.with_name(self.force.slug) / "manifest.json"
         )
         before = ((previous or {}).get("timings") or {}).get("sections") or {}
-        order = sorted(self.specs, key=lambda s: -float(before.get(s.id, float("inf"))))
+        order = sorted(to_run, key=lambda s: -float(before.get(s.id, float("inf"))))
 
         kernel_home = staging / ".jupyter"
         kernel = prepare_kernel(kernel_home)
@@ -914,7 +1129,7 @@ class Build:
             SectionJob(
                 spec=s,
                 output=staging / "notebooks" / f"{s.stem}.ipynb",
-                parameters=dict(self.parameters),
+                parameters=dict(run_parameters),
                 kernel_name=kernel.name,
             )
             for s in order
@@ -928,6 +1143,10 @@ class Build:
         finally:
             shutil.rmtree(kernel_home, ignore_errors=True)
         self.timings["execute notebooks"] = round(time.perf_counter() - started, 3)
+        for s in to_run:
+            if self.outcomes[s.id].ok:
+                notebook = staging / "notebooks" / f"{s.stem}.ipynb"
+                self.cache.store_notebook(quarter, slug, s.stem, self.cache_keys[s.id], notebook)
         failed = [self.outcomes[s.id] for s in self.specs if not self.outcomes[s.id].ok]
         if failed:
             raise BuildFailed(
@@ -936,6 +1155,11 @@ class Build:
             )
 
     def _run_pool(self, jobs: list[SectionJob], workers: int, jupyter_path: str) -> None:
+        if self.options.scheduler:
+            from helpers.batch import run_on_dask
+
+            run_on_dask(self, jobs, self.options.scheduler)
+            return
         import papermill  # noqa: F401  (imported before forking: workers start warm)
 
         total = len(jobs)
@@ -1000,39 +1224,111 @@ class Build:
             self.log.detail(f"    {outcome.id}: papermill: {message}")
 
     # -- rendering --
+    def _fragment(self, s: SectionSpec, staging: Path) -> str:
+        """A section's HTML fragment: its executed notebook with the narrative parts
+        re-rendered from the files; cached on the notebook's key, the narrative files it
+        shows and the templates."""
+        from helpers import render
+        from helpers.incremental import digest, narrative_files, templates_digest
+        from helpers.report import refresh_narrative_outputs
+
+        narrative_dir = resolve(self.settings.narrative_dir)
+        # The summary's "Before publication" list shows every section's narrative flags.
+        shown = [x.id for x in self.specs] if s.id == "summary" else [s.id]
+        key = digest(
+            {
+                "notebook": self.cache_keys.get(s.id),
+                "narrative": narrative_files(narrative_dir, self.quarter.code, shown),
+                "templates": templates_digest(),
+            }
+        )
+        quarter, slug = self.quarter.code, self.target.name
+        cached = self.cache.fragment(quarter, slug, s.stem, key)
+        if cached is not None:
+            return cached
+        notebook = staging / "notebooks" / f"{s.stem}.ipynb"
+        try:
+            nb = render._read(notebook)
+            refresh_narrative_outputs(nb, narrative_dir)
+            fragment = render.notebook_to_fragment(nb)
+        except Exception as exc:
+            raise RenderError(
+                f"section '{s.id}': cannot convert {notebook.name}: {type(exc).__name__}: {exc}"
+            ) from exc
+        for message in render.stderr_messages(nb):
+            self.log.detail(f"    {s.id}: stderr (not in the report): {message}")
+        if self.outcomes.get(s.id) is not None and self.outcomes[s.id].ok:
+            self.cache.store_fragment(quarter, slug, s.stem, key, fragment)
+        return fragment
+
     def _render(self, staging: Path) -> None:
         from helpers import render
+        from helpers.manifest import read_manifest
 
-        context = render.ReportContext(
-            quarter=self.quarter,
-            force=self.force.name,
-            built=self.started.astimezone(),
-            partial=tuple(s.title for s in self.specs) if self.partial else (),
-        )
+        if self.precomputed is not None:
+            self.precomputed.unlink(missing_ok=True)
+        previous = read_manifest(self.target / "manifest.json") or {}
+        published = self.target / "report.html"
         with self.step("html pages"):
-            contents = []
-            for s in self.specs:
-                notebook = staging / "notebooks" / f"{s.stem}.ipynb"
-                try:
-                    fragment = render.notebook_to_fragment(notebook)
-                except Exception as exc:
-                    raise RenderError(
-                        f"section '{s.id}': cannot convert {notebook.name}: "
-                        f"{type(exc).__name__}: {exc}"
-                    ) from exc
-                for message in render.stderr_messages(notebook):
-                    self.log.detail(f"    {s.id}: stderr (not in the report): {message}")
-                contents.append(
-                    render.SectionContent(s.id, s.number, s.title, s.part, s.stem, fragment)
+            contents = [
+                render.SectionContent(
+                    s.id, s.number, s.title, s.part, s.stem, self._fragment(s, staging)
                 )
+                for s in self.specs
+            ]
+
+            def context(built: datetime) -> Any:
+                return render.ReportContext(
+                    quarter=self.quarter,
+                    force=self.force.name,
+                    built=built,
+                    partial=tuple(s.title for s in self.specs) if self.partial else (),
+                )
+
+            # A report whose content has not changed keeps the time its content was made:
+            # then report.html is byte-identical to the published one and its PDF is reused.
+            built = self.started.astimezone()
+            report = None
+            before = previous.get("report_built") if self.options.cache else None
+            if before and published.is_file():
+                with contextlib.suppress(ValueError):
+                    earlier = datetime.fromisoformat(before).astimezone()
+                    candidate = render.render_report(contents, context(earlier))
+                    if candidate.encode("utf-8") == published.read_bytes():
+                        built, report = earlier, candidate
+            self.report_built = built.isoformat(timespec="seconds")
+            if report is None:
+                report = render.render_report(contents, context(built))
             (staging / "sections").mkdir()
             for index, content in enumerate(contents):
-                page = render.render_section_page(contents, index, context)
+                page = render.render_section_page(contents, index, context(built))
                 _check_offline(page, f"sections/{content.filename}")
                 (staging / "sections" / content.filename).write_text(page, encoding="utf-8")
-            report = render.render_report(contents, context)
             _check_offline(report, "report.html")
             (staging / "report.html").write_text(report, encoding="utf-8")
+        self.pdf = None
+        if not self.options.pdf:
+            self.log.say(self.log.line("report.pdf", "skipped", None, "--no-pdf: HTML only"))
+            return
+        old_pdf = (previous.get("report") or {}).get("pdf")
+        if (
+            self.options.cache
+            and old_pdf
+            and (self.target / "report.pdf").is_file()
+            and published.is_file()
+            and report.encode("utf-8") == published.read_bytes()
+        ):
+            started = time.perf_counter()
+            shutil.copyfile(self.target / "report.pdf", staging / "report.pdf")
+            self.pdf = render.PdfInfo(
+                pages=old_pdf["pages"],
+                page_size_mm=tuple(old_pdf["page_size_mm"]),
+                bookmarks=[(1, "")] * int(old_pdf["bookmarks"]),
+                variant=old_pdf["variant"],
+            )
+            seconds = time.perf_counter() - started
+            self.log.say(self.log.line("report.pdf", "reused", seconds, "report.html unchanged"))
+            return
         with self.step("report.pdf"):
             info = render.write_pdf(report, staging / "report.pdf", base_url=staging)
         self.pdf = info
@@ -1061,6 +1357,7 @@ class Build:
                 "status": status,
                 "seconds": self.section_seconds.get(s.id),
                 "cache_key": getattr(self, "cache_keys", {}).get(s.id),
+                "reused": s.id in getattr(self, "reused", ()),
             }
             if outcome is not None and not outcome.ok:
                 record["error"] = {
@@ -1108,6 +1405,9 @@ class Build:
                 "files": dict(sorted((inputs.files if inputs else {}).items())),
                 "missing": sorted(str(m) for m in (getattr(inputs, "missing", None) or ())),
                 "warnings": self.warnings,
+                # The narrative is an input of the report too: `make verify` checks it.
+                "narrative_dir": str(resolve(self.settings.narrative_dir)),
+                "narrative_files": _narrative_files(resolve(self.settings.narrative_dir)),
             },
             started_utc=self.started.isoformat(timespec="seconds"),
             finished_utc=_utc_now().isoformat(timespec="seconds"),
@@ -1119,9 +1419,10 @@ class Build:
             sections=self._section_records(),
             outputs=sha256_tree(folder, exclude=("manifest.json", "build.log")),
             extra={
+                "report_built": getattr(self, "report_built", None),
                 "kernel": None
                 if kernel is None
-                else {"name": kernel.name, "executable": kernel.executable}
+                else {"name": kernel.name, "executable": kernel.executable},
             },
         )
         write_manifest(folder / "manifest.json", manifest)
@@ -1153,6 +1454,8 @@ class Build:
                 self.log.say(f"  - {o.id} ({spec.notebook.name}), {cell}: {o.ename}: {o.evalue}")
         else:
             self.log.say(f"Build FAILED: {_short(exc)}")
+            for problem in getattr(exc, "problems", [])[:50]:
+                self.log.say(f"  - {problem}")
         previous = "the previous report is untouched" if target.exists() else "nothing published"
         self.log.say(f"Nothing was published; {previous} ({_display(target)}).")
         try:
@@ -1189,6 +1492,17 @@ class Build:
             "the failing cell).",
         ]
         return "\n".join(lines) + "\n"
+
+
+def _narrative_files(narrative: Path) -> dict[str, str]:
+    """{relative path: sha256} of every narrative file (every quarter's: they are few)."""
+    if not narrative.is_dir():
+        return {}
+    return {
+        p.relative_to(narrative).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(narrative.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _stop_workers(executor: ProcessPoolExecutor) -> None:
@@ -1258,6 +1572,16 @@ def _parser() -> argparse.ArgumentParser:
         "written to outputs/<quarter>/<force>-partial/",
     )
     parser.add_argument("--outputs", help="outputs folder (default: params/report.yaml)")
+    parser.add_argument(
+        "--narrative-dir", help="narrative folder (default: params/report.yaml narrative_dir)"
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="execute every section even if an earlier build made it from the same content",
+    )
+    parser.add_argument("--no-pdf", action="store_true", help="HTML only (a quick draft)")
+    parser.add_argument("--scheduler", help="Dask scheduler address: sections run there")
     return parser
 
 
@@ -1279,6 +1603,10 @@ def main(
         jobs=args.jobs,
         sections=args.sections.split(",") if args.sections else None,
         outputs=args.outputs,
+        narrative_dir=args.narrative_dir,
+        cache=not args.no_cache,
+        pdf=not args.no_pdf,
+        scheduler=args.scheduler,
         argv=argv,
     )
     return Build(options, steps, stream).run().status

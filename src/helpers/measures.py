@@ -26,6 +26,7 @@ from helpers.config import Catalogue, Measure, Settings, default_catalogue, load
 from helpers.exceptions import ReportError
 from helpers.forces import ENGLAND_AND_WALES, ForceRegistry, default_forces
 from helpers.intervals import rate_interval, rate_ratio_interval, wilson_interval
+from helpers.published import is_year_ending
 from helpers.quarters import FinancialQuarter, resolve_quarter
 from helpers.rates import attach_denominators, rate_per_1000
 from helpers.rolling import rolling_12_months
@@ -182,7 +183,7 @@ def _extract_series(measure: Measure, inputs: Any) -> pd.DataFrame:
     has_national_rows = (data["force"] == ENGLAND_AND_WALES).any()
     data = data[data["force"] != ENGLAND_AND_WALES]
     value_columns = ["count"] if den_spec is None else ["count", "denominator"]
-    if measure.source in UNROLLED_SOURCES:
+    if measure.source in UNROLLED_SOURCES or is_year_ending(data):
         rolled = data.assign(raw_count=data["count"], raw_denominator=data["denominator"])
     else:
         periods = sorted(data["period"].unique())
@@ -242,7 +243,8 @@ def _ratio_series(measure: Measure, inputs: Any) -> pd.DataFrame:
     counts = _complete_grid(
         counts, sorted(counts["force"].unique()), periods, ["count", "ref_count"]
     )
-    rolled = rolling_12_months(counts, ["count", "ref_count"])
+    # Annual publications (use of force) are already 12-month figures: not rolled again.
+    rolled = counts if is_year_ending(counts) else rolling_12_months(counts, ["count", "ref_count"])
     pop = inputs.population_ethnicity.pivot_table(
         index="force", columns="ethnic_group", values="population", aggfunc="sum"
     )
@@ -703,6 +705,15 @@ def main(argv: list[str] | None = None) -> int:
         "--data-dir", default=None, help="data folder (default from params/report.yaml)"
     )
     parser.add_argument("--out", default="measures.csv", help="CSV file to write")
+    parser.add_argument(
+        "--prc", default=None, help="Home Office PRC file as published (CSV, CSV.gz, ODS, XLSX)"
+    )
+    parser.add_argument(
+        "--population",
+        nargs="+",
+        default=None,
+        help="ONS population file(s): the tidy form, or tables P9 and P10 together",
+    )
     args = parser.parse_args(argv)
     try:
         settings = load_settings(
@@ -710,7 +721,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         from helpers.paths import resolve
 
-        inputs = load_inputs(resolve(settings.data_dir))
+        data_dir = resolve(settings.data_dir)
+        if args.prc or args.population:
+            from helpers.published import named_files_folder
+
+            data_dir = named_files_folder(
+                prc=args.prc, population=args.population, base=args.data_dir and data_dir
+            )
+        inputs = load_inputs(data_dir)
         quarter = resolve_quarter(args.quarter or settings.quarter, inputs.latest_quarter)
         forces = default_forces()
         names = forces.names if args.force == "all" else [forces.canonical(settings.force)]

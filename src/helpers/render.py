@@ -1,7 +1,8 @@
 """HTML pages and the PDF of the report, made from executed section notebooks.
 
-A reviewer sees no code: nbconvert's HTML exporter runs in-process (no `jupyter nbconvert`
-start-up per notebook) with inputs and prompts excluded, and each notebook's HTML becomes a
+A reviewer sees no code unless they ask: nbconvert's HTML exporter runs in-process (no `jupyter
+nbconvert` start-up per notebook) with prompts excluded and each code cell's source folded into a
+closed "Show code" <details> (no script needed; hidden in print), and each notebook's HTML becomes a
 *fragment* placed in the project's own page templates (`templates/*.html.j2`, `report.css`). Every
 page is self-contained: CSS inline, images already data URIs or inline SVG, no script or font
 from a network (police networks are closed). The PDF is made once, from the assembled report,
@@ -62,7 +63,8 @@ def _exporter() -> Any:
         config=config,
         extra_template_basedirs=[str(TEMPLATES_DIR / "nbconvert")],
         template_name="fragment",
-        exclude_input=True,
+        # The fragment template puts each code cell's source in a closed "Show code" <details>.
+        exclude_input=False,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
@@ -78,7 +80,8 @@ def _read(notebook: Path | Any) -> Any:
 
 
 def notebook_to_fragment(notebook: Path | Any) -> str:
-    """The reader's view of an executed notebook as an HTML fragment (no code, no prompts).
+    """The reader's view of an executed notebook as an HTML fragment: outputs and text, no
+    prompts, and each code cell's source hidden in a closed ``<details class="show-code">``.
 
     `notebook` is a path or an `nbformat.NotebookNode`. Output written to stderr (warnings) is
     left out; `stderr_messages` lists it for the build log.
@@ -384,10 +387,104 @@ class PdfInfo:
 
 
 _DETAILS_OPEN = re.compile(r"<details(?![^>]*\sopen\b)", re.IGNORECASE)
+_SHOW_CODE = re.compile(r'<details class="show-code">.*?</details>\s*', re.DOTALL)
+_CHART_DATA = re.compile(
+    r'<details class="chart-data"[^>]*>\s*<summary>(.*?)</summary>(.*?)</details>', re.DOTALL
+)
+_SECTION_START = re.compile(
+    r'<section class="report-section" id="([^"]+)"[^>]*>\s*<h([1-6])[^>]*>(.*?)</h\2>', re.DOTALL
+)
+_DATA_TABLE_PREFIX = re.compile(r"^Data table:\s*")
+APPENDIX_ID = "appendix-data-tables"
+APPENDIX_TITLE = "Appendix: data tables"
+# Where report.html.j2 lets the print version add the appendix and its line in the contents.
+APPENDIX_SLOT = "<!-- print: appendix -->"
+APPENDIX_CONTENTS_SLOT = "<!-- print: appendix contents -->"
+
+
+@dataclass(frozen=True)
+class _AppendixTable:
+    label: str  # "A3"
+    title: str
+    table: str
+    section_anchor: str | None
+    section_heading: str | None
+
+    @property
+    def id(self) -> str:
+        return f"data-table-{self.label.lower()}"
+
+
+def _section_at(starts: list[tuple[int, str, str]], position: int) -> tuple[str | None, str | None]:
+    """(anchor, heading) of the report section that holds `position`."""
+    found: tuple[str | None, str | None] = (None, None)
+    for start, anchor, heading in starts:
+        if start > position:
+            break
+        found = (anchor, heading)
+    return found
+
+
+def _appendix_html(tables: Sequence[_AppendixTable]) -> str:
+    parts = [
+        f'<section class="report-section appendix" id="{APPENDIX_ID}" '
+        f'aria-labelledby="{APPENDIX_ID}-title">',
+        f'<h2 class="section-title matter-title" id="{APPENDIX_ID}-title">{APPENDIX_TITLE}</h2>',
+        "<p>The numbers behind every chart in the report, one table per chart, in the order the "
+        "charts appear. In the HTML report each table sits under its chart.</p>",
+    ]
+    for t in tables:
+        source = ""
+        if t.section_anchor:
+            source = (
+                f'<p class="appendix-source">Chart in <a class="page-ref" '
+                f'href="#{t.section_anchor}">{t.section_heading}</a>.</p>'
+            )
+        parts.append(
+            f'<section class="appendix-table" id="{t.id}" aria-labelledby="{t.id}-title">\n'
+            f'<h3 id="{t.id}-title">{t.label}. {t.title}</h3>\n{source}\n{t.table.strip()}\n'
+            "</section>"
+        )
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _data_table_appendix(page: str) -> str:
+    """Move every chart's data table (``details.chart-data``) to an appendix at the end of the
+    report, A1, A2, ... in order; the chart keeps a reference to its table (with the page number
+    in the PDF). A page without the appendix slot (a section page) is returned unchanged."""
+    if APPENDIX_SLOT not in page:
+        return page
+    starts = [
+        (m.start(), m.group(1), heading_text(m.group(3))) for m in _SECTION_START.finditer(page)
+    ]
+    tables: list[_AppendixTable] = []
+
+    def move(m: re.Match[str]) -> str:
+        label = f"A{len(tables) + 1}"
+        anchor, heading = _section_at(starts, m.start())
+        title = _DATA_TABLE_PREFIX.sub("", m.group(1).strip())
+        table = _AppendixTable(label, title, m.group(2), anchor, html_lib.escape(heading or ""))
+        tables.append(table)
+        return (
+            f'<p class="chart-data-ref">The numbers behind this chart: '
+            f'<a class="page-ref" href="#{table.id}">data table {label} in the appendix</a>.</p>'
+        )
+
+    page = _CHART_DATA.sub(move, page)
+    if not tables:
+        return page
+    entry = f'<li><a href="#{APPENDIX_ID}">{APPENDIX_TITLE}</a></li>'
+    page = page.replace(APPENDIX_CONTENTS_SLOT, entry, 1)
+    return page.replace(APPENDIX_SLOT, _appendix_html(tables), 1)
 
 
 def printable(page: str) -> str:
-    """The page with every <details> open: data tables are printed in full."""
+    """The page as it is printed (the PDF): the code reviewers may open on screen left out;
+    the report's chart data tables moved to an appendix ("Appendix: data tables", one per
+    chart, each chart naming its table); every remaining <details> open, printed in full."""
+    page = _SHOW_CODE.sub("", page)
+    page = _data_table_appendix(page)
     return _DETAILS_OPEN.sub("<details open", page)
 
 

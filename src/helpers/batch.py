@@ -1,0 +1,277 @@
+"""Many reports in one run: every force for a quarter (`make all-forces`), on this machine or on
+a Dask cluster.
+
+    python -m helpers all-forces [--quarter Q] [--forces a,b] [--data-dir DIR] [--outputs DIR]
+                                 [--jobs N] [--no-pdf] [--scheduler tcp://host:8786]
+
+Each force's report is an ordinary build (`helpers.build.Build`: staging folder, lock, atomic
+publish, manifest, incremental cache), so a batch report is the same as `make report FORCE=...`
+would make. What the batch shares between forces, in this process:
+
+* the inputs are validated once and loaded once (one `InputData` for every force);
+* each measure's series for every force (`measures.all_forces_series`) is computed once and
+  reused for each force's figures (`build.measure_results`);
+* the incremental cache: a second batch with nothing changed executes nothing.
+
+Each force uses its MSG where params/forces.yaml gives one, else the national comparison (the
+measures do that). One line per force shows progress (`[ 7/43] Cleveland ... done  31.2 s`);
+the closing summary lists every failed force and why; exit status 1 if any failed.
+
+With `--scheduler` (Make: `SCHEDULER=tcp://...`) every section notebook is one task on the Dask
+cluster (`run_on_dask`). The workers must see the project and the data folder at the same paths
+(a shared file system, as on an HPC cluster); they send the executed notebook back to the build,
+which writes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Any
+
+from helpers.build import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Build,
+    BuildOptions,
+    BuildSteps,
+    SectionJob,
+    SectionOutcome,
+    execute_section,
+)
+
+
+@dataclass
+class ForceOutcome:
+    force: str
+    status: int
+    seconds: float
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == EXIT_OK
+
+
+@dataclass
+class BatchResult:
+    outcomes: list[ForceOutcome]
+
+    @property
+    def failed(self) -> list[ForceOutcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def status(self) -> int:
+        return EXIT_OK if not self.failed else EXIT_FAILED
+
+
+def _once(function: Callable[[Path], Any]) -> Callable[[Path], Any]:
+    """`function(data_dir)` computed once per folder (validation, loading)."""
+    memo: dict[Path, Any] = {}
+
+    def wrapper(data_dir: Path) -> Any:
+        if data_dir not in memo:
+            memo[data_dir] = function(data_dir)
+        return memo[data_dir]
+
+    return wrapper
+
+
+def shared_steps(steps: BuildSteps | None = None) -> BuildSteps:
+    """`steps` with validation and loading done once for the whole batch."""
+    steps = steps or BuildSteps()
+    return replace(steps, validate=_once(steps.validate), load_inputs=_once(steps.load_inputs))
+
+
+def _reasons(output: str) -> list[str]:
+    """What a failed build printed about why: its error and failure lines."""
+    lines = output.splitlines()
+    keep = [
+        line.strip()
+        for line in lines
+        if line.startswith(("error:", "Build FAILED", "  - ", "The input data"))
+        or " FAILED " in line
+    ]
+    return keep or [lines[-1].strip() if lines else "no output"]
+
+
+def all_forces(
+    forces: Sequence[str] | None = None,
+    *,
+    quarter: str | None = None,
+    data_dir: str | None = None,
+    outputs: str | None = None,
+    jobs: int | None = None,
+    pdf: bool = True,
+    scheduler: str | None = None,
+    steps: BuildSteps | None = None,
+    stream: IO[str] | None = None,
+) -> BatchResult:
+    """Build the report of every force in `forces` (default: all 43) for one quarter."""
+    from helpers.forces import default_forces
+
+    stream = stream if stream is not None else sys.stdout
+    names = list(forces) if forces else default_forces().names
+    steps = shared_steps(steps)
+    width = len(str(len(names)))
+    outcomes = []
+    started = time.perf_counter()
+    print(
+        f"Reports for {len(names)} forces" + (f" on {scheduler}" if scheduler else ""), file=stream
+    )
+    for number, name in enumerate(names, start=1):
+        buffer = io.StringIO()
+        options = BuildOptions(
+            quarter=quarter,
+            force=name,
+            data_dir=data_dir,
+            jobs=jobs,
+            outputs=outputs,
+            pdf=pdf,
+            scheduler=scheduler,
+            argv=["--force", name, *(["--quarter", quarter] if quarter else [])],
+        )
+        t0 = time.perf_counter()
+        try:
+            status = Build(options, steps, buffer).run().status
+        except Exception as exc:  # one force's unexpected error must not stop the batch
+            status = EXIT_FAILED
+            buffer.write(f"error: {type(exc).__name__}: {exc}\n")
+        seconds = time.perf_counter() - t0
+        output = buffer.getvalue()
+        outcome = ForceOutcome(name, status, seconds, [] if status == EXIT_OK else _reasons(output))
+        outcomes.append(outcome)
+        elapsed = time.perf_counter() - started
+        eta = elapsed / number * (len(names) - number)
+        label = f"[{number:>{width}}/{len(names)}] {name}"
+        dots = "." * max(3, 40 - len(label))
+        word = "done" if outcome.ok else "FAILED"
+        reused = "  (nothing changed)" if outcome.ok and "16 of 16 unchanged" in output else ""
+        print(
+            f"{label} {dots} {word:<6} {seconds:6.1f} s   elapsed {elapsed:5.0f} s, "
+            f"about {eta:4.0f} s to go{reused}",
+            file=stream,
+            flush=True,
+        )
+    result = BatchResult(outcomes)
+    total = time.perf_counter() - started
+    print("", file=stream)
+    print(
+        f"{len(names) - len(result.failed)} of {len(names)} reports built in {total:.0f} s"
+        + (f"; {len(result.failed)} FAILED:" if result.failed else "."),
+        file=stream,
+    )
+    for o in result.failed:
+        print(f"  - {o.force}:", file=stream)
+        for reason in o.reasons[:6]:
+            print(f"      {reason}", file=stream)
+    return result
+
+
+# ----- Dask -----------------------------------------------------------------------------------
+
+
+def execute_remote(job: SectionJob) -> tuple[SectionOutcome, bytes | None]:
+    """One section on a Dask worker: its own kernelspec (this worker's Python), the notebook
+    executed into a temporary file and sent back, so the build's staging folder need not be
+    shared with the worker."""
+    from helpers.build import _prepend_jupyter_path, prepare_kernel
+
+    with tempfile.TemporaryDirectory(prefix="report-section-") as tmp:
+        kernel = prepare_kernel(Path(tmp) / "jupyter")
+        _prepend_jupyter_path(kernel.jupyter_path)
+        output = Path(tmp) / job.output.name
+        outcome = execute_section(replace(job, output=output, kernel_name=kernel.name))
+        data = output.read_bytes() if output.is_file() else None
+    return outcome, data
+
+
+def run_on_dask(build: Build, jobs: list[SectionJob], address: str) -> None:
+    """Execute `jobs` on the Dask cluster at `address`, one task per section; record each
+    outcome as it finishes (the same progress lines as the local pool)."""
+    from distributed import Client, as_completed
+
+    execute = build.steps.execute
+    task = execute_remote if execute is execute_section else execute
+    total = len(jobs)
+    width = len(str(total))
+    with Client(address, timeout="30s") as client:
+        futures = {
+            client.submit(task, job, pure=False, key=f"{job.spec.stem}-{id(job)}"): job
+            for job in jobs
+        }
+        for done, future in enumerate(as_completed(futures), start=1):
+            job = futures[future]
+            try:
+                value = future.result()
+                if isinstance(value, tuple):
+                    outcome, data = value
+                    if data is not None:
+                        job.output.write_bytes(data)
+                else:
+                    outcome = value
+            except Exception as exc:
+                outcome = SectionOutcome(
+                    job.spec.id, False, 0.0, ename=type(exc).__name__, evalue=str(exc)
+                )
+            build._record(outcome, job, f"[{done:>{width}}/{total}]")
+
+
+# ----- command line ---------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m helpers all-forces ...`; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers all-forces",
+        description="Build the report of every force (or --forces) for one quarter.",
+    )
+    parser.add_argument("--quarter", help="'2024-03', '2023/24 Q4' or 'latest'")
+    parser.add_argument("--forces", help="comma-separated force names (default: all 43)")
+    parser.add_argument("--data-dir", help="input folder (default: params/report.yaml)")
+    parser.add_argument("--outputs", help="outputs folder (default: params/report.yaml)")
+    parser.add_argument("--jobs", type=int, help="notebooks run at once (default: CPU count)")
+    parser.add_argument("--no-pdf", action="store_true", help="HTML only (no report.pdf)")
+    parser.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    forces = [f.strip() for f in args.forces.split(",") if f.strip()] if args.forces else None
+    if forces:
+        from helpers.exceptions import ConfigError
+        from helpers.forces import default_forces
+
+        try:
+            forces = [default_forces().get(f).name for f in forces]
+        except ConfigError as exc:
+            print(f"error: {exc}")
+            return EXIT_USAGE
+    return all_forces(
+        forces,
+        quarter=args.quarter,
+        data_dir=args.data_dir,
+        outputs=args.outputs,
+        jobs=args.jobs,
+        pdf=not args.no_pdf,
+        scheduler=args.scheduler,
+    ).status
+
+
+__all__ = [
+    "BatchResult",
+    "ForceOutcome",
+    "all_forces",
+    "execute_remote",
+    "main",
+    "run_on_dask",
+    "shared_steps",
+]

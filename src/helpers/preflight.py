@@ -1,0 +1,136 @@
+"""Checks of the inputs against the report asked for, made after validation and before any
+notebook runs: does the data cover the quarter, does every force have a population estimate
+for every 12-month window the measures need, and which optional extracts the chosen sections
+will miss.
+
+Validation (`helpers.validation`) checks each file against its own contract; these checks need
+the quarter and the sections, so the build runs them once those are known. An error here stops
+the build with nothing written; a warning is printed, listed in the build summary and recorded
+in manifest.json, and the report itself says the same on the page concerned (a section without
+its local extract says "Local data not supplied"; a rate using an earlier population estimate
+says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from helpers.config import Catalogue, Settings, default_catalogue
+from helpers.exceptions import InputProblem, InputValidationError
+from helpers.forces import default_forces
+from helpers.quarters import FinancialQuarter, quarter_range, resolve_quarter
+from helpers.rates import attach_denominators
+from helpers.schemas import SOURCES
+
+POPULATION_FILE = SOURCES["population"].path
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """The quarter the build reports on and the warnings it must show."""
+
+    quarter: FinancialQuarter
+    warnings: list[str] = field(default_factory=list)
+
+
+def reportable_quarters(inputs: Any) -> tuple[FinancialQuarter, FinancialQuarter | None]:
+    """(latest, earliest) quarters a report can be built for: the latest quarter of police
+    recorded crime, and the first whose 12 months the recorded-crime data cover entirely
+    (None when the inputs carry no recorded-crime table, as in the build's own tests)."""
+    latest = FinancialQuarter.parse(inputs.latest_quarter)
+    prc = getattr(inputs, "prc", None)
+    if prc is None or len(prc) == 0:
+        return latest, None
+    first = FinancialQuarter.parse(prc["period"].min())
+    return latest, first + 3
+
+
+def population_problems(
+    population: pd.DataFrame,
+    periods: Iterable[pd.Period],
+    forces: Iterable[str],
+    rule: str,
+) -> list[InputProblem]:
+    """Every force and year for which no population (or household) estimate exists at or before
+    the year a 12-month rate ending in one of `periods` wants."""
+    grid = pd.MultiIndex.from_product(
+        [sorted(forces), sorted(set(periods))], names=["force", "period"]
+    ).to_frame(index=False)
+    problems: list[InputProblem] = []
+    for kind in ("population", "households"):
+        try:
+            attach_denominators(grid, population, kind, rule, source=POPULATION_FILE)
+        except InputValidationError as exc:
+            problems.extend(
+                InputProblem(p.file, p.message, column="mid_year", value=p.value)
+                for p in exc.problems
+            )
+    return problems
+
+
+def population_fallbacks(
+    population: pd.DataFrame, quarter: FinancialQuarter, force: str, rule: str
+) -> list[str]:
+    """Warnings for the report's force and quarter where the wanted mid-year estimate is not
+    published and an earlier one is used."""
+    warnings = []
+    frame = pd.DataFrame({"force": [force], "period": [quarter.period]})
+    for kind in ("population", "households"):
+        row = attach_denominators(frame, population, kind, rule, source=POPULATION_FILE).iloc[0]
+        used, wanted = int(row["denominator_year"]), int(row["denominator_year_wanted"])
+        if used != wanted:
+            warnings.append(
+                f"{POPULATION_FILE}: no mid-{wanted} {kind} estimate for {force}; rates for the "
+                f"{quarter.year_ending} use mid-{used} (the report says so)"
+            )
+    return warnings
+
+
+def missing_extracts(
+    inputs: Any, sections: Iterable[str], catalogue: Catalogue | None = None
+) -> list[str]:
+    """A warning for each optional source not supplied that a chosen section needs."""
+    catalogue = catalogue or default_catalogue()
+    missing = set(getattr(inputs, "missing", None) or ())
+    wanted = set(sections)
+    warnings = []
+    for section in catalogue.sections:
+        if section.id not in wanted:
+            continue
+        sources = sorted({m.source for m in catalogue.measures_of(section.id)} & missing)
+        for source in sources:
+            where = SOURCES[source].path if source in SOURCES else source
+            warnings.append(
+                f"Local data not supplied: {source} (nothing at {where}); section "
+                f"'{section.title}' says so and shows no figure for it"
+            )
+    return warnings
+
+
+def check_report(
+    inputs: Any,
+    wanted: str | None,
+    force: str,
+    settings: Settings,
+    sections: Iterable[str],
+) -> Preflight:
+    """The quarter to report on and the warnings to show; raises `QuarterError` for a quarter
+    the data do not cover and `InputValidationError` for a population year that no estimate
+    covers (naming the force and the year)."""
+    latest, earliest = reportable_quarters(inputs)
+    quarter = resolve_quarter(wanted, latest, earliest)
+    warnings: list[str] = []
+    population = getattr(inputs, "population", None)
+    if population is not None and earliest is not None:
+        periods = [q.period for q in quarter_range(earliest, quarter)]
+        territorial = [f.name for f in default_forces().forces]
+        problems = population_problems(population, periods, territorial, settings.population_rule)
+        if problems:
+            raise InputValidationError(problems)
+        warnings.extend(population_fallbacks(population, quarter, force, settings.population_rule))
+    warnings.extend(missing_extracts(inputs, sections))
+    return Preflight(quarter, warnings)

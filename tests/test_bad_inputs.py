@@ -1,0 +1,498 @@
+"""The catalogue of bad inputs (docs/ERRORS.md), each run END TO END through the build command.
+
+A small valid data folder (`write_minimal_sample`) is copied and broken in one way per case, then
+`helpers.build.main([... "--data-dir", broken, "--outputs", tmp])` runs on it.
+
+* Cases that must stop: exit status non-zero, the message names the file, the line and the
+  column, no notebook runs, and the outputs folder (holding a previous good report) is untouched.
+* Cases the spec lets go on: one build (two sections) of a folder with every such defect; each
+  case checks its warning in the build summary and, where the spec says so, on the page.
+
+Each row of the table in docs/ERRORS.md is one parameter below (same id).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import re
+import shutil
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from helpers import build
+from helpers.sample_data import write_minimal_sample
+
+QUARTER = "2025-03"
+PREVIOUS = Path(QUARTER) / "avon-and-somerset"
+
+
+# ----- the valid folder and the build ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def minimal(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("minimal")
+    write_minimal_sample(out)
+    return out
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _build(tmp: Path, data: Path, *args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    status = build.main(
+        [
+            "--data-dir",
+            str(data),
+            "--outputs",
+            str(tmp / "outputs"),
+            "--narrative-dir",
+            str(tmp / "narrative"),
+            "--jobs",
+            "2",
+            *args,
+        ],
+        stream=out,
+    )
+    return status, out.getvalue()
+
+
+# ----- ways to break a copy -----------------------------------------------------------------------
+def _lines(data: Path, rel: str) -> list[str]:
+    return (data / rel).read_text(encoding="utf-8").splitlines()
+
+
+def _write_lines(data: Path, rel: str, lines: list[str]) -> None:
+    (data / rel).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _set_cell(rel: str, line: int, column: str, value: str) -> Callable[[Path], None]:
+    """Line `line` (header = 1) of `rel`: `column` set to `value` (simple CSV, no quotes)."""
+
+    def apply(data: Path) -> None:
+        lines = _lines(data, rel)
+        header = lines[0].split(",")
+        cells = lines[line - 1].split(",")
+        cells[header.index(column)] = value
+        lines[line - 1] = ",".join(cells)
+        _write_lines(data, rel, lines)
+
+    return apply
+
+
+def _empty(data: Path) -> None:
+    (data / "national/rape_outcomes.csv").write_bytes(b"")
+
+
+def _header_only(data: Path) -> None:
+    rel = "local/confidence_survey/2025-03.csv"
+    _write_lines(data, rel, _lines(data, rel)[:1])
+
+
+def _truncated_gzip(data: Path) -> None:
+    path = data / "national/prc_pfa.csv.gz"
+    raw = path.read_bytes()
+    path.write_bytes(raw[: len(raw) // 2])
+
+
+def _truncated_csv(data: Path) -> None:
+    # Cut in the middle of line 4, as a copy that stopped half-way leaves it.
+    rel = "national/rape_outcomes.csv"
+    lines = _lines(data, rel)[:4]
+    lines[3] = lines[3].rsplit(",", 2)[0]
+    (data / rel).write_text("\n".join(lines), encoding="utf-8")
+
+
+def _ragged(data: Path) -> None:
+    rel = "national/rape_outcomes.csv"
+    lines = _lines(data, rel)
+    lines[4] += ",7"  # line 5
+    _write_lines(data, rel, lines)
+
+
+def _renamed_column(data: Path) -> None:
+    for path in (data / "local/victim_satisfaction").glob("*.csv"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(",satisfied\n", ",satisfied_count\n", 1), encoding="utf-8")
+
+
+def _missing_column(data: Path) -> None:
+    rel = "national/rape_outcomes.csv"
+    _write_lines(data, rel, [line.rsplit(",", 1)[0] for line in _lines(data, rel)])
+
+
+def _duplicate(data: Path) -> None:
+    rel = "national/rape_outcomes.csv"
+    lines = _lines(data, rel)
+    _write_lines(data, rel, [*lines, lines[1]])
+
+
+def _replace_text(rel: str, old: str, new: str, count: int = 1) -> Callable[[Path], None]:
+    def apply(data: Path) -> None:
+        text = (data / rel).read_text(encoding="utf-8")
+        assert old in text
+        (data / rel).write_text(text.replace(old, new, count), encoding="utf-8")
+
+    return apply
+
+
+def _not_utf8(data: Path) -> None:
+    rel = "local/complaint_reviews/2025-03.csv"
+    raw = (data / rel).read_bytes().split(b"\n")
+    raw[2] = raw[2].replace(b",", b"\x96", 1)  # Windows-1252 en dash on line 3
+    (data / rel).write_bytes(b"\n".join(raw))
+
+
+def _population_only_2024(data: Path) -> None:
+    # Every year before the windows' years removed: the only estimate is mid-2024, and the
+    # first reportable quarter (year ending March 2024) wants mid-2023.
+    rel = "national/population_pfa.csv"
+    lines = _lines(data, rel)
+    kept = [lines[0]] + [line.replace(",2023,", ",2024,") for line in lines[1:] if ",2023," in line]
+    _write_lines(data, rel, kept)
+
+
+def _nothing(data: Path) -> None:
+    pass
+
+
+# ----- cases that stop the build ------------------------------------------------------------------
+# (id, how to break the folder, extra build arguments, what the message must say: file, line,
+#  column and what is wrong, each a fragment of one line of the output)
+STOPS: list[tuple[str, Callable[[Path], None], tuple[str, ...], list[str]]] = [
+    ("empty-file", _empty, (), ["national/rape_outcomes.csv: file is empty"]),
+    (
+        "header-only",
+        _header_only,
+        (),
+        ["local/confidence_survey/2025-03.csv: has a header but no data rows"],
+    ),
+    (
+        "truncated-gzip",
+        _truncated_gzip,
+        (),
+        ["national/prc_pfa.csv.gz: cannot be decompressed: the gzip file is truncated"],
+    ),
+    (
+        "truncated-csv",
+        _truncated_csv,
+        (),
+        ["national/rape_outcomes.csv, row 4, column 'finalised_outcomes'"],
+    ),
+    (
+        "malformed-row",
+        _ragged,
+        (),
+        ["national/rape_outcomes.csv, row 5: has 5 fields where the header has 4"],
+    ),
+    (
+        "renamed-column",
+        _renamed_column,
+        (),
+        [
+            "local/victim_satisfaction/2025-03.csv, row 1, column 'satisfied_count': column "
+            "'satisfied_count' should be named 'satisfied'"
+        ],
+    ),
+    (
+        "missing-column",
+        _missing_column,
+        (),
+        [
+            "national/rape_outcomes.csv, row 1, column 'charged_summonsed': missing column "
+            "'charged_summonsed'"
+        ],
+    ),
+    (
+        "non-numeric-count",
+        _set_cell("national/rape_outcomes.csv", 3, "finalised_outcomes", "twelve"),
+        (),
+        ["national/rape_outcomes.csv, row 3, column 'finalised_outcomes'", "'twelve'"],
+    ),
+    (
+        "decimal-count",
+        _set_cell("local/action_fraud/2025-03.csv", 2, "referrals_disseminated", "12.5"),
+        (),
+        ["local/action_fraud/2025-03.csv, row 2, column 'referrals_disseminated'", "'12.5'"],
+    ),
+    (
+        "negative-count",
+        _set_cell("national/rape_outcomes.csv", 6, "charged_summonsed", "-2"),
+        (),
+        [
+            "national/rape_outcomes.csv, row 6, column 'charged_summonsed': a count cannot be "
+            "negative"
+        ],
+    ),
+    (
+        "negative-local-count",
+        _set_cell("local/drugs_disruptions/2025-03.csv", 4, "disruptions", "-1"),
+        (),
+        [
+            "local/drugs_disruptions/2025-03.csv, row 4, column 'disruptions': a count cannot "
+            "be negative"
+        ],
+    ),
+    (
+        "part-exceeds-whole",
+        _set_cell("national/rape_outcomes.csv", 3, "charged_summonsed", "99999"),
+        (),
+        ["national/rape_outcomes.csv, row 3, column 'charged_summonsed'", "cannot exceed"],
+    ),
+    (
+        "duplicate-row",
+        _duplicate,
+        (),
+        ["national/rape_outcomes.csv, row ", "duplicate row: the same period, force as line 2"],
+    ),
+    (
+        "unknown-force",
+        _replace_text("national/rape_outcomes.csv", ",Cumbria,", ",Cumbira,"),
+        (),
+        [
+            "national/rape_outcomes.csv, row 3, column 'force': unknown force 'Cumbira'",
+            "Cumbria",
+        ],
+    ),
+    (
+        "quarter-after-data",
+        _nothing,
+        ("--quarter", "2025-06"),
+        ["there is no data for Quarter ending June 2025", "choose 2025-03 or earlier"],
+    ),
+    (
+        "quarter-before-data",
+        _nothing,
+        ("--quarter", "2023-12"),
+        ["before the first 12 months the data cover", "2024-03"],
+    ),
+    (
+        "population-no-earlier-year",
+        _population_only_2024,
+        (),
+        [
+            "national/population_pfa.csv, column 'mid_year': Avon and Somerset: no population "
+            "estimate for mid-2023 or earlier",
+        ],
+    ),
+    (
+        "not-utf8",
+        _not_utf8,
+        (),
+        [
+            "local/complaint_reviews/2025-03.csv, row 3: is not UTF-8 text: byte 0x96",
+            "CSV UTF-8",
+        ],
+    ),
+    (
+        "date-dd-mm-yyyy",
+        _set_cell("national/stop_search.csv", 4, "period", "01/03/2024"),
+        (),
+        [
+            "national/stop_search.csv, row 4, column 'period': period must be written YYYY-MM "
+            "(found '01/03/2024')"
+        ],
+    ),
+    (
+        "date-mon-yy",
+        _set_cell("local/victim_satisfaction/2025-03.csv", 2, "period", "Mar-24"),
+        (),
+        [
+            "local/victim_satisfaction/2025-03.csv, row 2, column 'period': period must be "
+            "written YYYY-MM (found 'Mar-24')"
+        ],
+    ),
+    (
+        "date-as-at",
+        _set_cell("national/workforce.csv", 2, "as_at", "31/03/2024"),
+        (),
+        ["national/workforce.csv, row 2, column 'as_at': as_at must be 31 March or 30 September"],
+    ),
+    (
+        "local-file-name",
+        lambda data: (data / "local/cyber_crime/2025-03.csv").rename(
+            data / "local/cyber_crime/March 2025.csv"
+        ),
+        (),
+        ["local/cyber_crime/March 2025.csv: file name must be the quarter's last month"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("breaker", "args", "expected"),
+    [pytest.param(b, a, e, id=i) for i, b, a, e in STOPS],
+)
+def test_bad_input_stops_the_build_before_any_notebook(
+    minimal: Path,
+    tmp_path: Path,
+    breaker: Callable[[Path], None],
+    args: tuple[str, ...],
+    expected: list[str],
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(minimal, data)
+    breaker(data)
+    previous = tmp_path / "outputs" / PREVIOUS
+    previous.mkdir(parents=True)
+    (previous / "report.html").write_text("the previous good report", encoding="utf-8")
+    before = _tree(tmp_path / "outputs")
+
+    status, output = _build(tmp_path, data, *args)
+
+    assert status != 0, output
+    for fragment in expected:
+        assert fragment in output, f"{fragment!r} not in:\n{output}"
+    assert "Executing" not in output and "measures.csv" not in output  # nothing ran
+    assert _tree(tmp_path / "outputs") == before  # nothing written, nothing removed
+    assert not (tmp_path / "outputs" / ".failed").exists()
+
+
+# ----- cases the spec lets go on ------------------------------------------------------------
+SCRIPT_NARRATIVE = """---
+status: reviewed
+---
+## Planned action to drive performance
+1. Patrol <script>alert('x')</script> the <b onmouseover="alert(1)">night-time economy</b>.
+2. <img src=x onerror="alert(2)"> See [the plan](javascript:alert(3)).
+
+<iframe src="https://example.org"></iframe>
+
+## Comments
+1. <a href="https://example.org" onclick="alert(4)">A link</a> & a <style>body{}</style> rule.
+"""
+
+
+def _goes_on(data: Path, narrative: Path) -> None:
+    # A genuine Home Office adjustment: a negative count in police recorded crime.
+    path = data / "national/prc_pfa.csv.gz"
+    lines = gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
+    header = lines[0].split(",")
+    column = header.index("Number of Offences")
+    cells = lines[5].split(",")
+    cells[column] = "-3"
+    lines[5] = ",".join(cells)
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), mtime=0))
+    # A local extract not supplied at all.
+    shutil.rmtree(data / "local/victim_satisfaction")
+    # Excel's "CSV UTF-8": a byte-order mark and CRLF line ends.
+    rel = data / "local/drugs_disruptions/2025-03.csv"
+    rel.write_bytes(b"\xef\xbb\xbf" + rel.read_bytes().replace(b"\n", b"\r\n"))
+    # Population: the minimal sample stops at mid-2023, so the year ending March 2025 (which
+    # wants mid-2024) uses mid-2023.
+    # A narrative with HTML and script in it.
+    (narrative / QUARTER).mkdir(parents=True)
+    (narrative / QUARTER / "homicide.md").write_text(SCRIPT_NARRATIVE, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def went_on(minimal: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
+    tmp = tmp_path_factory.mktemp("goes-on")
+    data = tmp / "data"
+    shutil.copytree(minimal, data)
+    _goes_on(data, tmp / "narrative")
+    status, output = _build(tmp, data, "--sections", "homicide,victim_satisfaction")
+    target = tmp / "outputs" / QUARTER / "avon-and-somerset-partial"
+    return status, output, target
+
+
+def _summary(output: str) -> str:
+    """The closing summary of the build (after the last step line)."""
+    marker = re.search(r"^\d+ warning\(s\)", output, re.MULTILINE)
+    assert marker, output
+    return output[marker.start() :]
+
+
+def _page(target: Path) -> str:
+    return (target / "report.html").read_text(encoding="utf-8")
+
+
+GOES_ON = [
+    (
+        "prc-negative-adjustment",
+        ["rows have negative counts, accepted as Home Office adjustments"],
+        [],
+    ),
+    (
+        "local-extract-missing",
+        ["Local data not supplied: victim_satisfaction", "Victim satisfaction"],
+        ["no figure for the year ending March 2025; local data not supplied (victim_satisfaction)"],
+    ),
+    (
+        "population-year-missing",
+        ["no mid-2024 population estimate for Avon and Somerset", "use mid-2023"],
+        ["Rates use the mid-2023 population estimate; mid-2024 is not yet published"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("in_summary", "on_page"), [pytest.param(s, p, id=i) for i, s, p in GOES_ON]
+)
+def test_defect_the_spec_allows_builds_with_a_visible_warning(
+    went_on: tuple[int, str, Path], in_summary: list[str], on_page: list[str]
+) -> None:
+    status, output, target = went_on
+    assert status == 0, output
+    summary = _summary(output)
+    for fragment in in_summary:
+        assert fragment in summary, f"{fragment!r} not in the build summary:\n{summary}"
+    page = _page(target).lower()
+    for fragment in on_page:
+        assert fragment.lower() in page, f"{fragment!r} not in report.html"
+
+
+def test_byte_order_mark_and_crlf_are_read(went_on: tuple[int, str, Path]) -> None:
+    status, output, _ = went_on
+    assert status == 0
+    assert "drugs_disruptions" not in output  # no error, no warning about the file
+
+
+class _Elements(HTMLParser):
+    """What a browser would act on: elements and attributes (text, even "<script>", is inert)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_body = False
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.in_body = self.in_body or tag == "body"
+        values = dict(attrs)
+        if tag in ("script", "style") and self.in_body:
+            self.found.append(f"<{tag}> in the body")  # the page's own are in <head>
+        if tag in ("iframe", "object", "embed"):
+            self.found.append(f"<{tag}>")
+        if tag == "img" and not str(values.get("src", "")).startswith("data:"):
+            self.found.append(f"<img src={values.get('src')!r}>")  # charts are data: URIs
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}=...>")
+            if name in ("href", "src") and str(value).strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}={value!r}>")
+
+
+def test_narrative_html_and_script_are_never_in_the_report(
+    went_on: tuple[int, str, Path],
+) -> None:
+    status, output, target = went_on
+    assert status == 0, output
+    pages = [target / "report.html", *sorted((target / "sections").glob("*.html"))]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        parser = _Elements()
+        parser.feed(text)
+        assert parser.found == [], page
+    report = pages[0].read_text(encoding="utf-8")
+    # The analyst's words are kept, the markup shown as text, never acted on.
+    assert "night-time economy" in report
+    assert "&lt;script&gt;" in report

@@ -1,0 +1,350 @@
+"""Incremental builds, every force at once, and the Dask path (helpers.incremental, helpers.batch).
+
+Fixture notebooks are copied into the test's folder (so a test can edit one); most tests use a
+recording executor that stands in for papermill, so they need no kernel. Timings are never
+asserted here: benchmarks/build.py measures them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers import batch, build
+from helpers.build import BuildSteps, SectionJob, SectionOutcome, SectionSpec
+from helpers.report import REFRESH_KEY
+
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+PART = "National Police and Crime Measures"
+QUARTER = "2024-03"
+TARGET = Path(QUARTER) / "avon-and-somerset"
+
+
+@dataclass
+class FakeInputs:
+    files: dict[str, str] = field(
+        default_factory=lambda: {"prc/offences.csv": hashlib.sha256(b"offences").hexdigest()}
+    )
+    latest_quarter: str = QUARTER
+    missing: set[str] = field(default_factory=set)
+
+
+def measures(inputs, quarter, force, settings) -> pd.DataFrame:
+    return pd.DataFrame({"measure": ["homicide"], "force": [force]})
+
+
+class Recorder:
+    """Stands in for papermill and records what was executed. Each executed notebook gets a
+    narrative output (for its section) and the summary a "Before publication" output, marked
+    as the real `SectionReport.narrative()` and `SummaryReport.status()` mark them."""
+
+    _count = 0
+
+    def __init__(self, fail_for: str | None = None):
+        # The build's workers are other processes: they record into a file.
+        Recorder._count += 1
+        self.log = Path(__import__("tempfile").gettempdir()) / f"recorder-{id(self)}-{self._count}"
+        self.log.write_text("")
+        self.fail_for = fail_for
+
+    @property
+    def executed(self) -> list[str]:
+        return self.log.read_text().split()
+
+    def __call__(self, job: SectionJob) -> SectionOutcome:
+        with self.log.open("a") as handle:
+            handle.write(job.spec.id + "\n")
+        if self.fail_for and job.parameters.get("force") == self.fail_for:
+            return SectionOutcome(job.spec.id, False, 0.01, cell=2, ename="KeyError", evalue="x")
+        nb = nbformat.read(job.spec.notebook, as_version=4)
+        if job.spec.id == "summary":
+            meta = {"kind": "status", "data_items": [], "sections": ["sec_1"], "quarter": QUARTER}
+        else:
+            meta = {"kind": "narrative", "section": job.spec.id, "quarter": QUARTER}
+        nb.cells.append(
+            nbformat.v4.new_code_cell(
+                "section.narrative()",
+                outputs=[
+                    nbformat.v4.new_output(
+                        "display_data",
+                        data={"text/html": "<p>as executed</p>"},
+                        # where IPython puts a `_repr_html_` (data, metadata) pair's metadata
+                        metadata={"text/html": {REFRESH_KEY: meta}},
+                    )
+                ],
+            )
+        )
+        nbformat.write(nb, job.output)
+        return SectionOutcome(job.spec.id, True, 0.01)
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """Notebooks, a data folder and a narrative folder the test may edit."""
+    (tmp_path / "notebooks").mkdir()
+    for name in ("summary", "sec_1", "sec_2", "methods"):
+        shutil.copyfile(FIXTURES / "ok.ipynb", tmp_path / "notebooks" / f"{name}.ipynb")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "narrative" / QUARTER).mkdir(parents=True)
+    return tmp_path
+
+
+def plan(root: Path) -> list[SectionSpec]:
+    nb = root / "notebooks"
+    return [
+        SectionSpec("summary", 0, "Measures summary", None, nb / "summary.ipynb"),
+        SectionSpec("sec_1", 1, "Section one", PART, nb / "sec_1.ipynb"),
+        SectionSpec("sec_2", 2, "Section two", PART, nb / "sec_2.ipynb"),
+        SectionSpec("methods", 90, "Methods", None, nb / "methods.ipynb"),
+    ]
+
+
+def steps(root: Path, execute, inputs: FakeInputs | None = None) -> BuildSteps:
+    return BuildSteps(
+        validate=lambda d: [],
+        load_inputs=lambda d: inputs or FakeInputs(),
+        measures_table=measures,
+        plan=lambda: plan(root),
+        execute=execute,
+    )
+
+
+def run(root: Path, the_steps: BuildSteps, *args: str, data: str = "data") -> tuple[int, str]:
+    out = io.StringIO()
+    status = build.main(
+        [
+            "--data-dir",
+            str(root / data),
+            "--outputs",
+            str(root / "outputs"),
+            "--narrative-dir",
+            str(root / "narrative"),
+            "--jobs",
+            "1",
+            *args,
+        ],
+        steps=the_steps,
+        stream=out,
+    )
+    return status, out.getvalue()
+
+
+def manifest(root: Path) -> dict:
+    return json.loads((root / "outputs" / TARGET / "manifest.json").read_text())
+
+
+def test_a_rebuild_with_nothing_changed_executes_nothing_and_reuses_the_pdf(project):
+    first = Recorder()
+    status, output = run(project, steps(project, first))
+    assert status == 0, output
+    assert sorted(first.executed) == ["methods", "sec_1", "sec_2", "summary"]
+    report = project / "outputs" / TARGET
+    html_before = (report / "report.html").read_bytes()
+    pdf_before = (report / "report.pdf").read_bytes()
+
+    again = Recorder()
+    status, output = run(project, steps(project, again))
+    assert status == 0, output
+    assert again.executed == []
+    assert "4 of 4 unchanged" in output
+    assert "report.pdf" in output and "reused" in output
+    assert (report / "report.html").read_bytes() == html_before
+    assert (report / "report.pdf").read_bytes() == pdf_before
+    sections = manifest(project)["sections"]
+    assert [s["reused"] for s in sections] == [True] * 4
+    assert [s["status"] for s in sections] == ["done"] * 4
+    # the run itself is recorded: a new manifest, the same outputs
+    assert manifest(project)["outputs"]["report.pdf"] == hashlib.sha256(pdf_before).hexdigest()
+
+
+def test_a_changed_notebook_re_executes_only_its_section(project):
+    run(project, steps(project, Recorder()), "--no-pdf")
+    nb = nbformat.read(project / "notebooks" / "sec_2.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("A new paragraph."))
+    nbformat.write(nb, project / "notebooks" / "sec_2.ipynb")
+
+    again = Recorder()
+    status, output = run(project, steps(project, again), "--no-pdf")
+    assert status == 0, output
+    assert again.executed == ["sec_2"]
+    assert "A new paragraph." in (project / "outputs" / TARGET / "report.html").read_text()
+
+
+@pytest.mark.parametrize("change", ["parameter", "input file", "helpers"])
+def test_what_every_section_depends_on_re_executes_every_section(project, change, monkeypatch):
+    run(project, steps(project, Recorder()), "--no-pdf")
+    inputs, data = None, "data"
+    if change == "parameter":  # data_dir is a notebook parameter; the report folder stays
+        (project / "data2").mkdir()
+        data = "data2"
+    if change == "input file":
+        inputs = FakeInputs(files={"prc/offences.csv": hashlib.sha256(b"revised").hexdigest()})
+    if change == "helpers":
+        monkeypatch.setattr(build, "helpers_digest", lambda: "another version of the helpers")
+    again = Recorder()
+    status, output = run(project, steps(project, again, inputs), "--no-pdf", data=data)
+    assert status == 0, output
+    assert sorted(again.executed) == ["methods", "sec_1", "sec_2", "summary"]
+
+
+def test_a_narrative_edit_re_renders_without_executing(project):
+    narrative = project / "narrative" / QUARTER / "sec_1.md"
+    narrative.write_text(
+        "---\nstatus: draft\n---\n## Planned action to drive performance\n1. First plan.\n"
+        "## Comments\n1. First comment.\n"
+    )
+    status, output = run(project, steps(project, Recorder()))
+    assert status == 0, output
+    report = project / "outputs" / TARGET / "report.html"
+    assert "First plan." in report.read_text()
+    assert "as executed" not in report.read_text()  # rendered from the file, not the kernel
+    pdf_before = (project / "outputs" / TARGET / "report.pdf").read_bytes()
+
+    narrative.write_text(narrative.read_text().replace("First plan.", "Revised plan."))
+    again = Recorder()
+    status, output = run(project, steps(project, again))
+    assert status == 0, output
+    assert again.executed == []
+    text = report.read_text()
+    assert "Revised plan." in text and "First plan." not in text
+    page = (project / "outputs" / TARGET / "sections" / "01_sec_1.html").read_text()
+    assert "Revised plan." in page
+    # the report changed, so its PDF is made again
+    assert (project / "outputs" / TARGET / "report.pdf").read_bytes() != pdf_before
+
+
+def test_the_summary_flags_follow_the_narrative_without_executing(project):
+    status, output = run(project, steps(project, Recorder()), "--no-pdf")
+    assert status == 0, output
+    report = project / "outputs" / TARGET / "report.html"
+    assert "Narrative missing" in report.read_text()
+
+    (project / "narrative" / QUARTER / "sec_1.md").write_text(
+        "---\nstatus: reviewed\n---\n## Planned action to drive performance\n1. A plan.\n"
+        "## Comments\n1. A comment.\n"
+    )
+    again = Recorder()
+    status, output = run(project, steps(project, again), "--no-pdf")
+    assert status == 0, output
+    assert again.executed == []
+    assert "every narrative reviewed" in report.read_text()
+
+
+def test_a_failed_section_is_not_cached_and_the_others_are_reused(project):
+    failing = Recorder(fail_for="Avon and Somerset")
+    status, _ = run(project, steps(project, failing), "--no-pdf")
+    assert status == 1
+    again = Recorder()
+    status, output = run(project, steps(project, again), "--no-pdf")
+    assert status == 0, output
+    assert sorted(again.executed) == ["methods", "sec_1", "sec_2", "summary"]
+
+
+def test_all_forces_builds_each_force_and_summarises_failures(project):
+    recorder = Recorder(fail_for="Kent")
+    out = io.StringIO()
+    result = batch.all_forces(
+        ["Avon and Somerset", "Kent", "Essex"],
+        data_dir=str(project / "data"),
+        outputs=str(project / "outputs"),
+        jobs=1,
+        pdf=False,
+        steps=steps(project, recorder),
+        stream=out,
+    )
+    text = out.getvalue()
+    assert result.status == 1
+    assert [o.force for o in result.failed] == ["Kent"]
+    assert "[1/3] Avon and Somerset" in text and "[3/3] Essex" in text
+    assert "2 of 3 reports built" in text and "1 FAILED" in text
+    summary = text.split("reports built", 1)[1]
+    assert "Kent" in summary and "KeyError" in summary
+    for slug in ("avon-and-somerset", "essex"):
+        assert (project / "outputs" / QUARTER / slug / "report.html").is_file()
+    assert not (project / "outputs" / QUARTER / "kent").exists()
+
+
+def test_all_forces_validates_and_loads_the_inputs_once(project):
+    calls: list[str] = []
+
+    def validate(data_dir):
+        calls.append("validate")
+        return []
+
+    def load(data_dir):
+        calls.append("load")
+        return FakeInputs()
+
+    the_steps = BuildSteps(
+        validate=validate,
+        load_inputs=load,
+        measures_table=measures,
+        plan=lambda: plan(project),
+        execute=Recorder(),
+    )
+    result = batch.all_forces(
+        ["Avon and Somerset", "Kent"],
+        data_dir=str(project / "data"),
+        outputs=str(project / "outputs"),
+        pdf=False,
+        steps=the_steps,
+        stream=io.StringIO(),
+    )
+    assert result.status == 0
+    assert calls == ["validate", "load"]
+
+
+def test_sections_run_on_a_dask_cluster(project):
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=False,
+            protocol="tcp",  # a real network address on loopback, as a remote scheduler has
+            host="127.0.0.1",
+            dashboard_address=":0",
+        ) as cluster,
+    ):
+        the_steps = BuildSteps(
+            validate=lambda d: [],
+            load_inputs=lambda d: FakeInputs(),
+            measures_table=measures,
+            plan=lambda: plan(project)[1:3],  # two real papermill executions
+        )
+        status, output = run(
+            project, the_steps, "--no-pdf", "--scheduler", cluster.scheduler_address
+        )
+    assert status == 0, output
+    report = project / "outputs" / TARGET
+    for stem in ("01_sec_1", "02_sec_2"):
+        nb = nbformat.read(report / "notebooks" / f"{stem}.ipynb", as_version=4)
+        injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert len(injected) == 1 and 'force = "Avon and Somerset"' in injected[0].source
+    assert "Force: <strong>Avon and Somerset</strong>" in (report / "report.html").read_text()
+
+
+def test_marked_outputs_are_found_where_ipython_puts_them(tmp_path):
+    """The mark survives a real IPython display: `refresh_narrative_outputs` finds it."""
+    from IPython.core.formatters import DisplayFormatter
+
+    from helpers.report import Html, refresh_narrative_outputs
+
+    marked = Html(
+        "<p>as executed</p>",
+        {REFRESH_KEY: {"kind": "narrative", "section": "homicide", "quarter": QUARTER}},
+    )
+    data, metadata = DisplayFormatter().format(marked)
+    output = nbformat.v4.new_output("display_data", data=data, metadata=metadata)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[output])])
+    assert refresh_narrative_outputs(nb, tmp_path) == 1
+    html = nb.cells[0].outputs[0]["data"]["text/html"]
+    assert "as executed" not in html and "Narrative missing" in html
