@@ -925,16 +925,19 @@ class Build:
                 self.checks_key, {"quarter": self.quarter.code, "warnings": list(warnings)}
             )
 
+    def _stop_on_input_problems(self, exc: InputValidationError) -> None:
+        self.log.say("")
+        self.log.say(f"The input data in {self.data_dir} cannot be used; nothing was built:")
+        for problem in exc.problems:
+            self.log.say(f"  - {problem}")
+        raise _Stop(EXIT_FAILED) from None
+
     def _check_inputs_now(self) -> None:
         try:
             with self.step("validate inputs"):
                 problems = list(self.steps.validate(self.data_dir) or [])
         except InputValidationError as exc:
-            self.log.say("")
-            self.log.say(f"The input data in {self.data_dir} cannot be used; nothing was built:")
-            for problem in exc.problems:
-                self.log.say(f"  - {problem}")
-            raise _Stop(EXIT_FAILED) from None
+            self._stop_on_input_problems(exc)
         except ReportError as exc:
             self.log.say(f"error: {exc}")
             raise _Stop(EXIT_FAILED) from None
@@ -959,11 +962,7 @@ class Build:
             self.log.say(f"error: {exc}")
             raise _Stop(EXIT_USAGE) from None
         except InputValidationError as exc:
-            self.log.say("")
-            self.log.say(f"The input data in {self.data_dir} cannot be used; nothing was built:")
-            for problem in exc.problems:
-                self.log.say(f"  - {problem}")
-            raise _Stop(EXIT_FAILED) from None
+            self._stop_on_input_problems(exc)
         self.quarter = checked.quarter
         for warning in checked.warnings:
             self.warnings.append(warning)

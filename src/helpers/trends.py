@@ -288,19 +288,33 @@ def _rolling_points(
 
 
 # ----- Mann-Kendall -----------------------------------------------------------------------------
+def _mann_kendall_points(
+    data: pd.DataFrame, unit: str, settings: TrendSettings, frequency_months: int
+) -> tuple[np.ndarray | None, TrendResult | None]:
+    """The rolling points to test, or the result when no test is needed or possible."""
+    method = settings.method
+    x, unavailable = _rolling_points(data, settings, method, frequency_months)
+    if unavailable is not None:
+        return None, unavailable
+    assert x is not None
+    if _at_ceiling(x, unit):
+        return None, TrendResult(
+            CEILING, method, None, None, 0.0, len(x), "100% throughout the window"
+        )
+    if np.ptp(x) == 0:
+        # Every pair is tied: no trend. Skipping the library here avoids its 0/0 autocorrelation.
+        return None, TrendResult(STABLE, method, 0.0, 1.0, 0.0, len(x), "the value did not change")
+    return x, None
+
+
 def _mann_kendall(
     data: pd.DataFrame, unit: str, settings: TrendSettings, down_word: str, frequency_months: int
 ) -> TrendResult:
     method = settings.method
-    x, unavailable = _rolling_points(data, settings, method, frequency_months)
-    if unavailable is not None:
-        return unavailable
+    x, settled = _mann_kendall_points(data, unit, settings, frequency_months)
+    if settled is not None:
+        return settled
     assert x is not None
-    if _at_ceiling(x, unit):
-        return TrendResult(CEILING, method, None, None, 0.0, len(x), "100% throughout the window")
-    if np.ptp(x) == 0:
-        # Every pair is tied: no trend. Skipping the library here avoids its 0/0 autocorrelation.
-        return TrendResult(STABLE, method, 0.0, 1.0, 0.0, len(x), "the value did not change")
     note = ""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -367,14 +381,10 @@ def _mann_kendall_rolling(
     rolled: bool,
 ) -> TrendResult:
     method = settings.method
-    x, unavailable = _rolling_points(data, settings, method, frequency_months)
-    if unavailable is not None:
-        return unavailable
+    x, settled = _mann_kendall_points(data, unit, settings, frequency_months)
+    if settled is not None:
+        return settled
     assert x is not None
-    if _at_ceiling(x, unit):
-        return TrendResult(CEILING, method, None, None, 0.0, len(x), "100% throughout the window")
-    if np.ptp(x) == 0:
-        return TrendResult(STABLE, method, 0.0, 1.0, 0.0, len(x), "the value did not change")
     n = len(x)
     step = max(3, frequency_months)
     # Approximations, stated: Hamed and Rao's rho_k is the autocorrelation of the ranks; the
