@@ -167,3 +167,11 @@ def test_templates_match_the_contracts() -> None:
         text = (TEMPLATES / f"{name}.csv").read_text(encoding="utf-8")
         assert text == ",".join(SOURCES[name].columns) + "\n", name
     assert (TEMPLATES / "README.md").is_file()
+
+
+def test_missing_sources_are_named_local_or_national():
+    from helpers.schemas import not_supplied
+
+    assert not_supplied("victim_satisfaction") == "Local data not supplied"
+    assert not_supplied("rape_outcomes") == "National data not supplied"
+    assert not_supplied("complaint_reviews") == "Local data not supplied"

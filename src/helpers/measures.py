@@ -30,6 +30,7 @@ from helpers.published import is_year_ending
 from helpers.quarters import FinancialQuarter, resolve_quarter
 from helpers.rates import attach_denominators, rate_per_1000
 from helpers.rolling import rolling_12_months
+from helpers.schemas import not_supplied
 from helpers.trends import TrendResult, trend_outlook
 
 # Sources whose rows cover every force, so that an England and Wales figure can be summed from
@@ -323,7 +324,7 @@ def compute_measure(
     result = MeasureResult(measure=measure, force=force, quarter=quarter)
     if measure.source in getattr(inputs, "missing", set()):
         result.available = False
-        result.unavailable_reason = f"Local data not supplied ({measure.source})."
+        result.unavailable_reason = f"{not_supplied(measure.source)} ({measure.source})."
         result.benchmark = bm.NOT_AVAILABLE
         return result
     data = series if series is not None else all_forces_series(measure, inputs, settings, forces)

@@ -24,7 +24,7 @@ from helpers.exceptions import InputProblem, InputValidationError
 from helpers.forces import default_forces
 from helpers.quarters import FinancialQuarter, quarter_range, resolve_quarter
 from helpers.rates import attach_denominators
-from helpers.schemas import SOURCES
+from helpers.schemas import SOURCES, not_supplied
 
 POPULATION_FILE = SOURCES["population"].path
 
@@ -105,7 +105,7 @@ def missing_extracts(
         for source in sources:
             where = SOURCES[source].path if source in SOURCES else source
             warnings.append(
-                f"Local data not supplied: {source} (nothing at {where}); section "
+                f"{not_supplied(source)}: {source} (nothing at {where}); section "
                 f"'{section.title}' says so and shows no figure for it"
             )
     return warnings

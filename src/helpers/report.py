@@ -28,6 +28,7 @@ from helpers.forces import ENGLAND_AND_WALES, default_forces
 from helpers.measures import MeasureResult, compute_measures
 from helpers.paths import resolve
 from helpers.quarters import FinancialQuarter, resolve_quarter
+from helpers.schemas import not_supplied
 
 # Output metadata key of the parts the build re-renders from the narrative files at render time
 # (`refresh_narrative_outputs`), so that a narrative edit never re-executes a notebook.
@@ -354,7 +355,7 @@ def ethnic_group_table(
     column, what, _ = GROUP_COUNT_SOURCES[source]
     frame = inputs.get(source) if hasattr(inputs, "get") else getattr(inputs, source, None)
     if frame is None:
-        return Html(f'<p class="flag" role="note">Local data not supplied ({source}).</p>')
+        return Html(f'<p class="flag" role="note">{not_supplied(source)} ({source}).</p>')
     first, last = quarter.window(12)
     rows = frame[(frame["force"] == force) & frame["period"].between(first, last)]
     counts = rows.groupby("ethnic_group", sort=False)[column].sum()

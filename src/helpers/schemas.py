@@ -602,3 +602,13 @@ def get_source(name: str) -> Source:
         return SOURCES[name]
     except KeyError:
         raise KeyError(f"unknown source '{name}'; sources are: {', '.join(SOURCES)}") from None
+
+
+def not_supplied(name: str) -> str:
+    """How the report says a source is missing: the force's own extracts are "local data"."""
+    source = SOURCES.get(name)
+    return (
+        "Local data not supplied"
+        if source is None or source.kind == "local"
+        else ("National data not supplied")
+    )
