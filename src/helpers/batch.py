@@ -114,6 +114,7 @@ def all_forces(
     scheduler: str | None = None,
     steps: BuildSteps | None = None,
     stream: IO[str] | None = None,
+    warm_kernels: bool = True,
 ) -> BatchResult:
     """Build the report of every force in `forces` (default: all 43) for one quarter."""
     from helpers.forces import default_forces
@@ -137,6 +138,7 @@ def all_forces(
             outputs=outputs,
             pdf=pdf,
             scheduler=scheduler,
+            warm_kernels=warm_kernels,
             argv=["--force", name, *(["--quarter", quarter] if quarter else [])],
         )
         t0 = time.perf_counter()
@@ -189,7 +191,11 @@ def execute_remote(job: SectionJob) -> tuple[SectionOutcome, bytes | None]:
         kernel = prepare_kernel(Path(tmp) / "jupyter")
         _prepend_jupyter_path(kernel.jupyter_path)
         output = Path(tmp) / job.output.name
-        outcome = execute_section(replace(job, output=output, kernel_name=kernel.name))
+        # A fresh kernel per task: a Dask worker runs tasks in threads, and its kernelspec
+        # folder is temporary.
+        outcome = execute_section(
+            replace(job, output=output, kernel_name=kernel.name, warm_kernel=0)
+        )
         data = output.read_bytes() if output.is_file() else None
     return outcome, data
 
@@ -241,6 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, help="notebooks run at once (default: CPU count)")
     parser.add_argument("--no-pdf", action="store_true", help="HTML only (no report.pdf)")
     parser.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    parser.add_argument(
+        "--cold-kernels", action="store_true", help="a fresh kernel for every notebook"
+    )
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exit_:
@@ -263,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         jobs=args.jobs,
         pdf=not args.no_pdf,
         scheduler=args.scheduler,
+        warm_kernels=not args.cold_kernels,
     ).status
 
 

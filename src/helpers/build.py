@@ -9,8 +9,10 @@ Steps, each timed and printed as it runs:
 1. validate inputs (before anything runs or any output is touched; problems -> exit 1);
 2. load inputs, resolve the quarter ("latest" = the inputs' latest quarter);
 3. measures.csv, computed once;
-4. every section notebook executed by papermill's Python API in a process pool (one kernel
-   per notebook, slowest first), executed notebooks (code kept) in notebooks/;
+4. every section notebook executed by papermill's Python API in a process pool (slowest
+   first; each worker reuses one warm kernel, namespace reset between notebooks, see
+   helpers.kernels; `--cold-kernels`: one kernel per notebook), executed notebooks (code
+   kept) in notebooks/;
 5. each executed notebook converted in-process to an HTML fragment (no code) and placed in the
    page templates: sections/<nn>_<id>.html and the assembled report.html;
 6. report.pdf from report.html (WeasyPrint);
@@ -91,6 +93,8 @@ from helpers.quarters import FinancialQuarter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 KERNEL_NAME = "python3"
+# Notebooks one warm kernel executes before it is replaced by a fresh one.
+WARM_KERNEL_USES = 20
 # Parameters every notebook gets even if its parameters cell does not declare them.
 CORE_PARAMETERS = ("quarter", "force", "data_dir")
 FAILED_DIR = ".failed"
@@ -240,6 +244,9 @@ class SectionJob:
     cwd: Path | None = None
     start_timeout: int = 120
     execution_timeout: int | None = None
+    # > 0: run in this worker's warm kernel (helpers.kernels), replaced after this many
+    # notebooks or a failure; 0: a fresh kernel for this notebook (papermill's own).
+    warm_kernel: int = 0
 
 
 @dataclass(frozen=True)
@@ -327,18 +334,40 @@ def _parameters_for(notebook: Path, parameters: Mapping[str, Any]) -> dict[str, 
     return {k: v for k, v in parameters.items() if k in declared or k in CORE_PARAMETERS}
 
 
-def execute_section(job: SectionJob) -> SectionOutcome:
-    """Execute one notebook with papermill's Python API; never raises for a notebook's own
-    failure (the outcome carries the cell, exception name and message)."""
+def _run_notebook(job: SectionJob, started: float, messages: list[str]) -> SectionOutcome:
     import papermill
 
-    started = time.perf_counter()
-    messages: list[str] = []
     handler = _Collect(messages)
     logger = logging.getLogger("papermill")
     logger.addHandler(handler)
     propagate, logger.propagate = logger.propagate, False
+    cwd = job.cwd or job.spec.notebook.parent
+    warm = None
     try:
+        if job.warm_kernel > 0:
+            from helpers import kernels
+
+            for attempt in (1, 2):  # a kernel that cannot be reset is replaced, once
+                warm = kernels.acquire(
+                    job.kernel_name, job.start_timeout, job.warm_kernel, _kernel_config()
+                )
+                warm.uses += 1
+                try:
+                    warm.reset(Path(cwd).resolve())
+                    break
+                except Exception:
+                    kernels.discard()
+                    if attempt == 2:
+                        raise
+            engine: dict[str, Any] = {"engine_name": kernels.ENGINE, "km": warm.km, "kc": warm.kc}
+        else:
+            engine = {
+                "config": _kernel_config(),
+                # The notebook is saved when the kernel is shut down: a graceful shutdown
+                # (interrupt, request, wait up to 5 s) only adds time, and sometimes a stray
+                # "KeyboardInterrupt caught in kernel" on the terminal.
+                "shutdown_kernel": "immediate",
+            }
         papermill.execute_notebook(
             str(job.spec.notebook),
             str(job.output),
@@ -346,15 +375,36 @@ def execute_section(job: SectionJob) -> SectionOutcome:
             kernel_name=job.kernel_name,
             progress_bar=False,
             log_output=False,
-            cwd=str(job.cwd or job.spec.notebook.parent),
+            cwd=str(cwd),
             start_timeout=job.start_timeout,
             execution_timeout=job.execution_timeout,
-            config=_kernel_config(),
-            # The notebook is saved when the kernel is shut down: a graceful shutdown (interrupt,
-            # request, wait up to 5 s) only adds time, and sometimes a stray "KeyboardInterrupt
-            # caught in kernel" on the terminal.
-            shutdown_kernel="immediate",
+            **engine,
         )
+    except BaseException:
+        if warm is not None or job.warm_kernel > 0:
+            # A failed notebook leaves the kernel in an unknown state: the next gets a fresh one.
+            from helpers import kernels
+
+            kernels.discard()
+        raise
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+    return SectionOutcome(
+        job.spec.id, True, time.perf_counter() - started, messages=tuple(messages)
+    )
+
+
+def execute_section(job: SectionJob) -> SectionOutcome:
+    """Execute one notebook with papermill's Python API, in a fresh kernel or this worker's
+    warm one (`job.warm_kernel`); never raises for a notebook's own failure (the outcome carries
+    the cell, exception name and message)."""
+    import papermill
+
+    started = time.perf_counter()
+    messages: list[str] = []
+    try:
+        return _run_notebook(job, started, messages)
     except papermill.PapermillExecutionError as exc:
         return SectionOutcome(
             job.spec.id,
@@ -376,20 +426,20 @@ def execute_section(job: SectionJob) -> SectionOutcome:
             traceback=traceback.format_exc(),
             messages=tuple(messages),
         )
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
-    return SectionOutcome(
-        job.spec.id, True, time.perf_counter() - started, messages=tuple(messages)
-    )
 
 
-def _init_worker(jupyter_path: str) -> None:
+def _init_worker(jupyter_path: str, warm_kernel: str | None = None, max_uses: int = 0) -> None:
     # Ctrl-C reaches every process of the terminal's group. The main process alone handles it
     # (cancel, stop workers, remove the staging folder); a worker that also raised could die
     # half-way through writing a notebook while the main process is cleaning up.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _prepend_jupyter_path(jupyter_path)
+    if warm_kernel:
+        # Start this worker's kernel and import the heavy modules in it now, while the other
+        # worker does the same and the parent submits the jobs.
+        from helpers import kernels
+
+        kernels.prestart(warm_kernel, max_uses=max_uses, config=_kernel_config())
 
 
 # ----- the kernel ------------------------------------------------------------------------------
@@ -712,6 +762,9 @@ class BuildOptions:
     cache: bool = True  # reuse what earlier builds made from the same content (incremental.py)
     pdf: bool = True
     scheduler: str | None = None  # a Dask scheduler: one task per section (helpers.batch)
+    # One warm kernel per worker, reused for its notebooks (helpers.kernels); False: a fresh
+    # kernel per notebook (`--cold-kernels`).
+    warm_kernels: bool = True
     argv: list[str] = field(default_factory=list)
 
 
@@ -1130,6 +1183,7 @@ class Build:
                 output=staging / "notebooks" / f"{s.stem}.ipynb",
                 parameters=dict(run_parameters),
                 kernel_name=kernel.name,
+                warm_kernel=WARM_KERNEL_USES if self.options.warm_kernels else 0,
             )
             for s in order
         ]
@@ -1176,7 +1230,11 @@ class Build:
             max_workers=workers,
             mp_context=context,
             initializer=_init_worker,
-            initargs=(jupyter_path,),
+            initargs=(
+                jupyter_path,
+                jobs[0].kernel_name if jobs[0].warm_kernel > 0 else None,
+                jobs[0].warm_kernel,
+            ),
         )
         futures: dict[Future[SectionOutcome], SectionJob] = {}
         try:
@@ -1581,6 +1639,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-pdf", action="store_true", help="HTML only (a quick draft)")
     parser.add_argument("--scheduler", help="Dask scheduler address: sections run there")
+    parser.add_argument(
+        "--cold-kernels",
+        action="store_true",
+        help="a fresh kernel for every notebook (default: each worker reuses one warm kernel)",
+    )
     return parser
 
 
@@ -1606,6 +1669,7 @@ def main(
         cache=not args.no_cache,
         pdf=not args.no_pdf,
         scheduler=args.scheduler,
+        warm_kernels=not args.cold_kernels,
         argv=argv,
     )
     return Build(options, steps, stream).run().status
