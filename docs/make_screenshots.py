@@ -9,24 +9,15 @@ default). Uses Debian's Chromium (/usr/bin/chromium, or CHROMIUM=path), offline.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from helpers.browser import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "images"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1100, "height": 1000}
 
 
@@ -41,7 +32,7 @@ def main(argv: list[str]) -> int:
     built = Path(argv[0]) if argv else newest_build()
     IMAGES.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport=VIEWPORT)
         page.route(
             "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()

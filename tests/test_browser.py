@@ -23,23 +23,13 @@ from typing import Any
 
 import pytest
 
+from helpers.browser import CHROMIUM, CHROMIUM_ARGS
 from helpers.build import report_plan
 from helpers.config import default_catalogue
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-# Chromium flags for a closed network: no background connections, nothing fetched at start-up.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE_VERSION = "4.14.1"  # .ci/run installs the same version
 AXE_PREFIX = ROOT / ".cache" / "node"
 AXE_JS = AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
