@@ -159,6 +159,58 @@ def test_sources_load_lazily_and_once(data_dir: Path) -> None:
     assert {p.file for p in caught.value.problems} == {"local/victim_satisfaction/2025-03.csv"}
 
 
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    import helpers.datasets as datasets
+
+    reads: list[str] = []
+    real = datasets.read_source
+
+    def counting(data_dir, source, **kwargs):
+        reads.append(source.name)
+        return real(data_dir, source, **kwargs)
+
+    monkeypatch.setattr(datasets, "read_source", counting)
+    return reads
+
+
+def test_a_process_reads_the_same_files_once(data_dir: Path, monkeypatch) -> None:
+    """A warm kernel executes many notebooks (and forces): each loads the inputs again, and
+    gets the tables read the first time, as long as the files' content is the same."""
+    reads = _count_reads(monkeypatch)
+    first = load_inputs(data_dir).population
+    second = load_inputs(data_dir).population
+    assert reads == ["population"]
+    pd.testing.assert_frame_equal(first, second)
+    assert first is not second
+    assert load_inputs(data_dir, validate=False).population is not None
+    assert reads == ["population", "population"]  # an unchecked read is not a checked one
+
+    path = data_dir / "national/population_pfa.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]), encoding="utf-8")  # one row fewer
+    third = load_inputs(data_dir).population
+    assert reads[-1] == "population" and len(reads) == 3
+    assert len(third) == len(first) - 1
+
+
+def test_a_table_changed_by_one_notebook_is_unchanged_for_the_next(data_dir: Path) -> None:
+    table = load_inputs(data_dir).prc
+    before = int(table["count"].sum())
+    table["count"] = 0
+    table.loc[0, "force"] = "Nowhere"
+    again = load_inputs(data_dir).prc
+    assert int(again["count"].sum()) == before and (again["force"] != "Nowhere").all()
+
+
+def test_a_source_that_fails_its_contract_fails_every_time(data_dir: Path) -> None:
+    shutil.copyfile(
+        FIXTURES / "rape_outcomes_bad_periods.csv", data_dir / "national/rape_outcomes.csv"
+    )
+    for _ in range(2):
+        with pytest.raises(InputValidationError):
+            _ = load_inputs(data_dir).rape_outcomes
+
+
 def test_validate_false_skips_the_contract_rules(data_dir: Path) -> None:
     shutil.copyfile(
         FIXTURES / "rape_outcomes_bad_periods.csv", data_dir / "national/rape_outcomes.csv"

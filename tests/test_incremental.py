@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,6 +271,103 @@ def test_all_forces_builds_each_force_and_summarises_failures(project):
     for slug in ("avon-and-somerset", "essex"):
         assert (project / "outputs" / QUARTER / slug / "report.html").is_file()
     assert not (project / "outputs" / QUARTER / "kent").exists()
+
+
+class PidRecorder(Recorder):
+    """Also records the process each notebook ran in."""
+
+    def __call__(self, job: SectionJob) -> SectionOutcome:
+        with self.log.with_suffix(".pids").open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return super().__call__(job)
+
+    @property
+    def pids(self) -> set[str]:
+        return set(self.log.with_suffix(".pids").read_text().split())
+
+
+def test_all_forces_shares_one_section_pool_and_publishes_each_report_with_its_pdf(project):
+    recorder = PidRecorder()
+    out = io.StringIO()
+    names = ["Avon and Somerset", "Kent", "Essex"]
+    result = batch.all_forces(
+        names,
+        data_dir=str(project / "data"),
+        outputs=str(project / "outputs"),
+        jobs=1,
+        pdf=True,
+        steps=steps(project, recorder),
+        stream=out,
+    )
+    text = out.getvalue()
+    assert result.status == 0, text
+    assert [o.force for o in result.outcomes] == names
+    assert len(recorder.executed) == 12
+    # one worker served every force: its kernel stays warm from force to force
+    assert len(recorder.pids) == 1 and str(os.getpid()) not in recorder.pids
+    lines = [line for line in text.splitlines() if line.startswith("[")]
+    assert [line.split("]")[0] for line in lines] == ["[1/3", "[2/3", "[3/3"]
+    for slug in ("avon-and-somerset", "kent", "essex"):
+        folder = project / "outputs" / QUARTER / slug
+        assert (folder / "report.pdf").read_bytes().startswith(b"%PDF-")
+        made = json.loads((folder / "manifest.json").read_text())
+        assert made["report"]["pdf"]["pages"] >= 1
+        assert made["timings"]["steps"]["report.pdf"] > 0
+        assert "in a PDF worker" in (folder / "build.log").read_text()
+    assert not list((project / "outputs" / QUARTER).glob(".*staging*"))
+
+
+def _paused_build(project, workers) -> tuple[build.Build, object]:
+    options = build.BuildOptions(
+        data_dir=str(project / "data"),
+        outputs=str(project / "outputs"),
+        narrative_dir=str(project / "narrative"),
+        jobs=1,
+    )
+    the_build = build.Build(options, steps(project, Recorder()), io.StringIO(), pdf_workers=workers)
+    return the_build, the_build.stages()
+
+
+def test_a_build_paused_for_its_pdf_is_published_only_when_it_resumes(project):
+    from concurrent.futures import Future
+
+    from helpers.pool import PdfWorkers
+
+    workers = PdfWorkers(1)
+    try:
+        the_build, stages = _paused_build(project, workers)
+        job = next(stages)
+        assert isinstance(job, Future)
+        assert not (project / "outputs" / TARGET).exists()  # nothing published while paused
+        job.result(120)
+        with pytest.raises(StopIteration) as done:
+            next(stages)
+    finally:
+        workers.close()
+    assert done.value.value.status == 0, the_build.log.lines
+    assert (project / "outputs" / TARGET / "report.pdf").is_file()
+
+
+def test_a_paused_build_that_is_interrupted_publishes_nothing_and_cleans_up(project):
+    from helpers.pool import PdfWorkers
+
+    workers = PdfWorkers(1)
+    try:
+        the_build, stages = _paused_build(project, workers)
+        next(stages).result(120)
+        with pytest.raises(StopIteration) as done:
+            stages.throw(KeyboardInterrupt())
+    finally:
+        workers.close()
+    assert done.value.value.status == build.EXIT_INTERRUPTED
+    assert "nothing was published" in "\n".join(the_build.log.lines)
+    quarter = project / "outputs" / QUARTER
+    assert not (quarter / "avon-and-somerset").exists()
+    assert not list(quarter.glob(".*staging*"))
+    assert not (project / "outputs" / ".failed").exists()
+    # the lock was released: the next build runs
+    status, output = run(project, steps(project, Recorder()), "--no-pdf")
+    assert status == 0, output
 
 
 def test_all_forces_validates_and_loads_the_inputs_once(project):

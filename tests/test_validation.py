@@ -321,3 +321,45 @@ def test_real_population_files(data_dir: Path) -> None:
     assert [(w.column, w.message) for w in report.warnings] == [
         ("households", "1 empty value(s), read as not published (first at line 43)")
     ]
+
+
+# ----- reading a source again in the same process
+def test_the_same_files_are_parsed_once_and_changed_files_again(data_dir: Path, monkeypatch):
+    """The build validates the inputs, then computes the measures from the same files: they
+    are parsed once. A file whose content changed is parsed again."""
+    import helpers.validation as validation
+    from helpers.schemas import SOURCES
+
+    parsed: list[str] = []
+    real = validation._read_source
+
+    def counting(*args, **kwargs):
+        parsed.append(args[1].name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(validation, "_read_source", counting)
+    source = SOURCES["population"]
+    first = validation.read_source(data_dir, source)
+    second = validation.read_source(data_dir, source)
+    assert parsed == ["population"]
+    pd.testing.assert_frame_equal(first.frame, second.frame)
+    assert first.warnings == second.warnings and first.files == second.files
+
+    second.frame.loc[0, "population"] = -1  # a caller changing its frame
+    second.warnings.clear()
+    third = validation.read_source(data_dir, source)
+    pd.testing.assert_frame_equal(first.frame, third.frame)
+    assert third.warnings == first.warnings
+
+    validation.read_source(data_dir, source, check=False)
+    assert parsed == ["population", "population"]  # an unchecked read is another read
+
+    path = data_dir / "national/population_pfa.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header, first_row = lines[0].strip().split(","), lines[1].split(",")
+    first_row[header.index("population")] = "many"
+    lines[1] = ",".join(first_row)
+    path.write_text("".join(lines), encoding="utf-8")
+    changed = validation.read_source(data_dir, source)
+    assert parsed[-1] == "population" and len(parsed) == 3
+    assert changed.errors

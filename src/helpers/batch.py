@@ -11,6 +11,11 @@ would make. What the batch shares between forces, in this process:
 * the inputs are validated once and loaded once (one `InputData` for every force);
 * each measure's series for every force (`measures.all_forces_series`) is computed once and
   reused for each force's figures (`build.measure_results`);
+* one section pool (`helpers.pool.SectionPool`): its workers and their warm kernels serve
+  every force, so only the first force waits for kernels to start;
+* PDF workers (`helpers.pool.PdfWorkers`): a force's build pauses while its PDF is laid out
+  in another process (`Build.stages()`), and the next force's notebooks run meanwhile; up to
+  three forces are in flight on two cores, and each is published when its PDF is done;
 * the incremental cache: a second batch with nothing changed executes nothing.
 
 Each force uses its MSG where params/forces.yaml gives one, else the national comparison (the
@@ -26,21 +31,28 @@ which writes it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
+import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
 from helpers.build import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_USAGE,
     Build,
     BuildOptions,
+    BuildResult,
     BuildSteps,
     SectionJob,
     SectionOutcome,
@@ -103,6 +115,35 @@ def _reasons(output: str) -> list[str]:
     return keep or [lines[-1].strip() if lines else "no output"]
 
 
+@dataclass
+class _Running:
+    """A force whose build is paused while its PDF is made."""
+
+    number: int
+    name: str
+    stages: Generator[Future[Any], None, BuildResult]
+    waiting: Future[Any]
+    buffer: io.StringIO
+    started: float
+
+
+def _advance(stages: Generator[Future[Any], None, BuildResult]) -> Future[Any] | BuildResult:
+    """Run a build until it pauses (the PDF job it waits for) or ends (its result)."""
+    try:
+        return next(stages)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+def _pipeline_depth(pdf: bool) -> tuple[int, int]:
+    """(PDF workers, forces in flight): with two or more cores, two PDFs are laid out while
+    the section workers execute a third force's notebooks."""
+    if not pdf:
+        return 0, 1
+    workers = 2 if (os.cpu_count() or 1) >= 2 else 1
+    return workers, workers + 1
+
+
 def all_forces(
     forces: Sequence[str] | None = None,
     *,
@@ -116,43 +157,34 @@ def all_forces(
     stream: IO[str] | None = None,
     warm_kernels: bool = True,
 ) -> BatchResult:
-    """Build the report of every force in `forces` (default: all 43) for one quarter."""
+    """Build the report of every force in `forces` (default: all 43) for one quarter.
+
+    One section pool (its kernels stay warm from force to force) executes every force's
+    notebooks, and PDF workers lay out the PDFs: while force N's PDF is made, force N+1's
+    notebooks run. Each force's report is still published only when complete.
+    """
+    from helpers.build import _terminate_as_interrupt
     from helpers.forces import default_forces
+    from helpers.pool import PdfWorkers, SectionPool
 
     stream = stream if stream is not None else sys.stdout
     names = list(forces) if forces else default_forces().names
     steps = shared_steps(steps)
     width = len(str(len(names)))
-    outcomes = []
+    outcomes: dict[int, ForceOutcome] = {}
     started = time.perf_counter()
     print(
         f"Reports for {len(names)} forces" + (f" on {scheduler}" if scheduler else ""), file=stream
     )
-    for number, name in enumerate(names, start=1):
-        buffer = io.StringIO()
-        options = BuildOptions(
-            quarter=quarter,
-            force=name,
-            data_dir=data_dir,
-            jobs=jobs,
-            outputs=outputs,
-            pdf=pdf,
-            scheduler=scheduler,
-            warm_kernels=warm_kernels,
-            argv=["--force", name, *(["--quarter", quarter] if quarter else [])],
-        )
-        t0 = time.perf_counter()
-        try:
-            status = Build(options, steps, buffer).run().status
-        except Exception as exc:  # one force's unexpected error must not stop the batch
-            status = EXIT_FAILED
-            buffer.write(f"error: {type(exc).__name__}: {exc}\n")
-        seconds = time.perf_counter() - t0
-        output = buffer.getvalue()
+    pdf_count, depth = _pipeline_depth(pdf)
+    pool = pdf_workers = None
+    running: deque[_Running] = deque()
+
+    def report(number: int, name: str, status: int, output: str, seconds: float) -> None:
         outcome = ForceOutcome(name, status, seconds, [] if status == EXIT_OK else _reasons(output))
-        outcomes.append(outcome)
+        outcomes[number] = outcome
         elapsed = time.perf_counter() - started
-        eta = elapsed / number * (len(names) - number)
+        eta = elapsed / len(outcomes) * (len(names) - len(outcomes))
         label = f"[{number:>{width}}/{len(names)}] {name}"
         dots = "." * max(3, 40 - len(label))
         word = "done" if outcome.ok else "FAILED"
@@ -163,7 +195,84 @@ def all_forces(
             file=stream,
             flush=True,
         )
-    result = BatchResult(outcomes)
+
+    def ended(entry: _Running | None, value: Future[Any] | BuildResult | Exception) -> bool:
+        """Record a build that ended; False if it is paused again."""
+        assert entry is not None
+        if isinstance(value, Future):
+            entry.waiting = value
+            return False
+        if isinstance(value, Exception):  # one force's unexpected error must not stop the batch
+            entry.buffer.write(f"error: {type(value).__name__}: {value}\n")
+            status = EXIT_FAILED
+        else:
+            status = value.status
+        seconds = time.perf_counter() - entry.started
+        report(entry.number, entry.name, status, entry.buffer.getvalue(), seconds)
+        if status in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+            raise KeyboardInterrupt
+        return True
+
+    def resume(entry: _Running) -> bool:
+        wait([entry.waiting])
+        try:
+            value: Future[Any] | BuildResult | Exception = _advance(entry.stages)
+        except Exception as exc:
+            value = exc
+        return ended(entry, value)
+
+    try:
+        with _terminate_as_interrupt():
+            if scheduler is None:
+                pool = SectionPool(
+                    min(jobs or os.cpu_count() or 1, 64), warm_kernels=warm_kernels
+                ).start()
+            if pdf_count:
+                pdf_workers = PdfWorkers(pdf_count).start()
+            for number, name in enumerate(names, start=1):
+                options = BuildOptions(
+                    quarter=quarter,
+                    force=name,
+                    data_dir=data_dir,
+                    jobs=jobs,
+                    outputs=outputs,
+                    pdf=pdf,
+                    scheduler=scheduler,
+                    warm_kernels=warm_kernels,
+                    argv=["--force", name, *(["--quarter", quarter] if quarter else [])],
+                )
+                buffer = io.StringIO()
+                build = Build(options, steps, buffer, pool=pool, pdf_workers=pdf_workers)
+                entry = _Running(
+                    number, name, build.stages(), Future(), buffer, time.perf_counter()
+                )
+                try:
+                    value: Future[Any] | BuildResult | Exception = _advance(entry.stages)
+                except Exception as exc:
+                    value = exc
+                if not ended(entry, value):
+                    running.append(entry)
+                # Finish the forces whose PDF is done, oldest first; wait for the oldest when
+                # too many are in flight.
+                while running and (len(running) >= depth or running[0].waiting.done()):
+                    if resume(running[0]):
+                        running.popleft()
+            while running:
+                if resume(running[0]):
+                    running.popleft()
+    except KeyboardInterrupt:
+        # Every paused build removes its staging folder; nothing half-made is published.
+        for entry in running:
+            with contextlib.suppress(BaseException):
+                entry.stages.throw(KeyboardInterrupt())
+        for workers in (pool, pdf_workers):
+            if workers is not None:
+                workers.stop()
+        raise
+    for workers in (pool, pdf_workers):
+        if workers is not None:
+            workers.close()
+    result = BatchResult([outcomes[n] for n in sorted(outcomes)])
     total = time.perf_counter() - started
     print("", file=stream)
     print(
@@ -264,16 +373,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ConfigError as exc:
             print(f"error: {exc}")
             return EXIT_USAGE
-    return all_forces(
-        forces,
-        quarter=args.quarter,
-        data_dir=args.data_dir,
-        outputs=args.outputs,
-        jobs=args.jobs,
-        pdf=not args.no_pdf,
-        scheduler=args.scheduler,
-        warm_kernels=not args.cold_kernels,
-    ).status
+    from helpers.build import _Terminated
+
+    try:
+        return all_forces(
+            forces,
+            quarter=args.quarter,
+            data_dir=args.data_dir,
+            outputs=args.outputs,
+            jobs=args.jobs,
+            pdf=not args.no_pdf,
+            scheduler=args.scheduler,
+            warm_kernels=not args.cold_kernels,
+        ).status
+    except KeyboardInterrupt as exc:
+        what = "Terminated" if isinstance(exc, _Terminated) else "Interrupted"
+        print(f"\n{what}: the reports already built are published; no other was changed.")
+        return EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
 
 
 __all__ = [

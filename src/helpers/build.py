@@ -6,16 +6,19 @@
 
 Steps, each timed and printed as it runs:
 
-1. validate inputs (before anything runs or any output is touched; problems -> exit 1);
+1. validate inputs (before anything runs or any output is touched; problems -> exit 1),
+   while the section workers start and warm their kernels (helpers.pool);
 2. load inputs, resolve the quarter ("latest" = the inputs' latest quarter);
-3. measures.csv, computed once;
-4. every section notebook executed by papermill's Python API in a process pool (slowest
+3. measures.csv, computed once (from the tables validation parsed);
+4. every section notebook executed by papermill's Python API in the section pool (slowest
    first; each worker reuses one warm kernel, namespace reset between notebooks, see
    helpers.kernels; `--cold-kernels`: one kernel per notebook), executed notebooks (code
-   kept) in notebooks/;
-5. each executed notebook converted in-process to an HTML fragment (no code) and placed in the
-   page templates: sections/<nn>_<id>.html and the assembled report.html;
-6. report.pdf from report.html (WeasyPrint);
+   kept) in notebooks/; each converted in-process to an HTML fragment (no code) as it
+   finishes;
+5. the fragments placed in the page templates: sections/<nn>_<id>.html and the assembled
+   report.html;
+6. report.pdf from report.html (WeasyPrint; in a batch, in a PDF worker while the next force
+   runs: `Build.stages()`);
 7. build.log and manifest.json.
 
 Everything is written into a hidden staging folder beside the target
@@ -59,7 +62,6 @@ import fcntl
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import re
 import shutil
@@ -69,13 +71,12 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from helpers.config import Catalogue, Settings, default_catalogue, load_settings
 from helpers.exceptions import (
@@ -91,14 +92,19 @@ from helpers.exceptions import (
 from helpers.paths import NOTEBOOKS_DIR, PARAMS_DIR, PROJECT_ROOT, resolve
 from helpers.quarters import FinancialQuarter
 
+if TYPE_CHECKING:
+    from helpers.pool import PdfWorkers, SectionPool
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 KERNEL_NAME = "python3"
 # Notebooks one warm kernel executes before it is replaced by a fresh one.
-WARM_KERNEL_USES = 20
+WARM_KERNEL_USES = 50
 # Parameters every notebook gets even if its parameters cell does not declare them.
 CORE_PARAMETERS = ("quarter", "force", "data_dir")
 FAILED_DIR = ".failed"
 _LABEL_WIDTH = 30
+# A part of a build that may pause for a job in another process (the PDF, in a batch).
+Stages = Generator["Future[Any]", None, None]
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 # Pages around the catalogue's sections: (id, number, title, notebook). Their numbers give the
@@ -426,20 +432,6 @@ def execute_section(job: SectionJob) -> SectionOutcome:
             traceback=traceback.format_exc(),
             messages=tuple(messages),
         )
-
-
-def _init_worker(jupyter_path: str, warm_kernel: str | None = None, max_uses: int = 0) -> None:
-    # Ctrl-C reaches every process of the terminal's group. The main process alone handles it
-    # (cancel, stop workers, remove the staging folder); a worker that also raised could die
-    # half-way through writing a notebook while the main process is cleaning up.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _prepend_jupyter_path(jupyter_path)
-    if warm_kernel:
-        # Start this worker's kernel and import the heavy modules in it now, while the other
-        # worker does the same and the parent submits the jobs.
-        from helpers import kernels
-
-        kernels.prestart(warm_kernel, max_uses=max_uses, config=_kernel_config())
 
 
 # ----- the kernel ------------------------------------------------------------------------------
@@ -780,18 +772,23 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM (kill, a CI timeout), handled like Ctrl-C: clean up, publish nothing."""
 
 
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
 @contextlib.contextmanager
 def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises `_Terminated` inside the block (main thread only; a block inside
+    another, as a build inside a batch, leaves the outer handler in place)."""
     import threading
 
-    if threading.current_thread() is not threading.main_thread():
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is _raise_terminated
+    ):
         yield
         return
-
-    def handler(signum: int, frame: object) -> None:
-        raise _Terminated()
-
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         yield
     finally:
@@ -813,16 +810,29 @@ class Build:
     """One build; `run()` returns a `BuildResult`. Use `main()` from the command line."""
 
     def __init__(
-        self, options: BuildOptions, steps: BuildSteps | None = None, stream: IO[str] | None = None
+        self,
+        options: BuildOptions,
+        steps: BuildSteps | None = None,
+        stream: IO[str] | None = None,
+        *,
+        pool: SectionPool | None = None,
+        pdf_workers: PdfWorkers | None = None,
     ):
+        """`pool`: section workers shared with other builds (a batch), which this build neither
+        starts nor closes; by default the build makes its own. `pdf_workers`: write report.pdf
+        in those processes; `stages()` then pauses while the PDF is made."""
         self.options = options
         self.steps = steps or BuildSteps()
+        self.shared_pool = pool
+        self.own_pool: SectionPool | None = None
+        self.pdf_workers = pdf_workers
         self.log = BuildLog(stream)
         self.started = _utc_now()
         self.timings: dict[str, float] = {}
         self.section_seconds: dict[str, float] = {}
         self.warnings: list[str] = []
         self.outcomes: dict[str, SectionOutcome] = {}
+        self._fragments: dict[str, str] = {}
         self.published = False
 
     # -- helpers --
@@ -844,11 +854,27 @@ class Build:
 
     # -- phases --
     def run(self) -> BuildResult:
+        with _terminate_as_interrupt():
+            stages = self.stages()
+            while True:
+                try:
+                    wait([next(stages)])
+                except StopIteration as done:
+                    result: BuildResult = done.value
+                    return result
+
+    def stages(self) -> Generator[Future[Any], None, BuildResult]:
+        """The build as a generator: it pauses only while report.pdf is being made by
+        `pdf_workers`, yielding that job's future, so that a batch can start the next force
+        meanwhile; its return value (`StopIteration.value`) is the `BuildResult`. `run()`
+        drives it to the end. Closing the generator, or throwing KeyboardInterrupt into it,
+        cleans up like Ctrl-C."""
         try:
-            with _terminate_as_interrupt():
-                return self._run()
+            return (yield from self._run())
         except _Stop as stop:
             return BuildResult(stop.status)
+        except GeneratorExit:
+            raise
         except KeyboardInterrupt as exc:
             self.log.say("")
             what = "Terminated" if isinstance(exc, _Terminated) else "Interrupted"
@@ -859,6 +885,43 @@ class Build:
             return BuildResult(
                 EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
             )
+        finally:
+            self._release_pool(failed=not self.published)
+
+    # -- the section workers --
+    def _section_pool(self, notebooks: int) -> SectionPool:
+        """The pool to execute `notebooks` notebooks in: the shared one, else this build's
+        (made now unless `_check_inputs` already started it)."""
+        if self.shared_pool is not None:
+            return self.shared_pool
+        if self.own_pool is None:
+            from helpers.pool import SectionPool
+
+            workers = min(self.options.jobs or os.cpu_count() or 1, max(notebooks, 1))
+            self.own_pool = SectionPool(workers, warm_kernels=self.options.warm_kernels)
+        return self.own_pool
+
+    def _start_pool_early(self) -> None:
+        """Start this build's workers and their kernels now, while the main process validates
+        the inputs and computes the measures (about 7 s on the sample data): the kernels are
+        warm when the first notebook is ready. Only when the inputs' checks were not cached:
+        a rebuild with nothing changed must not pay for kernels it does not use."""
+        if (
+            self.options.scheduler
+            or self.shared_pool is not None
+            or not self.specs
+            or self.checks_key is None  # injected steps (tests): nothing is known to run
+        ):
+            return
+        self._section_pool(len(self.specs)).start()
+
+    def _release_pool(self, failed: bool = False) -> None:
+        if self.own_pool is not None:
+            pool, self.own_pool = self.own_pool, None
+            if failed:
+                pool.stop()
+            else:
+                pool.close()
 
     def _resolve(self) -> None:
         o = self.options
@@ -918,6 +981,7 @@ class Build:
         self.reused: set[str] = set()
         if self._checks_from_cache():
             return
+        self._start_pool_early()
         warnings_before = len(self.warnings)
         self._check_inputs_now()
         self._store_checks(self.warnings[warnings_before:])
@@ -1022,7 +1086,7 @@ class Build:
             self.log.say(f"  warning: {warning}")
         self.settings = self.settings.with_overrides(quarter=self.quarter.code)
 
-    def _run(self) -> BuildResult:
+    def _run(self) -> Generator[Future[Any], None, BuildResult]:
         self._resolve()
         self._check_inputs()
         slug = self.force.slug + ("-partial" if self.partial else "")
@@ -1038,13 +1102,13 @@ class Build:
             recover_interrupted_publish(target)
             staging = Path(tempfile.mkdtemp(prefix=f".{slug}.staging-", dir=target.parent))
             try:
-                self._produce(staging, target)
+                yield from self._produce(staging, target)
                 self.log.say(self.log.line("publish", "done", None, _display(target)))
                 with _no_interrupt():
                     self.log.write(staging / "build.log")
                     publish(staging, target)
                     self.published = True
-            except KeyboardInterrupt:
+            except (KeyboardInterrupt, GeneratorExit):
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
             except BaseException as exc:
@@ -1067,12 +1131,13 @@ class Build:
         )
         return BuildResult(EXIT_OK, target)
 
-    def _produce(self, staging: Path, target: Path) -> None:
+    def _produce(self, staging: Path, target: Path) -> Stages:
         self.target = target
         with self.step("measures.csv"):
             self._measures(staging)
         self._execute(staging, target)
-        self._render(staging)
+        report, previous = self._render(staging)
+        yield from self._make_pdf(staging, report, previous)
         with self.step("manifest.json"):
             self._manifest(staging, "complete")
 
@@ -1174,27 +1239,31 @@ class Build:
         before = ((previous or {}).get("timings") or {}).get("sections") or {}
         order = sorted(to_run, key=lambda s: -float(before.get(s.id, float("inf"))))
 
-        kernel_home = staging / ".jupyter"
-        kernel = prepare_kernel(kernel_home)
-        self.kernel = kernel
+        if self.options.scheduler:
+            kernel_name, warm_uses = KERNEL_NAME, 0  # each Dask task makes its own
+            workers = len(to_run)
+        else:
+            pool = self._section_pool(len(to_run))
+            self.kernel = pool.kernel
+            kernel_name, warm_uses, workers = pool.kernel.name, pool.warm_uses, pool.workers
         jobs = [
             SectionJob(
                 spec=s,
                 output=staging / "notebooks" / f"{s.stem}.ipynb",
                 parameters=dict(run_parameters),
-                kernel_name=kernel.name,
-                warm_kernel=WARM_KERNEL_USES if self.options.warm_kernels else 0,
+                kernel_name=kernel_name,
+                warm_kernel=warm_uses,
             )
             for s in order
         ]
-        workers = min(self.options.jobs or os.cpu_count() or 1, len(jobs)) or 1
         self.workers = workers
-        self.log.say(f"Executing {len(jobs)} notebooks, {workers} at a time:")
+        self.log.say(f"Executing {len(jobs)} notebooks, {min(workers, len(jobs))} at a time:")
         started = time.perf_counter()
         try:
-            self._run_pool(jobs, workers, kernel.jupyter_path)
+            self._run_pool(jobs)
         finally:
-            shutil.rmtree(kernel_home, ignore_errors=True)
+            # Its kernels' memory and processor are the PDF's now.
+            self._release_pool()
         self.timings["execute notebooks"] = round(time.perf_counter() - started, 3)
         for s in to_run:
             if self.outcomes[s.id].ok:
@@ -1207,65 +1276,14 @@ class Build:
                 [f.as_error() for f in failed],
             )
 
-    def _run_pool(self, jobs: list[SectionJob], workers: int, jupyter_path: str) -> None:
+    def _run_pool(self, jobs: list[SectionJob]) -> None:
         if self.options.scheduler:
             from helpers.batch import run_on_dask
 
             run_on_dask(self, jobs, self.options.scheduler)
             return
-        import papermill  # noqa: F401  (imported before forking: workers start warm)
-
-        total = len(jobs)
-        width = len(str(total))
-        # fork: workers start in milliseconds with papermill already imported (forkserver cost
-        # about 0.8 s more to the first result here). They only run papermill, which starts its
-        # kernel in a fresh process, so the parent's state (loaded inputs, library threads) is
-        # never used in them.
-        context = (
-            multiprocessing.get_context("fork")
-            if "fork" in multiprocessing.get_all_start_methods()
-            else None
-        )
-        executor = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(
-                jupyter_path,
-                jobs[0].kernel_name if jobs[0].warm_kernel > 0 else None,
-                jobs[0].warm_kernel,
-            ),
-        )
-        futures: dict[Future[SectionOutcome], SectionJob] = {}
-        try:
-            for job in jobs:
-                futures[executor.submit(self.steps.execute, job)] = job
-            for done, future in enumerate(as_completed(futures), start=1):
-                job = futures[future]
-                try:
-                    outcome = future.result()
-                except BrokenProcessPool as exc:
-                    outcome = SectionOutcome(
-                        job.spec.id,
-                        False,
-                        0.0,
-                        ename="WorkerDied",
-                        evalue=f"the worker process died ({exc})",
-                    )
-                except Exception as exc:
-                    outcome = SectionOutcome(
-                        job.spec.id,
-                        False,
-                        0.0,
-                        ename=type(exc).__name__,
-                        evalue=str(exc),
-                        traceback=traceback.format_exc(),
-                    )
-                self._record(outcome, job, f"[{done:>{width}}/{total}]")
-        except BaseException:
-            _stop_workers(executor)
-            raise
-        executor.shutdown(wait=True)
+        pool = self._section_pool(len(jobs))
+        pool.run(jobs, self.steps.execute, self._record)
 
     def _record(self, outcome: SectionOutcome, job: SectionJob, counter: str) -> None:
         self.outcomes[outcome.id] = outcome
@@ -1279,6 +1297,10 @@ class Build:
                 self.log.detail(f"--- {outcome.id}: traceback ---\n{outcome.traceback}")
         for message in outcome.messages:
             self.log.detail(f"    {outcome.id}: papermill: {message}")
+        if outcome.ok:
+            # Convert it while the other notebooks run: the main process only waits meanwhile.
+            with contextlib.suppress(Exception):  # `_render` converts it again and reports
+                self._fragments[job.spec.id] = self._fragment(job.spec, job.output.parent.parent)
 
     # -- rendering --
     def _fragment(self, s: SectionSpec, staging: Path) -> str:
@@ -1318,7 +1340,9 @@ class Build:
             self.cache.store_fragment(quarter, slug, s.stem, key, fragment)
         return fragment
 
-    def _render(self, staging: Path) -> None:
+    def _render(self, staging: Path) -> tuple[str, dict[str, Any]]:
+        """report.html and the section pages; returns the report and the published
+        report's manifest."""
         from helpers import render
         from helpers.manifest import read_manifest
 
@@ -1329,7 +1353,12 @@ class Build:
         with self.step("html pages"):
             contents = [
                 render.SectionContent(
-                    s.id, s.number, s.title, s.part, s.stem, self._fragment(s, staging)
+                    s.id,
+                    s.number,
+                    s.title,
+                    s.part,
+                    s.stem,
+                    self._fragments.pop(s.id, None) or self._fragment(s, staging),
                 )
                 for s in self.specs
             ]
@@ -1363,7 +1392,15 @@ class Build:
                 (staging / "sections" / content.filename).write_text(page, encoding="utf-8")
             _check_offline(report, "report.html")
             (staging / "report.html").write_text(report, encoding="utf-8")
+        return report, previous
+
+    def _make_pdf(self, staging: Path, report: str, previous: dict[str, Any]) -> Stages:
+        """report.pdf: reused when report.html is unchanged, else written here or (a batch)
+        by `pdf_workers`, pausing the build meanwhile."""
+        from helpers import render
+
         self.pdf = None
+        published = self.target / "report.html"
         if not self.options.pdf:
             self.log.say(self.log.line("report.pdf", "skipped", None, "--no-pdf: HTML only"))
             return
@@ -1386,8 +1423,23 @@ class Build:
             seconds = time.perf_counter() - started
             self.log.say(self.log.line("report.pdf", "reused", seconds, "report.html unchanged"))
             return
-        with self.step("report.pdf"):
-            info = render.write_pdf(report, staging / "report.pdf", base_url=staging)
+        if self.pdf_workers is None:
+            with self.step("report.pdf"):
+                info = render.write_pdf(report, staging / "report.pdf", base_url=staging)
+        else:
+            job = self.pdf_workers.submit(report, staging / "report.pdf", str(staging))
+            waited = time.perf_counter()
+            yield job
+            try:
+                info, seconds = job.result()
+            except Exception as exc:
+                seconds = time.perf_counter() - waited
+                self.timings["report.pdf"] = round(seconds, 3)
+                self.log.say(self.log.line("report.pdf", "FAILED", seconds, _short(exc)))
+                raise
+            # The PDF worker's own time, not the time this build waited for it.
+            self.timings["report.pdf"] = round(seconds, 3)
+            self.log.say(self.log.line("report.pdf", "done", seconds, "in a PDF worker"))
         self.pdf = info
         for message in info.warnings:
             self.log.detail(f"    pdf: {message}")
@@ -1560,23 +1612,6 @@ def _narrative_files(narrative: Path) -> dict[str, str]:
         for p in sorted(narrative.rglob("*"))
         if p.is_file()
     }
-
-
-def _stop_workers(executor: ProcessPoolExecutor) -> None:
-    """Cancel what has not started and end the workers now (their kernels notice their parent
-    is gone and exit within a second). ProcessPoolExecutor has no public way to stop running
-    tasks before Python 3.14 (`terminate_workers`), hence `_processes`."""
-    processes = list((getattr(executor, "_processes", None) or {}).values())
-    executor.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        with contextlib.suppress(Exception):
-            process.terminate()
-    for process in processes:
-        with contextlib.suppress(Exception):
-            process.join(timeout=5)
-            if process.is_alive():
-                process.kill()
-                process.join(timeout=5)
 
 
 def _check_offline(page: str, name: str) -> None:

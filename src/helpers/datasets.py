@@ -179,6 +179,14 @@ def _tidy_generic(raw: pd.DataFrame, source: Source) -> pd.DataFrame:
 
 
 # ----- the inputs
+_Loaded = tuple[dict[str, pd.DataFrame], tuple[InputProblem, ...], tuple[str, ...]]
+# Tidy tables already read in this process, keyed on the source, the folder and the sha256 of
+# its files: a warm kernel (helpers.kernels) reads each file once for all the notebooks, and
+# all the forces, it executes. Bounded: the sources of about two data folders.
+_LOADED: dict[tuple[object, ...], _Loaded] = {}
+_LOADED_MAX = 40
+
+
 class InputData:
     """Every input of a data folder, each loaded (and checked) the first time it is used.
 
@@ -244,21 +252,43 @@ class InputData:
 
     def _load(self, name: str) -> None:
         source = SOURCES[name]
+        key = self._memo_key(source)
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            loaded = self._read(name, source)
+            _LOADED[key] = loaded
+            while len(_LOADED) > _LOADED_MAX:
+                del _LOADED[next(iter(_LOADED))]
+        tables, warnings, files = loaded
+        # Shallow copies: with pandas' copy-on-write, a notebook that changes its table
+        # cannot change the one the next notebook gets.
+        self._tables.update({n: t.copy(deep=False) for n, t in tables.items()})
+        self.warnings.extend(warnings)
+        self._files_read[name] = list(files)
+
+    def _memo_key(self, source: Source) -> tuple[object, ...]:
+        files = self.files
+        contents = tuple(
+            (rel, files.get(rel) or _sha256(path))
+            for path in source_files(self.data_dir, source)
+            for rel in [path.relative_to(self.data_dir).as_posix()]
+        )
+        return (source.name, str(self.data_dir.resolve()), self.validate, contents)
+
+    def _read(self, name: str, source: Source) -> _Loaded:
         result = read_source(self.data_dir, source, check=self.validate)
         if result.errors:
             raise InputValidationError(result.errors)
         assert result.frame is not None
-        self.warnings.extend(result.warnings)
-        self._files_read[name] = result.files
         raw = result.frame
         if name == "prc":
             forces, action_fraud = _tidy_prc(raw)
-            self._tables["prc"] = forces
-            self._tables["action_fraud_national"] = action_fraud
+            tables = {"prc": forces, "action_fraud_national": action_fraud}
         elif name == "population":
-            self._tables[name] = _tidy_population(raw)
+            tables = {name: _tidy_population(raw)}
         else:
-            self._tables[name] = _tidy_generic(raw, source)
+            tables = {name: _tidy_generic(raw, source)}
+        return tables, tuple(result.warnings), tuple(result.files)
 
     # ----- what was read
     @property

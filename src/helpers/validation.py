@@ -16,6 +16,7 @@ import argparse
 import csv
 import difflib
 import gzip
+import hashlib
 import io
 import re
 import sys
@@ -340,14 +341,56 @@ class _Collector:
 
 
 # ----- checking a source
+# Sources already read in this process, keyed on the folder, the source, `check` and the sha256
+# of every file: the build validates the inputs and then computes the measures from the same
+# files, and a warm kernel loads them for notebook after notebook, so each is parsed once.
+_READ: dict[tuple[object, ...], SourceRead] = {}
+_READ_MAX = 40
+
+
+def _copy(read: SourceRead) -> SourceRead:
+    # A shallow copy of the frame (pandas copy-on-write): a caller that changes its frame does
+    # not change the one the next caller gets.
+    return SourceRead(
+        source=read.source,
+        frame=None if read.frame is None else read.frame.copy(deep=False),
+        files=list(read.files),
+        errors=list(read.errors),
+        warnings=list(read.warnings),
+        supplied=read.supplied,
+    )
+
+
+def _read_key(data_dir: Path, source: Source, check: bool, paths: list[Path]) -> tuple | None:
+    try:
+        contents = tuple((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in paths)
+    except OSError:
+        return None  # read_source reports it
+    return (str(data_dir.resolve()), source.name, id(source), check, contents)
+
+
 def read_source(data_dir: Path, source: Source, *, check: bool = True) -> SourceRead:
     """Read every file of `source`; with `check`, apply its whole contract.
 
     Without `check`, only what is needed to build a table is enforced (readable files, the right
-    columns, whole numbers where numbers are expected).
+    columns, whole numbers where numbers are expected). The same files read again in this
+    process (same content, by sha256) give the same result without being parsed again.
     """
     data_dir = Path(data_dir)
     paths = source_files(data_dir, source)
+    key = _read_key(data_dir, source, check, paths)
+    known = _READ.get(key) if key is not None else None
+    if known is not None and known.source is source:
+        return _copy(known)
+    result = _read_source(data_dir, source, check, paths)
+    if key is not None:
+        _READ[key] = _copy(result)
+        while len(_READ) > _READ_MAX:
+            del _READ[next(iter(_READ))]
+    return result
+
+
+def _read_source(data_dir: Path, source: Source, check: bool, paths: list[Path]) -> SourceRead:
     result = SourceRead(source=source)
     if not paths:
         result.supplied = False

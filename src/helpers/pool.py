@@ -1,0 +1,242 @@
+"""The worker processes of a build: section notebooks, and (for a batch) PDFs.
+
+`SectionPool` owns the processes that execute section notebooks: one per core by default,
+each with its warm kernel (`helpers.kernels`), and the kernelspec they all run (written by
+`build.prepare_kernel` into the pool's own folder, so that it outlives any one build's staging
+folder). A build makes its own pool, started while it validates the inputs so that the kernels
+are up and warm when the first notebook is ready; `make all-forces` makes one pool for the
+whole batch, so that every force after the first finds its kernels warm.
+
+`PdfWorkers` renders report.pdf in other processes, so that a batch lays out one force's PDF
+(WeasyPrint, single-threaded, the longest step) while the section pool executes the next
+force's notebooks.
+
+Processes are forked (they start in milliseconds with the parent's modules imported), always
+from the thread that made the pool: `start()` launches every worker at once, before a batch has
+a second thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from helpers.build import KernelInfo, SectionJob, SectionOutcome
+    from helpers.render import PdfInfo
+
+
+def _fork_context() -> Any:
+    return (
+        multiprocessing.get_context("fork")
+        if "fork" in multiprocessing.get_all_start_methods()
+        else None
+    )
+
+
+def _ignore_interrupt() -> None:
+    # Ctrl-C reaches every process of the terminal's group. The main process alone handles it
+    # (cancel, stop workers, remove the staging folder); a worker that also raised could die
+    # half-way through writing a notebook while the main process is cleaning up.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _init_worker(jupyter_path: str, warm_kernel: str | None = None, max_uses: int = 0) -> None:
+    from helpers.build import _prepend_jupyter_path
+
+    _ignore_interrupt()
+    _prepend_jupyter_path(jupyter_path)
+    if warm_kernel:
+        # Start this worker's kernel and import the heavy modules in it now, while the other
+        # worker does the same and the parent validates the inputs or submits the jobs.
+        from helpers import kernels
+        from helpers.build import _kernel_config
+
+        kernels.prestart(warm_kernel, max_uses=max_uses, config=_kernel_config())
+
+
+def _started() -> int:
+    return os.getpid()
+
+
+def stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now (their kernels notice their parent
+    is gone and exit within a second). ProcessPoolExecutor has no public way to stop running
+    tasks before Python 3.14 (`terminate_workers`), hence `_processes`."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=5)
+
+
+def _failed(job: SectionJob, ename: str, evalue: str, tb: str = "") -> SectionOutcome:
+    from helpers.build import SectionOutcome
+
+    return SectionOutcome(job.spec.id, False, 0.0, ename=ename, evalue=evalue, traceback=tb)
+
+
+class SectionPool:
+    """Processes that execute section notebooks (`run`), each reusing one warm kernel unless
+    `warm_kernels` is False. Use as a context manager, or call `close()`."""
+
+    def __init__(self, workers: int, *, warm_kernels: bool = True) -> None:
+        from helpers.build import WARM_KERNEL_USES, prepare_kernel
+
+        if workers < 1:
+            raise ValueError(f"a section pool needs at least one worker, got {workers}")
+        import papermill  # noqa: F401  (imported before forking: workers start with it)
+
+        self.workers = workers
+        self.warm_uses = WARM_KERNEL_USES if warm_kernels else 0
+        self._home = Path(tempfile.mkdtemp(prefix="report-kernel-"))
+        try:
+            self.kernel: KernelInfo = prepare_kernel(self._home / "jupyter")
+        except BaseException:
+            shutil.rmtree(self._home, ignore_errors=True)
+            raise
+        self._executor: ProcessPoolExecutor | None = None
+        self._closed = False
+
+    # -- life --
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._closed:
+            raise RuntimeError("the section pool is closed")
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=_fork_context(),
+                initializer=_init_worker,
+                initargs=(
+                    self.kernel.jupyter_path,
+                    self.kernel.name if self.warm_uses else None,
+                    self.warm_uses,
+                ),
+            )
+        return self._executor
+
+    def start(self) -> SectionPool:
+        """Launch every worker now (each starts and warms its kernel in the background)
+        rather than when the first notebooks are submitted."""
+        pool = self._pool()
+        for _ in range(self.workers):
+            pool.submit(_started)
+        return self
+
+    def close(self) -> None:
+        """Let the workers finish (they shut their kernels down) and remove the kernelspec."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        self._closed = True
+        shutil.rmtree(self._home, ignore_errors=True)
+
+    def stop(self) -> None:
+        """End the workers now (Ctrl-C, a failed batch)."""
+        if self._executor is not None:
+            stop_workers(self._executor)
+            self._executor = None
+        self._closed = True
+        shutil.rmtree(self._home, ignore_errors=True)
+
+    def __enter__(self) -> SectionPool:
+        return self
+
+    def __exit__(self, exc_type: Any, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.stop()
+
+    # -- work --
+    def run(
+        self,
+        jobs: Sequence[SectionJob],
+        execute: Callable[[SectionJob], SectionOutcome],
+        record: Callable[[SectionOutcome, SectionJob, str], None],
+    ) -> None:
+        """Execute `jobs` with `execute` in the workers; `record(outcome, job, "[3/16]")` as
+        each finishes. A job whose worker died or raised is recorded as failed; on Ctrl-C the
+        workers are stopped and the interrupt raised."""
+        total = len(jobs)
+        width = len(str(total))
+        if self._executor is not None and getattr(self._executor, "_broken", False):
+            # A worker died in an earlier build of a batch: this build gets new processes.
+            stop_workers(self._executor)
+            self._executor = None
+        pool = self._pool()
+        futures: dict[Future[SectionOutcome], SectionJob] = {}
+        try:
+            for job in jobs:
+                futures[pool.submit(execute, job)] = job
+            for done, future in enumerate(as_completed(futures), start=1):
+                job = futures[future]
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool as exc:
+                    outcome = _failed(job, "WorkerDied", f"the worker process died ({exc})")
+                except Exception as exc:
+                    outcome = _failed(job, type(exc).__name__, str(exc), traceback.format_exc())
+                record(outcome, job, f"[{done:>{width}}/{total}]")
+        except BaseException:
+            self.stop()
+            raise
+
+
+def render_pdf(page: str, target: Path, base_url: str | None) -> tuple[PdfInfo, float]:
+    """`render.write_pdf` in a PDF worker; also returns the seconds it took there."""
+    from helpers.render import write_pdf
+
+    started = time.perf_counter()
+    info = write_pdf(page, target, base_url=base_url)
+    return info, time.perf_counter() - started
+
+
+def _init_pdf_worker() -> None:
+    _ignore_interrupt()
+    import weasyprint  # noqa: F401  (about 0.5 s, once per worker rather than per PDF)
+
+
+class PdfWorkers:
+    """Processes that write report PDFs (`submit`), for a batch to overlap them with the next
+    force's notebooks."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = max(1, workers)
+        self._executor = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=_fork_context(), initializer=_init_pdf_worker
+        )
+
+    def start(self) -> PdfWorkers:
+        for _ in range(self.workers):
+            self._executor.submit(_started)
+        return self
+
+    def submit(self, page: str, target: Path, base_url: str | None) -> Future[Any]:
+        return self._executor.submit(render_pdf, page, target, base_url)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+
+    def stop(self) -> None:
+        stop_workers(self._executor)
+
+
+__all__ = ["PdfWorkers", "SectionPool", "render_pdf", "stop_workers"]

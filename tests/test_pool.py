@@ -1,0 +1,119 @@
+"""The build's worker processes (helpers.pool): section workers shared between builds, and PDF
+workers. The executors here stand in for papermill (no kernel: `warm_kernels=False`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from helpers.build import SectionJob, SectionOutcome, SectionSpec
+from helpers.pool import PdfWorkers, SectionPool
+
+
+def _job(tmp_path: Path, name: str) -> SectionJob:
+    spec = SectionSpec(name, 1, name.title(), None, tmp_path / f"{name}.ipynb")
+    return SectionJob(spec=spec, output=tmp_path / f"{name}.out.ipynb", parameters={})
+
+
+def report_pid(job: SectionJob) -> SectionOutcome:
+    return SectionOutcome(job.spec.id, True, 0.0, messages=(str(os.getpid()),))
+
+
+def raise_for_bad(job: SectionJob) -> SectionOutcome:
+    if job.spec.id == "bad":
+        raise ValueError("no such column 'count'")
+    return report_pid(job)
+
+
+def die_for_bad(job: SectionJob) -> SectionOutcome:
+    if job.spec.id == "bad":
+        os._exit(3)  # a worker killed mid-notebook (out of memory, a crash)
+    return report_pid(job)
+
+
+def _run(pool: SectionPool, jobs: list[SectionJob], execute) -> list[tuple[SectionOutcome, str]]:
+    recorded: list[tuple[SectionOutcome, str]] = []
+    pool.run(jobs, execute, lambda outcome, job, counter: recorded.append((outcome, counter)))
+    return recorded
+
+
+def test_every_job_is_recorded_once_with_its_counter(tmp_path):
+    jobs = [_job(tmp_path, n) for n in ("a", "b", "c")]
+    with SectionPool(2, warm_kernels=False) as pool:
+        recorded = _run(pool, jobs, report_pid)
+    assert sorted(o.id for o, _ in recorded) == ["a", "b", "c"]
+    assert [c for _, c in recorded] == ["[1/3]", "[2/3]", "[3/3]"]
+    assert all(o.ok for o, _ in recorded)
+    assert len({o.messages[0] for o, _ in recorded}) <= 2  # two workers at most
+
+
+def test_the_same_workers_serve_successive_builds(tmp_path):
+    """A batch's pool: the second force's notebooks run in the processes (and so the warm
+    kernels) the first force's ran in."""
+    with SectionPool(2, warm_kernels=False) as pool:
+        pool.start()
+        first = {o.messages[0] for o, _ in _run(pool, [_job(tmp_path, "a")] * 6, report_pid)}
+        second = {o.messages[0] for o, _ in _run(pool, [_job(tmp_path, "b")] * 6, report_pid)}
+    assert str(os.getpid()) not in first
+    assert second <= first
+
+
+def test_an_exception_in_a_worker_fails_that_job_only(tmp_path):
+    jobs = [_job(tmp_path, n) for n in ("ok", "bad", "fine")]
+    with SectionPool(1, warm_kernels=False) as pool:
+        recorded = {o.id: o for o, _ in _run(pool, jobs, raise_for_bad)}
+    assert recorded["ok"].ok and recorded["fine"].ok
+    bad = recorded["bad"]
+    assert not bad.ok and bad.ename == "ValueError" and "no such column" in bad.evalue
+    assert "raise_for_bad" in bad.traceback
+
+
+def test_a_dead_worker_fails_its_job_and_the_next_build_gets_new_workers(tmp_path):
+    with SectionPool(1, warm_kernels=False) as pool:
+        recorded = {o.id: o for o, _ in _run(pool, [_job(tmp_path, "bad")], die_for_bad)}
+        assert recorded["bad"].ename == "WorkerDied"
+        again = _run(pool, [_job(tmp_path, "next")], die_for_bad)
+    assert [o.ok for o, _ in again] == [True]
+
+
+def test_the_pool_writes_a_kernelspec_for_this_interpreter_and_removes_it(tmp_path):
+    pool = SectionPool(1, warm_kernels=False)
+    spec = Path(pool.kernel.resource_dir)
+    assert (spec / "kernel.json").is_file()
+    assert os.path.realpath(pool.kernel.executable) == os.path.realpath(os.sys.executable)
+    pool.close()
+    assert not spec.exists()
+    with pytest.raises(RuntimeError, match="closed"):
+        pool.run([_job(tmp_path, "a")], report_pid, lambda *a: None)
+
+
+def test_stop_ends_the_workers_at_once(tmp_path):
+    pool = SectionPool(2, warm_kernels=False).start()
+    pids = {o.messages[0] for o, _ in _run(pool, [_job(tmp_path, "a")] * 4, report_pid)}
+    pool.stop()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            # gone, or a zombie already reaped: either way not running
+            os.kill(int(pid), 0)
+
+
+def test_a_pool_needs_a_worker():
+    with pytest.raises(ValueError, match="at least one worker"):
+        SectionPool(0)
+
+
+def test_pdf_workers_write_the_pdf_in_another_process(tmp_path):
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><title>T</title></head>'
+        "<body><h1>Report</h1><p>Text.</p></body></html>"
+    )
+    workers = PdfWorkers(1).start()
+    try:
+        info, seconds = workers.submit(page, tmp_path / "r.pdf", str(tmp_path)).result(120)
+    finally:
+        workers.close()
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF-")
+    assert info.pages == 1 and info.page_size_mm == (210.0, 297.0)
+    assert seconds > 0
