@@ -449,3 +449,31 @@ def test_pdf_prints_the_data_tables_and_no_navigation(page_texts):
     everything = " ".join(page_texts)
     assert everything.count("0.0123") == 5  # one table per section, opened for print
     assert "Previous:" not in everything and "Next:" not in everything
+
+
+def test_the_printed_report_is_laid_out_in_one_pass_but_for_the_contents(report, monkeypatch):
+    """Page numbers looked up in the body (target-counter) make WeasyPrint lay pages out again,
+    each change cascading to the pages after it: that cost a third of the PDF's time. Only the
+    contents page looks page numbers up, so each page is made once, the contents page and the
+    one after it twice."""
+    from weasyprint.layout import page as layout_page
+
+    chart_data = (
+        '<details class="chart-data"><summary>Data table: Homicide rate</summary>\n'
+        "<table><caption>Homicide rate</caption><tr><th>Mar 2024</th><td>0.0123</td></tr>"
+        "</table>\n</details>"
+    )
+    made: list[int] = []
+    remake = layout_page.remake_page
+
+    def counting(index, *args, **kwargs):
+        made.append(index)
+        return remake(index, *args, **kwargs)
+
+    monkeypatch.setattr(layout_page, "remake_page", counting)
+    import weasyprint
+
+    printed = render.printable(report.replace(TABLE, TABLE + chart_data))
+    pages = len(weasyprint.HTML(string=printed).render().pages)
+    assert pages > 5 and "Appendix: data tables" in printed
+    assert len(made) <= pages + 2, sorted(made)

@@ -49,7 +49,12 @@ def snake_case(name: str) -> str:
 
 def _period_from_month_text(text: pd.Series) -> pd.Series:
     """'2024-03' or '2024-03-31' -> Period('2024-03', 'M')."""
-    return pd.Series(pd.PeriodIndex(text.str.slice(0, 7), freq="M"), index=text.index)
+    months = text.str.slice(0, 7)
+    # Parsing a period string is slow and a table repeats a few dozen months many times:
+    # parse each distinct month once.
+    codes, distinct = pd.factorize(months, use_na_sentinel=False)
+    periods = pd.PeriodIndex(distinct, freq="M")
+    return pd.Series(periods.take(codes), index=text.index)
 
 
 def _canonical_forces(names: pd.Series, source: Source, file_hint: str) -> pd.Series:

@@ -451,8 +451,9 @@ def _appendix_html(tables: Sequence[_AppendixTable]) -> str:
 
 def _data_table_appendix(page: str) -> str:
     """Move every chart's data table (``details.chart-data``) to an appendix at the end of the
-    report, A1, A2, ... in order; the chart keeps a reference to its table (with the page number
-    in the PDF). A page without the appendix slot (a section page) is returned unchanged."""
+    report, A1, A2, ... in order; the chart keeps a link to its table (by its label) and each
+    table links back to its chart's section. A page without the appendix slot (a section page)
+    is returned unchanged."""
     if APPENDIX_SLOT not in page:
         return page
     starts = [

@@ -803,8 +803,10 @@ def _check_gaps(frame: pd.DataFrame, source: Source, out: _Collector, files: lis
     if not valid.any():
         return
     step = _STEP_MONTHS[source.frequency]
-    periods = pd.PeriodIndex(text[valid], freq="M")
-    ordinal = pd.Series(np.asarray(periods.asi8), index=text.index[valid])
+    # Each distinct month parsed once (parsing period strings is slow).
+    codes, distinct = pd.factorize(text[valid])
+    ordinals = np.asarray(pd.PeriodIndex(distinct, freq="M").asi8)
+    ordinal = pd.Series(ordinals[codes], index=text.index[valid])
     if source.is_folder:
         _check_quarter_files(source, out, files)
         return
