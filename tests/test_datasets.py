@@ -211,6 +211,49 @@ def test_a_source_that_fails_its_contract_fails_every_time(data_dir: Path) -> No
             _ = load_inputs(data_dir).rape_outcomes
 
 
+def test_saved_tables_serve_another_process_without_reading_the_files(
+    data_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The build saves the tables it validated; a notebook's kernel (another process: here the
+    process's memory of tables is emptied) loads them instead of parsing the files, as long as
+    the files are the same."""
+    import helpers.datasets as datasets
+    import helpers.validation as validation
+
+    built = load_inputs(data_dir)
+    expected = built.population.copy()
+    saved = tmp_path / datasets.INPUT_TABLES
+    datasets.save_tables(built, saved)
+    monkeypatch.setattr(datasets, "_LOADED", {})
+    monkeypatch.setattr(datasets, "_SEEDED", set())
+    monkeypatch.setattr(validation, "_READ", {})
+    reads = _count_reads(monkeypatch)
+
+    datasets.load_tables(saved)
+    kernel = load_inputs(data_dir, validate=False)
+    pd.testing.assert_frame_equal(kernel.population, expected)
+    assert kernel.prc is not None and kernel.missing == built.missing
+    assert reads == []
+
+    path = data_dir / "national/population_pfa.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]), encoding="utf-8")
+    assert len(load_inputs(data_dir, validate=False).population) == len(expected) - 1
+    assert reads == ["population"]
+
+
+def test_a_file_that_is_not_saved_tables_is_ignored(tmp_path: Path, monkeypatch) -> None:
+    import pickle
+
+    import helpers.datasets as datasets
+
+    monkeypatch.setattr(datasets, "_LOADED", {})
+    other = tmp_path / datasets.INPUT_TABLES
+    other.write_bytes(pickle.dumps({("prc",): "not tables"}))
+    datasets.load_tables(other)
+    assert datasets._LOADED == {}
+
+
 def test_validate_false_skips_the_contract_rules(data_dir: Path) -> None:
     shutil.copyfile(
         FIXTURES / "rape_outcomes_bad_periods.csv", data_dir / "national/rape_outcomes.csv"

@@ -85,6 +85,8 @@ def test_build_writes_every_output(built):
     for section in catalogue.sections:
         assert (built / "notebooks" / section.notebook).exists()
     assert len(list((built / "sections").glob("*.html"))) >= len(catalogue.sections)
+    # What the build handed the notebooks (measure results, input tables) is not published.
+    assert [p.name for p in built.rglob(".*")] == []
 
 
 def test_every_section_appears_in_order(report):

@@ -54,10 +54,12 @@ def test_the_same_workers_serve_successive_builds(tmp_path):
     kernels) the first force's ran in."""
     with SectionPool(2, warm_kernels=False) as pool:
         pool.start()
+        workers = {str(pid) for pid in pool.worker_pids()}
         first = {o.messages[0] for o, _ in _run(pool, [_job(tmp_path, "a")] * 6, report_pid)}
         second = {o.messages[0] for o, _ in _run(pool, [_job(tmp_path, "b")] * 6, report_pid)}
-    assert str(os.getpid()) not in first
-    assert second <= first
+        assert {str(pid) for pid in pool.worker_pids()} == workers
+    assert len(workers) == 2 and str(os.getpid()) not in workers
+    assert first <= workers and second <= workers
 
 
 def test_an_exception_in_a_worker_fails_that_job_only(tmp_path):

@@ -1231,6 +1231,7 @@ class Build:
         run_parameters = dict(self.parameters)
         if self.precomputed is not None:
             run_parameters |= {"validate_inputs": False, "precomputed": str(self.precomputed)}
+            self._save_tables()
         # Slowest first (timings of the previous build of this report), so that a long
         # notebook does not start last and keep the pool waiting; unknown ones count as slow.
         previous = read_manifest(target / "manifest.json") or read_manifest(
@@ -1275,6 +1276,19 @@ class Build:
                 f"{len(failed)} of {len(self.specs)} section(s) failed",
                 [f.as_error() for f in failed],
             )
+
+    def _save_tables(self) -> None:
+        """The inputs' tidy tables beside the measure results, for the notebooks' kernels to
+        load (`report.ReportContext.inputs`) instead of each reading and parsing every file;
+        only when this process has the project's own inputs (an injected loader's need not be
+        tables)."""
+        from helpers.datasets import INPUT_TABLES, InputData, save_tables
+
+        if self.precomputed is None or not isinstance(self.inputs, InputData):
+            return
+        # A source that cannot be read is left to the notebook that needs it to report.
+        with contextlib.suppress(ReportError):
+            save_tables(self.inputs, self.precomputed.with_name(INPUT_TABLES))
 
     def _run_pool(self, jobs: list[SectionJob]) -> None:
         if self.options.scheduler:
@@ -1347,7 +1361,10 @@ class Build:
         from helpers.manifest import read_manifest
 
         if self.precomputed is not None:
+            from helpers.datasets import INPUT_TABLES
+
             self.precomputed.unlink(missing_ok=True)
+            self.precomputed.with_name(INPUT_TABLES).unlink(missing_ok=True)
         previous = read_manifest(self.target / "manifest.json") or {}
         published = self.target / "report.html"
         with self.step("html pages"):

@@ -189,7 +189,15 @@ _Loaded = tuple[dict[str, pd.DataFrame], tuple[InputProblem, ...], tuple[str, ..
 # its files: a warm kernel (helpers.kernels) reads each file once for all the notebooks, and
 # all the forces, it executes. Bounded: the sources of about two data folders.
 _LOADED: dict[tuple[object, ...], _Loaded] = {}
-_LOADED_MAX = 40
+_LOADED_MAX = 64
+
+
+# Written by the build beside the measure results it passes to the notebooks (`precomputed`):
+# every source's tidy table, so that a notebook's kernel loads one pickle instead of reading and
+# parsing the files (`save_tables`, `load_tables`).
+INPUT_TABLES = ".input-tables.pkl"
+_SAVED: dict[str, bytes] = {}
+_SEEDED: set[str] = set()
 
 
 class InputData:
@@ -422,6 +430,52 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def save_tables(inputs: InputData, path: Path) -> None:
+    """Every supplied source of `inputs` (loaded now if it is not yet), tidy, pickled to `path`
+    for `load_tables`. The tables serve readers with and without validation: `inputs` is the
+    build's, whose files were validated."""
+    import pickle
+
+    entries: dict[tuple[object, ...], _Loaded] = {}
+    for name, source in SOURCES.items():
+        if not inputs.has(name):
+            continue
+        inputs.get(name)
+        key = inputs._memo_key(source)
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            continue
+        for validate in (True, False):
+            entries[(*key[:2], validate, *key[3:])] = loaded
+    # The same tables for every force of a batch: pickled once. The file starts with a short
+    # pickle of what it holds, so that a kernel that has the tables already skips the rest.
+    fingerprint = hashlib.sha256(repr(sorted(map(repr, entries))).encode()).hexdigest()
+    data = _SAVED.get(fingerprint)
+    if data is None:
+        head = pickle.dumps(fingerprint, protocol=pickle.HIGHEST_PROTOCOL)
+        data = head + pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+        _SAVED.clear()
+        _SAVED[fingerprint] = data
+    Path(path).write_bytes(data)
+
+
+def load_tables(path: Path) -> None:
+    """Make the tables `save_tables` wrote the ones this process's `InputData` return for the
+    same files (they are keyed on the files' sha256, so changed files are read again)."""
+    import pickle
+
+    with open(path, "rb") as handle:
+        fingerprint = pickle.load(handle)
+        if not isinstance(fingerprint, str) or fingerprint in _SEEDED:
+            return  # not a file of save_tables', or loaded already
+        entries = pickle.load(handle)
+    _LOADED.update(entries)
+    while len(_LOADED) > _LOADED_MAX:
+        del _LOADED[next(iter(_LOADED))]
+    _SEEDED.clear()
+    _SEEDED.add(fingerprint)
 
 
 def load_inputs(data_dir: Path | str, *, validate: bool = True) -> InputData:

@@ -140,6 +140,11 @@ class SectionPool:
             pool.submit(_started)
         return self
 
+    def worker_pids(self) -> set[int]:
+        """The process ids of the running workers."""
+        processes = getattr(self._executor, "_processes", None) or {}
+        return {int(pid) for pid in processes}
+
     def close(self) -> None:
         """Let the workers finish (they shut their kernels down) and remove the kernelspec."""
         if self._executor is not None:
