@@ -19,6 +19,7 @@ others make to the working tree during the run do not invalidate the cache being
     .venv/bin/python benchmarks/build.py                     # everything (about 30-40 min)
     .venv/bin/python benchmarks/build.py --forces 5          # all-forces on the first 5 only
     .venv/bin/python benchmarks/build.py --skip naive,all-forces --ods-rows 20000
+    .venv/bin/python benchmarks/build.py --skip naive,builds,ods    # (e) alone
 
 Needs the "bench" extra (odfpy) for (f): pip install -e ".[bench]".
 """
@@ -159,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--forces", type=int, default=43, help="forces for (e) (default 43)")
     parser.add_argument("--ods-rows", type=int, default=30000, help="0 = the whole table")
-    parser.add_argument("--skip", default="", help="comma-separated: naive, all-forces, ods")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated: naive, builds (b-d), all-forces, ods"
+    )
     args = parser.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     python = Path(sys.executable)
@@ -189,26 +192,28 @@ def main(argv: list[str] | None = None) -> int:
             results["a"] = measure(
                 "(a) naive loop (papermill, nbconvert, PDF)", naive_loop(copy, python), copy, env
             )
-        results["b"] = measure("(b) cold build", build, copy, env)
-        results["c"] = measure("(c) rebuild, nothing changed", build, copy, env)
-        narrative = copy / "params" / "narrative" / QUARTER / "homicide.md"
-        narrative.write_text(
-            narrative.read_text() + "\n<!-- edited by the benchmark -->\n"
-            if narrative.exists()
-            else "## Comments\n1. Edited.\n"
-        )
-        text = narrative.read_text()
-        narrative.write_text(text.replace("## Comments", "## Comments\n\n1. A new comment.", 1))
-        results["d"] = measure("(d) rebuild after one narrative edit", build, copy, env)
-        # The analyst's drafting loop: the same edit again, HTML only (make report PDF=no).
-        narrative.write_text(narrative.read_text().replace("A new comment.", "A second edit."))
-        results["d2"] = measure(
-            "(d2) narrative edit, HTML only (--no-pdf)", [*build, "--no-pdf"], copy, env
-        )
+        if "builds" not in skip:
+            results["b"] = measure("(b) cold build", build, copy, env)
+            results["c"] = measure("(c) rebuild, nothing changed", build, copy, env)
+            narrative = copy / "params" / "narrative" / QUARTER / "homicide.md"
+            narrative.write_text(
+                narrative.read_text() + "\n<!-- edited by the benchmark -->\n"
+                if narrative.exists()
+                else "## Comments\n1. Edited.\n"
+            )
+            text = narrative.read_text()
+            narrative.write_text(text.replace("## Comments", "## Comments\n\n1. A new comment.", 1))
+            results["d"] = measure("(d) rebuild after one narrative edit", build, copy, env)
+            # The analyst's drafting loop: the same edit again, HTML only (make report PDF=no).
+            narrative.write_text(narrative.read_text().replace("A new comment.", "A second edit."))
+            results["d2"] = measure(
+                "(d2) narrative edit, HTML only (--no-pdf)", [*build, "--no-pdf"], copy, env
+            )
         if "all-forces" not in skip:
             from helpers.forces import default_forces
 
-            names = default_forces().names[: args.forces]
+            every = default_forces().names
+            names = every[: args.forces]
             batch = [
                 str(python),
                 "-m",
@@ -220,9 +225,10 @@ def main(argv: list[str] | None = None) -> int:
                 "2",
                 "--outputs",
                 str(copy / "outputs-all"),
-                "--forces",
-                ",".join(names),
             ]
+            if len(names) < len(every):
+                # slugs: a force's name may hold a comma ("London, City of")
+                batch += ["--forces", ",".join(default_forces().get(n).slug for n in names)]
             results["e"] = measure(f"(e) all forces, cold ({len(names)} forces)", batch, copy, env)
             results["e"].note = f"{len(names)} forces"
         if "ods" not in skip:
@@ -230,12 +236,14 @@ def main(argv: list[str] | None = None) -> int:
                 results[r.label] = r
 
     print("\nRatios")
-    if "a" in results:
+    if "a" in results and "b" in results:
         print(
             f"  naive loop / cold build:        {results['a'].seconds / results['b'].seconds:5.1f}x"
         )
-    print(f"  cold build / no-change rebuild: {results['b'].seconds / results['c'].seconds:5.1f}x")
-    print(f"  cold build / narrative edit:    {results['b'].seconds / results['d'].seconds:5.1f}x")
+    if "b" in results:
+        b, c, d = (results[k].seconds for k in "bcd")
+        print(f"  cold build / no-change rebuild: {b / c:5.1f}x")
+        print(f"  cold build / narrative edit:    {b / d:5.1f}x")
     if "e" in results:
         n = int(results["e"].note.split()[0])
         per = results["e"].seconds / n

@@ -119,3 +119,17 @@ def test_pdf_workers_write_the_pdf_in_another_process(tmp_path):
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF-")
     assert info.pages == 1 and info.page_size_mm == (210.0, 297.0)
     assert seconds > 0
+
+
+def test_pdf_workers_replace_a_dead_worker(tmp_path):
+    from concurrent.futures.process import BrokenProcessPool
+
+    page = '<!DOCTYPE html><html lang="en"><head><title>T</title></head><body>x</body></html>'
+    workers = PdfWorkers(1)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            workers._executor.submit(os._exit, 3).result(60)
+        info, _ = workers.submit(page, tmp_path / "r.pdf", None).result(120)
+    finally:
+        workers.close()
+    assert info.pages == 1

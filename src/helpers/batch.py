@@ -343,6 +343,27 @@ def run_on_dask(build: Build, jobs: list[SectionJob], address: str) -> None:
 # ----- command line ---------------------------------------------------------------------------
 
 
+def force_list(text: str) -> list[str]:
+    """Comma-separated force names (any spelling) as canonical names. A name may hold a comma
+    itself ("London, City of"): a piece that is no force is read together with the next."""
+    from helpers.exceptions import ConfigError
+    from helpers.forces import default_forces
+
+    registry = default_forces()
+    pieces = [p.strip() for p in text.split(",") if p.strip()]
+    names: list[str] = []
+    while pieces:
+        piece = pieces.pop(0)
+        force = registry.find(piece)
+        if force is None and pieces and registry.find(f"{piece}, {pieces[0]}") is not None:
+            force = registry.find(f"{piece}, {pieces.pop(0)}")
+        if force is None:
+            registry.get(piece)  # raises, naming the nearest force
+            raise ConfigError(f"unknown force '{piece}'")
+        names.append(force.name)
+    return names
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m helpers all-forces ...`; returns the exit status."""
     parser = argparse.ArgumentParser(
@@ -363,13 +384,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    forces = [f.strip() for f in args.forces.split(",") if f.strip()] if args.forces else None
-    if forces:
+    forces = None
+    if args.forces:
         from helpers.exceptions import ConfigError
-        from helpers.forces import default_forces
 
         try:
-            forces = [default_forces().get(f).name for f in forces]
+            forces = force_list(args.forces)
         except ConfigError as exc:
             print(f"error: {exc}")
             return EXIT_USAGE
@@ -397,6 +417,7 @@ __all__ = [
     "ForceOutcome",
     "all_forces",
     "execute_remote",
+    "force_list",
     "main",
     "run_on_dask",
     "shared_steps",

@@ -225,7 +225,10 @@ class PdfWorkers:
 
     def __init__(self, workers: int = 1) -> None:
         self.workers = max(1, workers)
-        self._executor = ProcessPoolExecutor(
+        self._executor = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
             max_workers=self.workers, mp_context=_fork_context(), initializer=_init_pdf_worker
         )
 
@@ -235,6 +238,10 @@ class PdfWorkers:
         return self
 
     def submit(self, page: str, target: Path, base_url: str | None) -> Future[Any]:
+        if getattr(self._executor, "_broken", False):
+            # A worker died on an earlier force's PDF (that build failed): new processes.
+            stop_workers(self._executor)
+            self._executor = self._new()
         return self._executor.submit(render_pdf, page, target, base_url)
 
     def close(self) -> None:
