@@ -13,6 +13,8 @@ SHELL := bash
 MAKEFLAGS += --no-builtin-rules
 
 QUARTER  ?=
+# QUARTERS=2024-12,2025-03: all-forces builds every force for each of them (a research batch).
+QUARTERS ?=
 FORCE    ?=
 DATA_DIR ?=
 JOBS     ?=
@@ -30,6 +32,7 @@ PYTHON_FOR_VENV ?= python3.11
 
 # Options shared by the commands that take them. Quoted, so FORCE="Devon and Cornwall" works.
 quarter_opt  = $(if $(strip $(QUARTER)),--quarter "$(strip $(QUARTER))")
+quarters_opt = $(if $(strip $(QUARTERS)),--quarters "$(strip $(QUARTERS))",$(quarter_opt))
 force_opt    = $(if $(strip $(FORCE)),--force "$(strip $(FORCE))")
 data_dir_opt = $(if $(strip $(DATA_DIR)),--data-dir "$(strip $(DATA_DIR))")
 jobs_opt     = $(if $(strip $(JOBS)),--jobs "$(strip $(JOBS))")
@@ -64,8 +67,8 @@ $(STAMP): pyproject.toml
 report: venv $(if $(filter real,$(strip $(DATA))),import-real) ## Build the report: outputs/<quarter>/<force>/ (DATA=real: real published data)
 	"$(PYTHON)" -m helpers build $(quarter_opt) $(force_opt) $(data_dir_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
 
-all-forces: venv ## Every force's report for QUARTER (PDF=no: HTML only; SCHEDULER=tcp://..: Dask)
-	"$(PYTHON)" -m helpers all-forces $(quarter_opt) $(data_dir_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
+all-forces: venv ## Every force's report for QUARTER, or each of QUARTERS (PDF=no; SCHEDULER=tcp://..)
+	"$(PYTHON)" -m helpers all-forces $(quarters_opt) $(data_dir_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
 
 test: venv ## Lint, then run every test (including the notebooks on the sample data)
 	"$(PYTHON)" -m ruff check .

@@ -138,6 +138,22 @@ def run(root: Path, the_steps: BuildSteps, *args: str, data: str = "data") -> tu
     return status, out.getvalue()
 
 
+def run_batch(root: Path, forces: list[str], the_steps: BuildSteps, **options):
+    """`batch.all_forces` on the test's project, HTML only and one worker unless told; returns
+    the result and what it printed."""
+    out = io.StringIO()
+    options = {"jobs": 1, "pdf": False} | options
+    result = batch.all_forces(
+        forces,
+        data_dir=str(root / "data"),
+        outputs=str(root / "outputs"),
+        steps=the_steps,
+        stream=out,
+        **options,
+    )
+    return result, out.getvalue()
+
+
 def manifest(root: Path) -> dict:
     return json.loads((root / "outputs" / TARGET / "manifest.json").read_text())
 
@@ -251,17 +267,9 @@ def test_a_failed_section_is_not_cached_and_the_others_are_reused(project):
 
 def test_all_forces_builds_each_force_and_summarises_failures(project):
     recorder = Recorder(fail_for="Kent")
-    out = io.StringIO()
-    result = batch.all_forces(
-        ["Avon and Somerset", "Kent", "Essex"],
-        data_dir=str(project / "data"),
-        outputs=str(project / "outputs"),
-        jobs=1,
-        pdf=False,
-        steps=steps(project, recorder),
-        stream=out,
+    result, text = run_batch(
+        project, ["Avon and Somerset", "Kent", "Essex"], steps(project, recorder)
     )
-    text = out.getvalue()
     assert result.status == 1
     assert [o.force for o in result.failed] == ["Kent"]
     assert "[1/3] Avon and Somerset" in text and "[3/3] Essex" in text
@@ -288,18 +296,8 @@ class PidRecorder(Recorder):
 
 def test_all_forces_shares_one_section_pool_and_publishes_each_report_with_its_pdf(project):
     recorder = PidRecorder()
-    out = io.StringIO()
     names = ["Avon and Somerset", "Kent", "Essex"]
-    result = batch.all_forces(
-        names,
-        data_dir=str(project / "data"),
-        outputs=str(project / "outputs"),
-        jobs=1,
-        pdf=True,
-        steps=steps(project, recorder),
-        stream=out,
-    )
-    text = out.getvalue()
+    result, text = run_batch(project, names, steps(project, recorder), pdf=True)
     assert result.status == 0, text
     assert [o.force for o in result.outcomes] == names
     assert len(recorder.executed) == 12
@@ -315,6 +313,53 @@ def test_all_forces_shares_one_section_pool_and_publishes_each_report_with_its_p
         assert made["timings"]["steps"]["report.pdf"] > 0
         assert "in a PDF worker" in (folder / "build.log").read_text()
     assert not list((project / "outputs" / QUARTER).glob(".*staging*"))
+
+
+def test_all_forces_by_several_quarters_builds_each_pair_once(project):
+    recorder = Recorder(fail_for="Kent")
+    forces = ["Avon and Somerset", "Kent"]
+    quarters = ["2023-12", QUARTER]
+    result, text = run_batch(project, forces, steps(project, recorder), quarters=quarters)
+    assert "Reports for 2 forces by 2 quarters" in text
+    assert [(o.force, o.quarter) for o in result.outcomes] == [
+        ("Avon and Somerset", "2023-12"),
+        ("Kent", "2023-12"),
+        ("Avon and Somerset", QUARTER),
+        ("Kent", QUARTER),
+    ]
+    assert [o.ok for o in result.outcomes] == [True, False, True, False]
+    assert "[4/4] Kent, 2024-03" in text and "2 of 4 reports built" in text
+    assert "  - Kent, 2023-12:" in text and "  - Kent, 2024-03:" in text
+    for quarter in ("2023-12", QUARTER):
+        assert (project / "outputs" / quarter / "avon-and-somerset" / "report.html").is_file()
+
+
+def test_all_forces_runs_each_section_on_a_dask_cluster(project):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp",
+        host="127.0.0.1",
+        dashboard_address=":0",
+    ) as cluster:
+        the_steps = BuildSteps(
+            validate=lambda d: [],
+            load_inputs=lambda d: FakeInputs(),
+            measures_table=measures,
+            plan=lambda: plan(project)[1:3],  # two real papermill executions per force
+        )
+        address = cluster.scheduler_address
+        forces = ["Avon and Somerset", "Kent"]
+        result, text = run_batch(project, forces, the_steps, jobs=None, scheduler=address)
+    assert result.status == 0, text
+    assert f"on {address}" in text
+    for slug, name in (("avon-and-somerset", "Avon and Somerset"), ("kent", "Kent")):
+        folder = project / "outputs" / QUARTER / slug
+        nb = nbformat.read(folder / "notebooks" / "01_sec_1.ipynb", as_version=4)
+        injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert f'force = "{name}"' in injected[0].source
 
 
 def _paused_build(project, workers) -> tuple[build.Build, object]:
@@ -388,14 +433,7 @@ def test_all_forces_validates_and_loads_the_inputs_once(project):
         plan=lambda: plan(project),
         execute=Recorder(),
     )
-    result = batch.all_forces(
-        ["Avon and Somerset", "Kent"],
-        data_dir=str(project / "data"),
-        outputs=str(project / "outputs"),
-        pdf=False,
-        steps=the_steps,
-        stream=io.StringIO(),
-    )
+    result, _ = run_batch(project, ["Avon and Somerset", "Kent"], the_steps, jobs=None)
     assert result.status == 0
     assert calls == ["validate", "load"]
 
@@ -446,3 +484,17 @@ def test_marked_outputs_are_found_where_ipython_puts_them(tmp_path):
     assert refresh_narrative_outputs(nb, tmp_path) == 1
     html = nb.cells[0].outputs[0]["data"]["text/html"]
     assert "as executed" not in html and "Narrative missing" in html
+
+
+def test_all_forces_shows_a_progress_bar_on_a_terminal(project, monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    result, text = run_batch(project, ["Avon and Somerset", "Kent"], steps(project, Recorder()))
+    assert result.status == 0
+    bar = terminal.getvalue()
+    assert "0/2 [" in bar and "1/2 [" in bar and "report" in bar
+    assert "2/2" not in text.replace("[2/2]", "")  # the log lines stay plain

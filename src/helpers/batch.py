@@ -1,8 +1,9 @@
 """Many reports in one run: every force for a quarter (`make all-forces`), on this machine or on
 a Dask cluster.
 
-    python -m helpers all-forces [--quarter Q] [--forces a,b] [--data-dir DIR] [--outputs DIR]
-                                 [--jobs N] [--no-pdf] [--scheduler tcp://host:8786]
+    python -m helpers all-forces [--quarter Q | --quarters Q1,Q2] [--forces a,b]
+                                 [--data-dir DIR] [--outputs DIR] [--jobs N] [--no-pdf]
+                                 [--scheduler tcp://host:8786]
 
 Each force's report is an ordinary build (`helpers.build.Build`: staging folder, lock, atomic
 publish, manifest, incremental cache), so a batch report is the same as `make report FORCE=...`
@@ -19,8 +20,9 @@ would make. What the batch shares between forces, in this process:
 * the incremental cache: a second batch with nothing changed executes nothing.
 
 Each force uses its MSG where params/forces.yaml gives one, else the national comparison (the
-measures do that). One line per force shows progress (`[ 7/43] Cleveland ... done  31.2 s`);
-the closing summary lists every failed force and why; exit status 1 if any failed.
+measures do that). One line per force shows progress (`[ 7/43] Cleveland ... done  31.2 s`),
+with a progress bar on a terminal; the closing summary lists every failed force and why; exit
+status 1 if any failed. `--quarters` builds every force for each quarter (a research batch).
 
 With `--scheduler` (Make: `SCHEDULER=tcp://...`) every section notebook is one task on the Dask
 cluster (`run_on_dask`). The workers must see the project and the data folder at the same paths
@@ -34,6 +36,7 @@ import argparse
 import contextlib
 import io
 import os
+import re
 import sys
 import tempfile
 import time
@@ -66,6 +69,7 @@ class ForceOutcome:
     status: int
     seconds: float
     reasons: list[str] = field(default_factory=list)
+    quarter: str | None = None  # as asked for (a batch of several quarters names it)
 
     @property
     def ok(self) -> bool:
@@ -103,6 +107,10 @@ def shared_steps(steps: BuildSteps | None = None) -> BuildSteps:
     return replace(steps, validate=_once(steps.validate), load_inputs=_once(steps.load_inputs))
 
 
+# A build that executed nothing says "reuse notebooks ... 16 of 16 unchanged".
+_UNCHANGED = re.compile(r"\b(\d+) of \1 unchanged\b")
+
+
 def _reasons(output: str) -> list[str]:
     """What a failed build printed about why: its error and failure lines."""
     lines = output.splitlines()
@@ -121,6 +129,7 @@ class _Running:
 
     number: int
     name: str
+    quarter: str | None
     stages: Generator[Future[Any], None, BuildResult]
     waiting: Future[Any]
     buffer: io.StringIO
@@ -148,6 +157,7 @@ def all_forces(
     forces: Sequence[str] | None = None,
     *,
     quarter: str | None = None,
+    quarters: Sequence[str] | None = None,
     data_dir: str | None = None,
     outputs: str | None = None,
     jobs: int | None = None,
@@ -157,44 +167,59 @@ def all_forces(
     stream: IO[str] | None = None,
     warm_kernels: bool = True,
 ) -> BatchResult:
-    """Build the report of every force in `forces` (default: all 43) for one quarter.
+    """Build the report of every force in `forces` (default: all 43) for one quarter, or for
+    each of `quarters` (a research batch: every force by every quarter).
 
     One section pool (its kernels stay warm from force to force) executes every force's
     notebooks, and PDF workers lay out the PDFs: while force N's PDF is made, force N+1's
-    notebooks run. Each force's report is still published only when complete.
+    notebooks run. Each force's report is still published only when complete. Progress: one
+    line per report on `stream`, and a progress bar on the terminal (standard error, only when
+    it is a terminal).
     """
+    from tqdm import tqdm
+
     from helpers.build import _terminate_as_interrupt
     from helpers.forces import default_forces
     from helpers.pool import PdfWorkers, SectionPool
 
     stream = stream if stream is not None else sys.stdout
     names = list(forces) if forces else default_forces().names
+    wanted: list[str | None] = list(quarters) if quarters else [quarter]
+    several = len(wanted) > 1
+    reports = [(q, name) for q in wanted for name in names]
     steps = shared_steps(steps)
-    width = len(str(len(names)))
+    width = len(str(len(reports)))
     outcomes: dict[int, ForceOutcome] = {}
     started = time.perf_counter()
     print(
-        f"Reports for {len(names)} forces" + (f" on {scheduler}" if scheduler else ""), file=stream
+        f"Reports for {len(names)} forces"
+        + (f" by {len(wanted)} quarters" if several else "")
+        + (f" on {scheduler}" if scheduler else ""),
+        file=stream,
     )
+    bar = tqdm(total=len(reports), unit="report", file=sys.stderr, disable=None, leave=False)
     pdf_count, depth = _pipeline_depth(pdf)
     pool = pdf_workers = None
     running: deque[_Running] = deque()
 
-    def report(number: int, name: str, status: int, output: str, seconds: float) -> None:
-        outcome = ForceOutcome(name, status, seconds, [] if status == EXIT_OK else _reasons(output))
-        outcomes[number] = outcome
+    def report(entry: _Running, status: int, output: str, seconds: float) -> None:
+        reasons = [] if status == EXIT_OK else _reasons(output)
+        outcome = ForceOutcome(entry.name, status, seconds, reasons, entry.quarter)
+        outcomes[entry.number] = outcome
         elapsed = time.perf_counter() - started
-        eta = elapsed / len(outcomes) * (len(names) - len(outcomes))
-        label = f"[{number:>{width}}/{len(names)}] {name}"
+        eta = elapsed / len(outcomes) * (len(reports) - len(outcomes))
+        what = f"{entry.name}, {entry.quarter}" if several else entry.name
+        label = f"[{entry.number:>{width}}/{len(reports)}] {what}"
         dots = "." * max(3, 40 - len(label))
         word = "done" if outcome.ok else "FAILED"
-        reused = "  (nothing changed)" if outcome.ok and "16 of 16 unchanged" in output else ""
-        print(
+        reused = "  (nothing changed)" if outcome.ok and _UNCHANGED.search(output) else ""
+        line = (
             f"{label} {dots} {word:<6} {seconds:6.1f} s   elapsed {elapsed:5.0f} s, "
-            f"about {eta:4.0f} s to go{reused}",
-            file=stream,
-            flush=True,
+            f"about {eta:4.0f} s to go{reused}"
         )
+        with bar.external_write_mode(file=stream):
+            print(line, file=stream, flush=True)
+        bar.update(1)
 
     def ended(entry: _Running | None, value: Future[Any] | BuildResult | Exception) -> bool:
         """Record a build that ended; False if it is paused again."""
@@ -208,7 +233,7 @@ def all_forces(
         else:
             status = value.status
         seconds = time.perf_counter() - entry.started
-        report(entry.number, entry.name, status, entry.buffer.getvalue(), seconds)
+        report(entry, status, entry.buffer.getvalue(), seconds)
         if status in (EXIT_INTERRUPTED, EXIT_TERMINATED):
             raise KeyboardInterrupt
         return True
@@ -229,9 +254,9 @@ def all_forces(
                 ).start()
             if pdf_count:
                 pdf_workers = PdfWorkers(pdf_count).start()
-            for number, name in enumerate(names, start=1):
+            for number, (wanted_quarter, name) in enumerate(reports, start=1):
                 options = BuildOptions(
-                    quarter=quarter,
+                    quarter=wanted_quarter,
                     force=name,
                     data_dir=data_dir,
                     jobs=jobs,
@@ -239,12 +264,22 @@ def all_forces(
                     pdf=pdf,
                     scheduler=scheduler,
                     warm_kernels=warm_kernels,
-                    argv=["--force", name, *(["--quarter", quarter] if quarter else [])],
+                    argv=[
+                        "--force",
+                        name,
+                        *(["--quarter", wanted_quarter] if wanted_quarter else []),
+                    ],
                 )
                 buffer = io.StringIO()
                 build = Build(options, steps, buffer, pool=pool, pdf_workers=pdf_workers)
                 entry = _Running(
-                    number, name, build.stages(), Future(), buffer, time.perf_counter()
+                    number,
+                    name,
+                    wanted_quarter,
+                    build.stages(),
+                    Future(),
+                    buffer,
+                    time.perf_counter(),
                 )
                 try:
                     value: Future[Any] | BuildResult | Exception = _advance(entry.stages)
@@ -261,6 +296,7 @@ def all_forces(
                 if resume(running[0]):
                     running.popleft()
     except KeyboardInterrupt:
+        bar.close()
         # Every paused build removes its staging folder; nothing half-made is published.
         for entry in running:
             with contextlib.suppress(BaseException):
@@ -272,16 +308,17 @@ def all_forces(
     for workers in (pool, pdf_workers):
         if workers is not None:
             workers.close()
+    bar.close()
     result = BatchResult([outcomes[n] for n in sorted(outcomes)])
     total = time.perf_counter() - started
     print("", file=stream)
     print(
-        f"{len(names) - len(result.failed)} of {len(names)} reports built in {total:.0f} s"
+        f"{len(reports) - len(result.failed)} of {len(reports)} reports built in {total:.0f} s"
         + (f"; {len(result.failed)} FAILED:" if result.failed else "."),
         file=stream,
     )
     for o in result.failed:
-        print(f"  - {o.force}:", file=stream)
+        print(f"  - {o.force}{', ' + str(o.quarter) if several else ''}:", file=stream)
         for reason in o.reasons[:6]:
             print(f"      {reason}", file=stream)
     return result
@@ -371,6 +408,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Build the report of every force (or --forces) for one quarter.",
     )
     parser.add_argument("--quarter", help="'2024-03', '2023/24 Q4' or 'latest'")
+    parser.add_argument(
+        "--quarters", help="comma-separated quarters: every force by each quarter (research)"
+    )
     parser.add_argument("--forces", help="comma-separated force names (default: all 43)")
     parser.add_argument("--data-dir", help="input folder (default: params/report.yaml)")
     parser.add_argument("--outputs", help="outputs folder (default: params/report.yaml)")
@@ -384,6 +424,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exit_:
         return int(exit_.code or 0)
+    quarters = None
+    if args.quarters:
+        from helpers.exceptions import QuarterError
+        from helpers.quarters import FinancialQuarter
+
+        if args.quarter:
+            print("error: give --quarter or --quarters, not both")
+            return EXIT_USAGE
+        quarters = [q.strip() for q in args.quarters.split(",") if q.strip()]
+        try:
+            for q in quarters:
+                if q != "latest":
+                    FinancialQuarter.parse(q)
+        except QuarterError as exc:
+            print(f"error: {exc}")
+            return EXIT_USAGE
     forces = None
     if args.forces:
         from helpers.exceptions import ConfigError
@@ -399,6 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return all_forces(
             forces,
             quarter=args.quarter,
+            quarters=quarters,
             data_dir=args.data_dir,
             outputs=args.outputs,
             jobs=args.jobs,
