@@ -128,7 +128,7 @@ def test_pdf_workers_replace_a_dead_worker(tmp_path):
     workers = PdfWorkers(1)
     try:
         with pytest.raises(BrokenProcessPool):
-            workers._executor.submit(os._exit, 3).result(60)
+            workers._pool().submit(os._exit, 3).result(60)
         info, _ = workers.submit(page, tmp_path / "r.pdf", None).result(120)
     finally:
         workers.close()

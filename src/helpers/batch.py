@@ -221,9 +221,8 @@ def all_forces(
             print(line, file=stream, flush=True)
         bar.update(1)
 
-    def ended(entry: _Running | None, value: Future[Any] | BuildResult | Exception) -> bool:
+    def ended(entry: _Running, value: Future[Any] | BuildResult | Exception) -> bool:
         """Record a build that ended; False if it is paused again."""
-        assert entry is not None
         if isinstance(value, Future):
             entry.waiting = value
             return False

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
     from helpers.build import KernelInfo, SectionJob, SectionOutcome
@@ -93,48 +93,41 @@ def _failed(job: SectionJob, ename: str, evalue: str, tb: str = "") -> SectionOu
     return SectionOutcome(job.spec.id, False, 0.0, ename=ename, evalue=evalue, traceback=tb)
 
 
-class SectionPool:
-    """Processes that execute section notebooks (`run`), each reusing one warm kernel unless
-    `warm_kernels` is False. Use as a context manager, or call `close()`."""
+class _Workers:
+    """Forked worker processes, made when first needed: `start()` launches them all now,
+    `close()` lets them finish, `stop()` ends them at once. Processes that died (a broken
+    executor) are replaced by new ones before the next job is submitted."""
 
-    def __init__(self, workers: int, *, warm_kernels: bool = True) -> None:
-        from helpers.build import WARM_KERNEL_USES, prepare_kernel
+    workers: int
+    _what = "worker pool"
 
-        if workers < 1:
-            raise ValueError(f"a section pool needs at least one worker, got {workers}")
-        import papermill  # noqa: F401  (imported before forking: workers start with it)
-
+    def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.warm_uses = WARM_KERNEL_USES if warm_kernels else 0
-        self._home = Path(tempfile.mkdtemp(prefix="report-kernel-"))
-        try:
-            self.kernel: KernelInfo = prepare_kernel(self._home / "jupyter")
-        except BaseException:
-            shutil.rmtree(self._home, ignore_errors=True)
-            raise
         self._executor: ProcessPoolExecutor | None = None
         self._closed = False
 
-    # -- life --
+    def _initializer(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
+        raise NotImplementedError
+
     def _pool(self) -> ProcessPoolExecutor:
         if self._closed:
-            raise RuntimeError("the section pool is closed")
+            raise RuntimeError(f"the {self._what} is closed")
+        if self._executor is not None and getattr(self._executor, "_broken", False):
+            # A worker died on an earlier job (a batch's earlier force): new processes.
+            stop_workers(self._executor)
+            self._executor = None
         if self._executor is None:
+            initializer, initargs = self._initializer()
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=_fork_context(),
-                initializer=_init_worker,
-                initargs=(
-                    self.kernel.jupyter_path,
-                    self.kernel.name if self.warm_uses else None,
-                    self.warm_uses,
-                ),
+                initializer=initializer,
+                initargs=initargs,
             )
         return self._executor
 
-    def start(self) -> SectionPool:
-        """Launch every worker now (each starts and warms its kernel in the background)
-        rather than when the first notebooks are submitted."""
+    def start(self) -> Self:
+        """Launch every worker now rather than when the first job is submitted."""
         pool = self._pool()
         for _ in range(self.workers):
             pool.submit(_started)
@@ -145,13 +138,16 @@ class SectionPool:
         processes = getattr(self._executor, "_processes", None) or {}
         return {int(pid) for pid in processes}
 
+    def _cleanup(self) -> None:
+        """What to remove once the workers are gone."""
+
     def close(self) -> None:
-        """Let the workers finish (they shut their kernels down) and remove the kernelspec."""
+        """Let the workers finish their jobs and exit."""
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
         self._closed = True
-        shutil.rmtree(self._home, ignore_errors=True)
+        self._cleanup()
 
     def stop(self) -> None:
         """End the workers now (Ctrl-C, a failed batch)."""
@@ -159,9 +155,9 @@ class SectionPool:
             stop_workers(self._executor)
             self._executor = None
         self._closed = True
-        shutil.rmtree(self._home, ignore_errors=True)
+        self._cleanup()
 
-    def __enter__(self) -> SectionPool:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: Any, *exc: object) -> None:
@@ -169,6 +165,37 @@ class SectionPool:
             self.close()
         else:
             self.stop()
+
+
+class SectionPool(_Workers):
+    """Processes that execute section notebooks (`run`), each reusing one warm kernel unless
+    `warm_kernels` is False (a worker starts and warms its kernel when it starts). Use as a
+    context manager, or call `close()`, which also removes the kernelspec."""
+
+    _what = "section pool"
+
+    def __init__(self, workers: int, *, warm_kernels: bool = True) -> None:
+        from helpers.build import WARM_KERNEL_USES, prepare_kernel
+
+        if workers < 1:
+            raise ValueError(f"a section pool needs at least one worker, got {workers}")
+        import papermill  # noqa: F401  (imported before forking: workers start with it)
+
+        super().__init__(workers)
+        self.warm_uses = WARM_KERNEL_USES if warm_kernels else 0
+        self._home = Path(tempfile.mkdtemp(prefix="report-kernel-"))
+        try:
+            self.kernel: KernelInfo = prepare_kernel(self._home / "jupyter")
+        except BaseException:
+            shutil.rmtree(self._home, ignore_errors=True)
+            raise
+
+    def _initializer(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
+        warm = self.kernel.name if self.warm_uses else None
+        return _init_worker, (self.kernel.jupyter_path, warm, self.warm_uses)
+
+    def _cleanup(self) -> None:
+        shutil.rmtree(self._home, ignore_errors=True)
 
     # -- work --
     def run(
@@ -182,10 +209,6 @@ class SectionPool:
         workers are stopped and the interrupt raised."""
         total = len(jobs)
         width = len(str(total))
-        if self._executor is not None and getattr(self._executor, "_broken", False):
-            # A worker died in an earlier build of a batch: this build gets new processes.
-            stop_workers(self._executor)
-            self._executor = None
         pool = self._pool()
         futures: dict[Future[SectionOutcome], SectionJob] = {}
         try:
@@ -219,36 +242,20 @@ def _init_pdf_worker() -> None:
     import weasyprint  # noqa: F401  (about 0.5 s, once per worker rather than per PDF)
 
 
-class PdfWorkers:
+class PdfWorkers(_Workers):
     """Processes that write report PDFs (`submit`), for a batch to overlap them with the next
     force's notebooks."""
 
+    _what = "set of PDF workers"
+
     def __init__(self, workers: int = 1) -> None:
-        self.workers = max(1, workers)
-        self._executor = self._new()
+        super().__init__(max(1, workers))
 
-    def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=_fork_context(), initializer=_init_pdf_worker
-        )
-
-    def start(self) -> PdfWorkers:
-        for _ in range(self.workers):
-            self._executor.submit(_started)
-        return self
+    def _initializer(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
+        return _init_pdf_worker, ()
 
     def submit(self, page: str, target: Path, base_url: str | None) -> Future[Any]:
-        if getattr(self._executor, "_broken", False):
-            # A worker died on an earlier force's PDF (that build failed): new processes.
-            stop_workers(self._executor)
-            self._executor = self._new()
-        return self._executor.submit(render_pdf, page, target, base_url)
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
-
-    def stop(self) -> None:
-        stop_workers(self._executor)
+        return self._pool().submit(render_pdf, page, target, base_url)
 
 
 __all__ = ["PdfWorkers", "SectionPool", "render_pdf", "stop_workers"]
