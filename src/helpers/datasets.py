@@ -192,6 +192,12 @@ _LOADED: dict[tuple[object, ...], _Loaded] = {}
 _LOADED_MAX = 64
 
 
+def _remember(entries: dict[tuple[object, ...], _Loaded]) -> None:
+    _LOADED.update(entries)
+    while len(_LOADED) > _LOADED_MAX:  # the oldest go first
+        del _LOADED[next(iter(_LOADED))]
+
+
 # Written by the build beside the measure results it passes to the notebooks (`precomputed`):
 # every source's tidy table, so that a notebook's kernel loads one pickle instead of reading and
 # parsing the files (`save_tables`, `load_tables`).
@@ -269,9 +275,7 @@ class InputData:
         loaded = _LOADED.get(key)
         if loaded is None:
             loaded = self._read(name, source)
-            _LOADED[key] = loaded
-            while len(_LOADED) > _LOADED_MAX:
-                del _LOADED[next(iter(_LOADED))]
+            _remember({key: loaded})
         tables, warnings, files = loaded
         # Shallow copies: with pandas' copy-on-write, a notebook that changes its table
         # cannot change the one the next notebook gets.
@@ -471,9 +475,7 @@ def load_tables(path: Path) -> None:
         if not isinstance(fingerprint, str) or fingerprint in _SEEDED:
             return  # not a file of save_tables', or loaded already
         entries = pickle.load(handle)
-    _LOADED.update(entries)
-    while len(_LOADED) > _LOADED_MAX:
-        del _LOADED[next(iter(_LOADED))]
+    _remember(entries)
     _SEEDED.clear()
     _SEEDED.add(fingerprint)
 
