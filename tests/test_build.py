@@ -336,10 +336,15 @@ def test_ctrl_c_or_kill_during_a_real_build_leave_no_partial_output(tmp_path, si
     script = tmp_path / "interrupted_build.py"
     script.write_text(
         textwrap.dedent(f"""
+        import signal
         import sys
         from pathlib import Path
         import pandas as pd
         from helpers import build
+
+        # Ctrl-C raises KeyboardInterrupt, as in a terminal, even when this test runs where
+        # SIGINT is ignored from the start (a shell's background job), which Python keeps.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
         class Inputs:
             files, latest_quarter, missing = {{}}, "2024-03", ()
