@@ -7,7 +7,8 @@
   (Technical Guide: Confidence Intervals, 2018: within 0.2% of the exact limits at 95% for 10
   or more events).
 * Wilson: `statsmodels.stats.proportion.proportion_confint(method="wilson")`.
-* Rate ratio: `statsmodels.stats.rates.confint_poisson_2indep(method="wald-log")`.
+* Rate ratio: the exact conditional interval recomputed from statsmodels' Clopper-Pearson
+  interval, a worked example (1 against 50 events), and statsmodels' exact conditional test.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 from scipy.stats import poisson
 from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats import rates as sm_rates
 from statsmodels.stats.rates import confint_poisson, confint_poisson_2indep
 
 from helpers.intervals import (
@@ -25,6 +27,7 @@ from helpers.intervals import (
     exact_poisson_interval,
     rate_interval,
     rate_ratio_interval,
+    rate_ratio_p_value,
     wilson_interval,
 )
 
@@ -146,24 +149,48 @@ def test_wilson_rejects_more_successes_than_trials():
 
 
 # ----- rate ratio -------------------------------------------------------------------------------
+def _clopper_pearson_ratio(a, pop_a, b, pop_b):
+    """The conditional interval computed another way: statsmodels' Clopper-Pearson for a/(a+b)."""
+    low, high = proportion_confint(a, a + b, alpha=0.05, method="beta")
+    scale = pop_b / pop_a
+    return (low / (1 - low) * scale, math.inf if high >= 1 else high / (1 - high) * scale)
+
+
 @pytest.mark.parametrize(
     ("a", "pop_a", "b", "pop_b"),
     [(30, 1000, 20, 1200), (5, 10_000, 50, 10_000), (1200, 1.7e6, 1100, 1.69e6), (1, 10, 1, 10)],
 )
-def test_rate_ratio_matches_statsmodels_wald_log(a, pop_a, b, pop_b):
-    expected = confint_poisson_2indep(a, pop_a, b, pop_b, method="wald-log", compare="ratio")
-    np.testing.assert_allclose(rate_ratio_interval(a, pop_a, b, pop_b), expected, rtol=1e-10)
+def test_rate_ratio_matches_statsmodels_clopper_pearson(a, pop_a, b, pop_b):
+    expected = _clopper_pearson_ratio(a, pop_a, b, pop_b)
+    np.testing.assert_allclose(rate_ratio_interval(a, pop_a, b, pop_b), expected, rtol=1e-8)
 
 
-def test_rate_ratio_interval_brackets_the_ratio_symmetrically_on_the_log_scale():
-    low, high = rate_ratio_interval(40, 1000, 25, 1000)
-    ratio = 40 / 25
-    assert math.log(ratio) - math.log(low) == pytest.approx(math.log(high) - math.log(ratio))
+def test_rate_ratio_small_counts_worked_example():
+    # 1 event against 50, the second population 100 times the first: RR = 2. The exact
+    # conditional interval is (0.05, 11.7); the log (Katz) interval would be (0.28, 14.5).
+    low, high = rate_ratio_interval(1, 1, 50, 100)
+    assert (round(low, 2), round(high, 1)) == (0.05, 11.7)
 
 
-def test_rate_ratio_with_a_zero_count_is_undefined():
-    assert all(math.isnan(x) for x in rate_ratio_interval(0, 1000, 5, 1000))
-    assert all(math.isnan(x) for x in rate_ratio_interval(5, 1000, 0, 1000))
+def test_rate_ratio_agrees_with_the_log_interval_for_large_counts():
+    katz = confint_poisson_2indep(5000, 1e6, 4000, 1e6, method="wald-log", compare="ratio")
+    np.testing.assert_allclose(rate_ratio_interval(5000, 1e6, 4000, 1e6), katz, rtol=2e-3)
+
+
+def test_rate_ratio_with_a_zero_count_is_one_sided():
+    low, high = rate_ratio_interval(0, 1000, 5, 1000)
+    assert low == 0 and high == pytest.approx(_clopper_pearson_ratio(0, 1000, 5, 1000)[1])
+    low, high = rate_ratio_interval(5, 1000, 0, 1000)
+    assert high == math.inf and low == pytest.approx(_clopper_pearson_ratio(5, 1000, 0, 1000)[0])
+    assert all(math.isnan(x) for x in rate_ratio_interval(0, 1000, 0, 1000))
+
+
+@pytest.mark.parametrize(
+    ("a", "pop_a", "b", "pop_b"), [(1, 1, 50, 100), (30, 450, 20, 550), (0, 10, 7, 30)]
+)
+def test_rate_ratio_p_value_matches_statsmodels_exact_conditional(a, pop_a, b, pop_b):
+    expected = sm_rates.test_poisson_2indep(a, pop_a, b, pop_b, method="exact-cond").pvalue
+    assert rate_ratio_p_value(a, pop_a, b, pop_b) == pytest.approx(expected, rel=1e-9)
 
 
 # ----- bad input --------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ statistics:
 * counts and rates: Byar's approximation for 10 or more events, the exact (Garwood, chi-square)
   Poisson interval below that, where Byar's approximation is poor;
 * proportions: the Wilson score interval, which stays inside 0-1 and behaves at 0% and 100%;
-* ratio of two rates: the log (Katz) method, exp(log RR ± z·sqrt(1/a + 1/b)).
+* ratio of two rates: the exact conditional (binomial) interval, which holds at small and zero
+  counts, where the log (Katz) interval is undefined or too narrow.
 
 Every function returns ``(low, high)``. Rates are events per unit of `denominator`, scaled by
 `per` (1,000 for a rate per 1,000 residents).
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from scipy.stats import chi2, norm
+from scipy.stats import beta, binomtest, chi2, norm
 
 BYAR_MIN_COUNT = 10
 
@@ -126,20 +127,47 @@ def wilson_interval(
 def rate_ratio_interval(
     count_a: float, pop_a: float, count_b: float, pop_b: float, confidence: float = 0.95
 ) -> tuple[float, float]:
-    """Interval for the ratio of rate a to rate b, by the log method.
+    """Exact conditional interval for the ratio of rate a to rate b.
 
-    RR = (a / pop_a) / (b / pop_b); limits exp(ln RR ± z·sqrt(1/a + 1/b)). The method has no
-    answer when either count is zero (the log of 0, an infinite variance), so that gives
-    (nan, nan) rather than a misleading finite interval.
+    RR = (a / pop_a) / (b / pop_b). Given the total n = a + b, a is binomial with probability
+    p = RR·pop_a / (RR·pop_a + pop_b), so the Clopper-Pearson interval for p = a / n maps to
+    RR = p / (1 - p) · pop_b / pop_a (the conditional method of Armitage, Berry and Matthews,
+    "Statistical Methods in Medical Research", 4th ed., section 5.3). Unlike the log (Katz)
+    interval it is defined at a zero count (a = 0 gives a lower limit of 0; b = 0 an infinite
+    upper limit) and it keeps its coverage for small counts, where the log interval is too
+    narrow (1 event against 50: exact (0.05, 11.7), log (0.28, 14.5)); for large counts the two
+    agree. (nan, nan) when both counts are zero: there is nothing to compare.
     """
-    z = _z(confidence)
+    _z(confidence)  # refuses a confidence level outside (0, 1)
     values = (count_a, pop_a, count_b, pop_b)
     if any(math.isnan(v) for v in values):
         return (math.nan, math.nan)
     _check_count(count_a, pop_a)
     _check_count(count_b, pop_b)
-    if count_a == 0 or count_b == 0:
+    total = count_a + count_b
+    if total == 0:
         return (math.nan, math.nan)
-    log_ratio = math.log((count_a / pop_a) / (count_b / pop_b))
-    half = z * math.sqrt(1 / count_a + 1 / count_b)
-    return (math.exp(log_ratio - half), math.exp(log_ratio + half))
+    tail = (1 - confidence) / 2
+    p_low = 0.0 if count_a == 0 else float(beta.ppf(tail, count_a, count_b + 1))
+    p_high = 1.0 if count_b == 0 else float(beta.ppf(1 - tail, count_a + 1, count_b))
+    scale = pop_b / pop_a
+    low = p_low / (1 - p_low) * scale
+    high = math.inf if p_high >= 1 else p_high / (1 - p_high) * scale
+    return (low, high)
+
+
+def rate_ratio_p_value(count_a: float, pop_a: float, count_b: float, pop_b: float) -> float:
+    """Two-sided exact conditional p-value for equal rates in a and b.
+
+    Under equal rates a is binomial(a + b, pop_a / (pop_a + pop_b)); the p-value is that of the
+    exact binomial test (scipy.stats.binomtest, "minlike" two-sided). 1.0 when both counts are 0.
+    """
+    for value in (count_a, pop_a, count_b, pop_b):
+        if math.isnan(value):
+            return math.nan
+    _check_count(count_a, pop_a)
+    _check_count(count_b, pop_b)
+    total = int(round(count_a + count_b))
+    if total == 0:
+        return 1.0
+    return float(binomtest(int(round(count_a)), total, pop_a / (pop_a + pop_b)).pvalue)
