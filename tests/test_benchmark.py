@@ -11,7 +11,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import chi2, norm
+from scipy.stats import binom, chi2, norm
+from statsmodels.stats import rates as sm_rates
 from statsmodels.stats.proportion import proportion_confint
 
 from helpers.benchmark import (
@@ -26,6 +27,7 @@ from helpers.benchmark import (
     msg_rank,
     ordinal,
     relation_to_average,
+    relation_to_rest,
     weighted_average,
 )
 from helpers.config import BenchmarkSettings
@@ -338,3 +340,86 @@ def test_compare_groups_refuses_a_force_listed_twice(msg_rates):
             polarity="lower_is_better",
             unit="rate_per_1000",
         )
+
+
+# ----- the force against the rest of its group ---------------------------------------------------
+def _central_exact_p(a: int, pop_a: float, b: int, pop_b: float) -> float:
+    """Two-sided exact conditional p-value (twice the smaller tail), from binomial tails."""
+    n, p0 = a + b, pop_a / (pop_a + pop_b)
+    return min(1.0, 2 * min(binom.cdf(a, n, p0), binom.sf(a - 1, n, p0)))
+
+
+def _big_force_group() -> pd.DataFrame:
+    # The force holds 45% of its group's population: 127 events against 110 in the other seven.
+    others = [f"Force {i}" for i in range(7)]
+    return pd.DataFrame(
+        {
+            "force": ["Big", *others],
+            "count": [127, 20, 15, 18, 14, 16, 12, 15],
+            "denominator": [450_000, 80_000, 75_000, 85_000, 70_000, 82_000, 78_000, 80_000],
+        }
+    )
+
+
+def test_a_large_force_is_tested_against_the_rest_not_an_average_holding_itself():
+    group = _big_force_group()
+    rest_count, rest_pop = group["count"][1:].sum(), group["denominator"][1:].sum()
+    assert (rest_count, rest_pop) == (110, 550_000)
+    # Independent reference: statsmodels' exact conditional test of Big against the rest.
+    p = sm_rates.test_poisson_2indep(127, 450_000, 110, 550_000, method="exact-cond").pvalue
+    assert p == pytest.approx(0.009, abs=5e-4)
+    comparison = compare_groups(group, "Big", polarity="lower_is_better", unit="rate_per_1000")
+    # The average (the force included) still lies inside the force's own interval: the old
+    # rule called this "similar to".
+    assert comparison.ci_low <= comparison.average <= comparison.ci_high
+    assert comparison.relation == "above"
+    assert comparison.text.endswith("(above MSG average rates)")
+    assert comparison.average == pytest.approx(237 / 1_000_000 * 1000)
+
+
+@pytest.mark.parametrize(
+    ("a", "pop_a", "b", "pop_b"),
+    [
+        (127, 450_000, 110, 550_000),
+        (30, 1e5, 20, 1e5),
+        (31, 1e5, 18, 1e5),
+        (3, 1e4, 0, 2e4),
+        (0, 1e4, 9, 1e4),
+        (0, 1e4, 4, 1e4),
+        (4000, 1e6, 3800, 1e6),
+        (4000, 1e6, 3700, 1e6),
+    ],
+)
+def test_rate_relation_agrees_with_the_exact_conditional_test(a, pop_a, b, pop_b):
+    rest = relation_to_rest(a, pop_a, b, pop_b, unit="rate_per_1000")
+    significant = _central_exact_p(a, pop_a, b, pop_b) < 0.05
+    if not significant:
+        assert rest.relation == "similar to"
+    else:
+        assert rest.relation == ("above" if a / pop_a > b / pop_b else "below")
+
+
+def test_percent_relation_uses_newcombes_interval_worked_example():
+    # Newcombe (1998), Statistics in Medicine 17:873-890, table II, example (a): 56/70 against
+    # 48/80, hybrid score interval (method 10) for the difference: 0.0524 to 0.3339.
+    rest = relation_to_rest(56, 70, 48, 80, unit="percent")
+    assert rest.statistic == pytest.approx(20.0)
+    assert (round(rest.low / 100, 4), round(rest.high / 100, 4)) == (0.0524, 0.3339)
+    assert rest.relation == "above"
+    assert relation_to_rest(48, 80, 56, 70, unit="percent").relation == "below"
+    assert relation_to_rest(9, 10, 85, 100, unit="percent").relation == "similar to"
+
+
+def test_relation_to_rest_says_nothing_it_cannot_test():
+    assert relation_to_rest(-3, 1e5, 20, 1e5, unit="rate_per_1000") is None
+    assert relation_to_rest(3, 1e5, float("nan"), 1e5, unit="rate_per_1000") is None
+    assert relation_to_rest(3, 0, 20, 1e5, unit="percent") is None
+
+
+def test_a_member_with_a_negative_count_is_left_out_of_rank_and_average():
+    group = _big_force_group()
+    group.loc[3, "count"] = -2
+    comparison = compare_groups(group, "Big", polarity="lower_is_better", unit="rate_per_1000")
+    assert comparison.size == 7
+    expected = (group["count"].sum() + 2) / (group["denominator"].sum() - 85_000) * 1000
+    assert comparison.average == pytest.approx(expected)

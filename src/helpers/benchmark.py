@@ -10,10 +10,18 @@ vocabulary (`BENCHMARK_FORMS`) so that readers learn it once and tests can check
 * ``Not available`` (no comparator data) and ``Not applicable`` (a comparison makes no sense).
 
 Position 1st is the best: the lowest value where lower is better, the highest where higher is
-better. The MSG average is weighted as HMICFRS computes it (sum of counts over sum of
-denominators), not a mean of the forces' rates, so a small force does not count as much as a
-large one. A force is "similar to" an average when the average lies inside the force's own
-confidence interval (Byar / exact Poisson for rates, Wilson for percentages).
+better. The MSG average shown is the group's own rate (the sum of the members' counts over the
+sum of their denominators, the force included), not a mean of the forces' rates, so a small
+force does not count as much as a large one.
+
+"Above", "below" and "similar to" are decided by testing the force against the *rest* of its
+group (the other members pooled), never against an average that contains the force itself: a
+force with 45% of its group's population pulls such an average towards itself and would be
+called "similar" when it is not. Rates: the exact conditional interval of the rate ratio
+force / rest (`intervals.rate_ratio_interval`); "similar to" when it contains 1. Percentages:
+Newcombe's hybrid score interval for the difference force - rest (statsmodels,
+`confint_proportions_2indep(method="newcomb")`); "similar to" when it contains 0. England and
+Wales comparisons are made the same way, against England and Wales without the force.
 """
 
 from __future__ import annotations
@@ -26,9 +34,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 from helpers.config import BenchmarkSettings
-from helpers.intervals import rate_interval, wilson_interval
+from helpers.intervals import rate_interval, rate_ratio_interval, wilson_interval
 
 NOT_AVAILABLE = "Not available"
 NOT_APPLICABLE = "Not applicable"
@@ -113,8 +122,9 @@ def ordinal(n: int) -> str:
 def relation_to_average(value: float, ci_low: float, ci_high: float, average: float) -> Relation:
     """ "similar to" when `average` lies inside [ci_low, ci_high], else "above" or "below".
 
-    The interval is the force's own, so "similar to" means the difference from the average is
-    not statistically significant at the interval's confidence level.
+    For a fixed reference that is not estimated from the force's own data (an area's Census
+    population share). A group or national average that includes the force is compared with
+    `relation_to_rest` instead.
     """
     for name, x in (
         ("value", value),
@@ -129,6 +139,72 @@ def relation_to_average(value: float, ci_low: float, ci_high: float, average: fl
     if ci_low <= average <= ci_high:
         return "similar to"
     return "above" if value > average else "below"
+
+
+@dataclass(frozen=True)
+class RestComparison:
+    """The force against the rest of its group: the interval that decides the relation.
+
+    Rates: `low`/`high` bound the rate ratio force / rest (1 = no difference). Percentages: they
+    bound the difference force - rest in percentage points (0 = no difference).
+    """
+
+    relation: Relation
+    statistic: float
+    low: float
+    high: float
+    measure: Literal["rate ratio", "difference"]
+
+
+def relation_to_rest(
+    count: float,
+    denominator: float,
+    rest_count: float,
+    rest_denominator: float,
+    *,
+    unit: str,
+    confidence: float = 0.95,
+) -> RestComparison | None:
+    """Is the force above, below or similar to the rest of its group (or of England and Wales)?
+
+    `count`/`denominator` are the force's 12-month figures; `rest_*` the pooled figures of the
+    other members. Rates: exact conditional interval of the rate ratio; percentages: Newcombe's
+    hybrid score interval of the difference in proportions. "similar to" when the interval
+    contains no difference. None when either side has no usable data (a missing, negative or
+    zero denominator, a negative count), so that nothing is said that was not tested.
+    """
+    values = (count, denominator, rest_count, rest_denominator)
+    if any(v is None or math.isnan(float(v)) for v in values):
+        return None
+    if min(count, rest_count) < 0 or min(denominator, rest_denominator) <= 0:
+        return None
+    if unit in RATE_UNITS:
+        if count + rest_count == 0:
+            return RestComparison("similar to", math.nan, 0.0, math.inf, "rate ratio")
+        low, high = rate_ratio_interval(
+            count, denominator, rest_count, rest_denominator, confidence=confidence
+        )
+        ratio = (
+            (count / denominator) / (rest_count / rest_denominator) if rest_count else math.inf
+        )
+        relation: Relation = "above" if low > 1 else "below" if high < 1 else "similar to"
+        return RestComparison(relation, ratio, low, high, "rate ratio")
+    if unit == "percent":
+        if count > denominator or rest_count > rest_denominator:
+            return None
+        low, high = confint_proportions_2indep(
+            count,
+            denominator,
+            rest_count,
+            rest_denominator,
+            method="newcomb",
+            compare="diff",
+            alpha=1 - confidence,
+        )
+        difference = 100 * (count / denominator - rest_count / rest_denominator)
+        relation = "above" if low > 0 else "below" if high < 0 else "similar to"
+        return RestComparison(relation, difference, 100 * low, 100 * high, "difference")
+    raise ValueError(f"relation_to_rest compares rates or percentages, not unit '{unit}'")
 
 
 # ----- texts ------------------------------------------------------------------------------------
@@ -243,6 +319,7 @@ class GroupComparison:
     size: int
     relation: Relation | None
     text: str
+    rest: RestComparison | None = None
 
 
 def compare_groups(
@@ -253,14 +330,16 @@ def compare_groups(
     unit: str,
     settings: BenchmarkSettings | None = None,
 ) -> GroupComparison:
-    """Rank `force` in its group, compare it with the weighted group average, and word it.
+    """Rank `force` in its group, test it against the rest of the group, and word it.
 
     `group` has one row per member (the force itself included) with columns force, count and
-    denominator (12-month sums; for rates the population or households). Rates use
-    `rate_interval` (Byar from `settings.byar_min_count` events, exact below) per 1,000;
-    percentages use the Wilson interval times 100. Members without a usable count or
-    denominator are left out of the ranking and the average. With fewer than two members
-    that have data, or no data for the force, the text is "Not available".
+    denominator (12-month sums; for rates the population or households). The force's own
+    interval (shown beside its figure) is `rate_interval` (Byar from `settings.byar_min_count`
+    events, exact below) per 1,000 for rates and Wilson times 100 for percentages; the relation
+    comes from `relation_to_rest` (the force against the other members pooled). `average` is
+    the group's own rate, the force included. Members without a usable count (missing or
+    negative) or denominator are left out of the ranking, the average and the rest. With fewer
+    than two members that have data, or no data for the force, the text is "Not available".
     """
     settings = settings or BenchmarkSettings()
     if unit not in (*RATE_UNITS, "percent"):
@@ -275,17 +354,18 @@ def compare_groups(
     per = 1000.0 if unit in RATE_UNITS else 100.0
     counts = group["count"].to_numpy(dtype=np.float64, na_value=np.nan)
     denominators = group["denominator"].to_numpy(dtype=np.float64, na_value=np.nan)
-    usable = ~np.isnan(counts) & ~np.isnan(denominators) & (denominators > 0)
+    # A negative 12-month count (Home Office adjustments to a rare offence) is no rate at all.
+    usable = ~np.isnan(counts) & ~np.isnan(denominators) & (denominators > 0) & (counts >= 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         values = np.where(usable, counts / np.where(usable, denominators, 1.0) * per, np.nan)
     by_force = dict(zip(group["force"].astype(str), values, strict=True))
-    average = weighted_average(counts, denominators, per=per)
+    average = weighted_average(counts[usable], denominators[usable], per=per)
     size = int(usable.sum())
 
     own = by_force.get(force, math.nan)
     if math.isnan(own) or size < 2:
         return GroupComparison(
-            force, own, math.nan, math.nan, average, None, size, None, NOT_AVAILABLE
+            force, own, math.nan, math.nan, average, None, size, None, NOT_AVAILABLE, None
         )
 
     row = int(np.flatnonzero(group["force"].astype(str).to_numpy() == force)[0])
@@ -301,11 +381,20 @@ def compare_groups(
         low, high = (
             x * per for x in wilson_interval(counts[row], denominators[row], settings.confidence)
         )
-    relation = relation_to_average(own, low, high, average)
+    others = usable & (np.arange(len(counts)) != row)
+    rest = relation_to_rest(
+        counts[row],
+        denominators[row],
+        counts[others].sum(),
+        denominators[others].sum(),
+        unit=unit,
+        confidence=settings.confidence,
+    )
+    relation = rest.relation if rest is not None else None
     rank: int | None = None
     if polarity != "neutral":
         rank, size = msg_rank(by_force, force, polarity)
     text = benchmark_for(
         "msg", polarity=polarity, unit=unit, rank=rank, size=size, relation=relation
     )
-    return GroupComparison(force, own, low, high, average, rank, size, relation, text)
+    return GroupComparison(force, own, low, high, average, rank, size, relation, text, rest)
