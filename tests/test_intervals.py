@@ -18,8 +18,8 @@ import math
 import numpy as np
 import pytest
 from scipy.stats import poisson
-from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats import rates as sm_rates
+from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.rates import confint_poisson, confint_poisson_2indep
 
 from helpers.intervals import (

@@ -18,6 +18,7 @@ from helpers.quarters import FinancialQuarter
 from helpers.rates import (
     Denominator,
     attach_denominators,
+    population_fallback_note,
     population_year_wanted,
     rate_per_1000,
     select_denominator,
@@ -89,14 +90,15 @@ def test_wanted_year_published(population):
     d = select_denominator(population, "Kent", month("2024-03"))
     assert d == Denominator(value=1_870_000, year_used=2023, year_wanted=2023)
     assert not d.is_fallback
-    assert d.note == ""
+    assert d.note(FinancialQuarter.parse("2024-03")) == ""
 
 
 def test_wanted_year_not_published_falls_back_to_latest_earlier(population):
     d = select_denominator(population, "Kent", month("2025-03"))  # wants mid-2024
     assert (d.value, d.year_used, d.year_wanted) == (1_870_000, 2023, 2024)
     assert d.is_fallback
-    assert "mid-2024" in d.note and "mid-2023" in d.note
+    note = d.note(FinancialQuarter.parse("2025-03"))
+    assert note == "Rates use the mid-2023 population estimate; mid-2024 was not supplied."
 
 
 def test_missing_households_for_the_wanted_year_falls_back(population):
@@ -216,3 +218,40 @@ def test_attach_wanted_year_agrees_with_population_year_wanted():
     out = attach_denominators(pd.DataFrame({"force": "A", "period": periods}), population)
     assert out["denominator_year_wanted"].tolist() == [population_year_wanted(p) for p in periods]
     assert not math.isnan(out["denominator"].sum())
+
+
+# ----- what the report says about a fallback ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("quarter", "used", "wanted", "expected"),
+    [
+        # Year ending June 2023, figures out in October 2023: mid-2022 (out since mid-2023 at
+        # the earliest) existed, so it was not supplied.
+        (
+            "2023-06",
+            2018,
+            2022,
+            "mid-2018 population estimate; mid-2022 was not supplied.",
+        ),
+        # Year ending December 2023, figures out in April 2024: mid-2023 cannot be out before
+        # June 2024.
+        (
+            "2023-12",
+            2022,
+            2023,
+            "mid-2022 population estimate; mid-2023 is not yet published.",
+        ),
+        # Year ending March 2024, figures out in July 2024: mid-2023 could be out (June 2024).
+        (
+            "2024-03",
+            2022,
+            2023,
+            "mid-2022 household estimate; mid-2023 was not supplied.",
+        ),
+    ],
+)
+def test_fallback_note_says_not_supplied_unless_it_could_not_be_published(
+    quarter, used, wanted, expected
+):
+    kind = "household" if "household" in expected else "population"
+    note = population_fallback_note(used, wanted, FinancialQuarter.parse(quarter), kind)
+    assert note == f"Rates use the {expected}"

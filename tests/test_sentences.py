@@ -189,11 +189,11 @@ def test_population_fallback_is_stated_once():
     facts = measure_facts(CASES["rate_population_fallback"])
     fallback = [f for f in facts if f.startswith("Rates use")]
     assert fallback == [
-        "Rates use the mid-2022 population estimate; mid-2023 is not yet published."
+        "Rates use the mid-2022 population estimate; mid-2023 was not supplied."
     ]
     assert not any(f.startswith("Rates use") for f in measure_facts(HOMICIDE))
     households = measure_facts(CASES["households_fallback"])
-    assert "Rates use the mid-2022 household estimate; mid-2023 is not yet published." in households
+    assert "Rates use the mid-2022 household estimate; mid-2023 was not supplied." in households
 
 
 def test_other_notes_are_kept():

@@ -69,14 +69,14 @@ def weighted_average(
     """The group's own rate: sum of counts over sum of denominators, times `per`.
 
     This is not the mean of the members' rates: the mean would give a force of 500,000 people
-    the same weight as one of 3 million. Members with a missing count or a missing or
-    non-positive denominator are left out of both sums together. NaN when none is left.
+    the same weight as one of 3 million. Members with a missing or negative count or a missing
+    or non-positive denominator are left out of both sums together. NaN when none is left.
     """
     c = np.asarray(list(counts), dtype=np.float64)
     d = np.asarray(list(denominators), dtype=np.float64)
     if c.shape != d.shape:
         raise ValueError(f"counts ({c.size}) and denominators ({d.size}) differ in length")
-    usable = ~np.isnan(c) & ~np.isnan(d) & (d > 0)
+    usable = ~np.isnan(c) & ~np.isnan(d) & (d > 0) & (c >= 0)
     if not usable.any():
         return math.nan
     return float(c[usable].sum() / d[usable].sum() * per)
@@ -184,9 +184,7 @@ def relation_to_rest(
         low, high = rate_ratio_interval(
             count, denominator, rest_count, rest_denominator, confidence=confidence
         )
-        ratio = (
-            (count / denominator) / (rest_count / rest_denominator) if rest_count else math.inf
-        )
+        ratio = (count / denominator) / (rest_count / rest_denominator) if rest_count else math.inf
         relation: Relation = "above" if low > 1 else "below" if high < 1 else "similar to"
         return RestComparison(relation, ratio, low, high, "rate ratio")
     if unit == "percent":

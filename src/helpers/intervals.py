@@ -167,7 +167,7 @@ def rate_ratio_p_value(count_a: float, pop_a: float, count_b: float, pop_b: floa
             return math.nan
     _check_count(count_a, pop_a)
     _check_count(count_b, pop_b)
-    total = int(round(count_a + count_b))
+    total = round(count_a + count_b)
     if total == 0:
         return 1.0
-    return float(binomtest(int(round(count_a)), total, pop_a / (pop_a + pop_b)).pvalue)
+    return float(binomtest(round(count_a), total, pop_a / (pop_a + pop_b)).pvalue)

@@ -28,7 +28,7 @@ from helpers.forces import ENGLAND_AND_WALES, ForceRegistry, default_forces
 from helpers.intervals import rate_interval, rate_ratio_interval, wilson_interval
 from helpers.published import is_year_ending
 from helpers.quarters import FinancialQuarter, resolve_quarter
-from helpers.rates import attach_denominators, rate_per_1000
+from helpers.rates import attach_denominators, population_fallback_note, rate_per_1000
 from helpers.rolling import rolling_12_months
 from helpers.schemas import not_supplied
 from helpers.trends import TrendResult, trend_outlook
@@ -74,6 +74,7 @@ class MeasureResult:
     rank: int | None = None
     rank_of: int | None = None
     benchmark: str = bm.NOT_AVAILABLE
+    relation: bm.Relation | None = None
     trend: TrendResult | None = None
     series: pd.DataFrame = field(default_factory=pd.DataFrame)
     group_values: pd.DataFrame | None = None
@@ -115,16 +116,52 @@ def _sum_by_force_period(frame: pd.DataFrame, column: str, name: str) -> pd.Data
     )
 
 
+def full_period_range(periods: Sequence[pd.Period]) -> list[pd.Period]:
+    """Every period from the first to the last at the data's own step: quarter ends when every
+    period is a quarter end, otherwise every month. A period absent from the data is in it."""
+    if len(periods) == 0:
+        return []
+    first, last = min(periods), max(periods)
+    quarterly = all(p.month % 3 == 0 for p in periods)
+    step = 3 if quarterly else 1
+    return list(pd.period_range(first, last, freq="M"))[::step]
+
+
 def _complete_grid(
-    frame: pd.DataFrame, forces: Sequence[str], periods: Sequence[pd.Period], columns: Sequence[str]
+    frame: pd.DataFrame,
+    forces: Sequence[str],
+    periods: Sequence[pd.Period],
+    columns: Sequence[str],
+    reported: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Every force x period, zero where a force recorded nothing (absent rows mean none)."""
+    """Every force x period: zero where the force reported that period but had no matching row,
+    missing (NaN) where it reported nothing at all for the period.
+
+    The Home Office omits an offence with nothing recorded, so inside a quarter that a force
+    reported, an absent offence is zero. A force with no rows at all for a quarter (or a local
+    extract with no file for it) did not report it: its count is unknown, and every 12-month
+    window that includes it is missing, never a total of the other quarters. `reported` holds
+    the (force, period) pairs with any row in the source, whatever the measure selects.
+    """
     grid = pd.MultiIndex.from_product([list(forces), list(periods)], names=["force", "period"])
-    return (
+    out = (
         frame.set_index(["force", "period"])[list(columns)]
         .reindex(grid, fill_value=0)
-        .reset_index()
+        .astype(np.float64)
     )
+    has_rows = grid.isin(pd.MultiIndex.from_frame(reported[["force", "period"]].drop_duplicates()))
+    out.loc[~has_rows, list(columns)] = np.nan
+    return out.reset_index()
+
+
+def _national_sum(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """England and Wales by period: the sum over forces, missing where any force is missing
+    (a national total without one force's figure would be too low)."""
+    cols = [c for c in columns if c in frame]
+    grouped = frame.groupby("period", observed=True)[cols]
+    sums = grouped.sum(min_count=1)
+    incomplete = frame[cols].isna().groupby(frame["period"], observed=True).any()
+    return sums.mask(incomplete).reset_index()
 
 
 # ----- all-forces series by kind of measure ------------------------------------------------------
@@ -139,18 +176,16 @@ def _prc_series(
     if "offence_codes" in num:
         mask |= prc["offence_code"].isin([str(c) for c in num["offence_codes"]])
     counts = _sum_by_force_period(prc[mask], "count", "count")
-    periods = sorted(prc["period"].unique())
-    counts = _complete_grid(counts, forces.names, periods, ["count"])
+    periods = full_period_range(sorted(prc["period"].unique()))
+    counts = _complete_grid(counts, forces.names, periods, ["count"], reported=prc)
     counts["raw_count"] = counts["count"]
     rolled = rolling_12_months(counts, ["count"])
     rolled = rolled.merge(counts[["force", "period", "raw_count"]], on=["force", "period"])
     kind = "households" if measure.denominator == "households" else "population"
-    rolled = attach_denominators(rolled, inputs.population, kind, settings.population_rule)
-    national = (
-        rolled.groupby("period", observed=True)[["count", "raw_count", "denominator"]]
-        .sum()
-        .reset_index()
+    rolled = attach_denominators(
+        rolled, inputs.population, kind, settings.population_rule, when_missing="nan"
     )
+    national = _national_sum(rolled, ["count", "raw_count", "denominator"])
     national["force"] = ENGLAND_AND_WALES
     years = rolled.groupby("period", observed=True)[
         ["denominator_year", "denominator_year_wanted"]
@@ -187,8 +222,12 @@ def _extract_series(measure: Measure, inputs: Any) -> pd.DataFrame:
     if measure.source in UNROLLED_SOURCES or is_year_ending(data):
         rolled = data.assign(raw_count=data["count"], raw_denominator=data["denominator"])
     else:
-        periods = sorted(data["period"].unique())
-        data = _complete_grid(data, sorted(data["force"].unique()), periods, value_columns)
+        reported = frame[frame["force"] != ENGLAND_AND_WALES]
+        periods = full_period_range(sorted(reported["period"].unique()))
+        forces_seen = sorted(reported["force"].unique())
+        data = _complete_grid(data, forces_seen, periods, value_columns, reported=reported)
+        if den_spec is None:
+            data["denominator"] = np.nan
         rolled = rolling_12_months(data, value_columns)
         raw = data.rename(columns={"count": "raw_count", "denominator": "raw_denominator"})
         rolled = rolled.merge(raw, on=["force", "period"], how="left")
@@ -206,7 +245,7 @@ def _extract_series(measure: Measure, inputs: Any) -> pd.DataFrame:
             cols = [
                 c for c in ("count", "denominator", "raw_count", "raw_denominator") if c in rolled
             ]
-            nat = rolled.groupby("period", observed=True)[cols].sum(min_count=1).reset_index()
+            nat = _national_sum(rolled, cols)
             nat["force"] = ENGLAND_AND_WALES
         rolled = pd.concat([rolled, nat], ignore_index=True)
     if measure.unit == "percent":
@@ -240,21 +279,26 @@ def _ratio_series(measure: Measure, inputs: Any) -> pd.DataFrame:
     counts = counts.reindex(columns=[group, REFERENCE_GROUP], fill_value=0)
     counts.columns = ["count", "ref_count"]
     counts = counts.reset_index()
-    periods = sorted(counts["period"].unique())
-    counts = _complete_grid(
-        counts, sorted(counts["force"].unique()), periods, ["count", "ref_count"]
-    )
     # Annual publications (use of force) are already 12-month figures: not rolled again.
-    rolled = counts if is_year_ending(counts) else rolling_12_months(counts, ["count", "ref_count"])
+    if is_year_ending(counts):
+        rolled = counts
+    else:
+        reported = frame[frame["force"] != ENGLAND_AND_WALES]
+        counts = _complete_grid(
+            counts[counts["force"] != ENGLAND_AND_WALES],
+            sorted(reported["force"].unique()),
+            full_period_range(sorted(reported["period"].unique())),
+            ["count", "ref_count"],
+            reported=reported,
+        )
+        rolled = rolling_12_months(counts, ["count", "ref_count"])
     pop = inputs.population_ethnicity.pivot_table(
         index="force", columns="ethnic_group", values="population", aggfunc="sum"
     )
     rolled["denominator"] = rolled["force"].map(pop[group])
     rolled["ref_denominator"] = rolled["force"].map(pop[REFERENCE_GROUP])
-    nat = rolled.groupby("period", observed=True)[
-        ["count", "ref_count", "denominator", "ref_denominator"]
-    ]
-    nat = nat.sum().reset_index().assign(force=ENGLAND_AND_WALES)
+    nat = _national_sum(rolled, ["count", "ref_count", "denominator", "ref_denominator"])
+    nat = nat.assign(force=ENGLAND_AND_WALES)
     out = pd.concat([rolled, nat], ignore_index=True)
     group_rate = out["count"] / out["denominator"]
     ref_rate = out["ref_count"] / out["ref_denominator"]
@@ -294,7 +338,7 @@ def _interval(
     if measure.is_percent and den and not pd.isna(den) and den > 0:
         low, high = wilson_interval(count, den, confidence=conf)
         return 100 * low, 100 * high
-    if measure.unit == "ratio" and row.get("ref_count", 0) > 0 and count > 0:
+    if measure.unit == "ratio" and row.get("ref_count", 0) > 0 and count >= 0:
         return rate_ratio_interval(
             count, row["denominator"], row["ref_count"], row["ref_denominator"], confidence=conf
         )
@@ -340,12 +384,20 @@ def compute_measure(
         return result
     mine = mine[mine["period"] <= period]
     row = mine[mine["period"] == period].iloc[0]
+    if "denominator_year_wanted" in row:
+        result.denominator_year_wanted = int(row["denominator_year_wanted"])
+        result.denominator_year = _none_if_nan(row["denominator_year"])
+        if result.denominator_year is not None:
+            result.denominator_year = int(result.denominator_year)
+    reason = _unavailable_reason(measure, mine, row, period, force)
+    if reason:
+        result.available = False
+        result.unavailable_reason = reason
+        result.benchmark = bm.NOT_AVAILABLE
+        return result
     result.count = _none_if_nan(row.get("count"))
     result.denominator = _none_if_nan(row.get("denominator"))
     result.value = _none_if_nan(row.get("value"))
-    if "denominator_year" in row:
-        result.denominator_year = int(row["denominator_year"])
-        result.denominator_year_wanted = int(row["denominator_year_wanted"])
     result.ci_low, result.ci_high = (_none_if_nan(v) for v in _interval(measure, row, settings))
     previous = mine[mine["period"] == period - 12]
     if not previous.empty:
@@ -390,12 +442,60 @@ def compute_measure(
         rolled=not snapshot,
         frequency_months=frequency,
     )
-    if result.uses_population_fallback:
+    if result.uses_population_fallback and measure.is_rate:
+        kind = "household" if measure.denominator == "households" else "population"
         result.notes.append(
-            f"Rates use the mid-{result.denominator_year} population estimate: mid-"
-            f"{result.denominator_year_wanted} is not yet published."
+            population_fallback_note(
+                result.denominator_year, result.denominator_year_wanted, quarter, kind
+            )
         )
     return result
+
+
+def _missing_periods(mine: pd.DataFrame, period: pd.Period) -> list[pd.Period]:
+    """The periods inside the 12 months ending at `period` for which the force reported nothing."""
+    if "raw_count" not in mine:
+        return []
+    window = mine[(mine["period"] > period - 12) & (mine["period"] <= period)]
+    return list(window.loc[window["raw_count"].isna(), "period"])
+
+
+def _unavailable_reason(
+    measure: Measure, mine: pd.DataFrame, row: pd.Series, period: pd.Period, force: str
+) -> str:
+    """Why the force has no figure at `period`, or "" when it has one.
+
+    A window that includes a period with no data is missing, never the sum of the others; a
+    negative 12-month total (Home Office adjustments exceeding the offences recorded) is no
+    count and no rate; a rate needs a population estimate at or before the year it wants.
+    """
+    ending = f"the 12 months ending {period.strftime('%B %Y')}"
+    gaps = _missing_periods(mine, period)
+    if gaps:
+        months = ", ".join(p.strftime("%B %Y") for p in gaps)
+        kind = "quarter" if all(p.month % 3 == 0 for p in gaps) else "month"
+        return (
+            f"No {measure.source} data for {force} for the {kind} ending {months}: {ending} are "
+            "incomplete, and a missing period is never counted as zero."
+        )
+    count = _none_if_nan(row.get("count"))
+    if count is not None and count < 0:
+        return (
+            f"The 12-month total for {ending} is negative ({count:,.0f}): published adjustments "
+            "exceed the offences recorded, so there is no count or rate to show."
+        )
+    if measure.is_rate and _none_if_nan(row.get("denominator")) is None:
+        wanted = row.get("denominator_year_wanted")
+        year = f"mid-{int(wanted)} or earlier" if wanted is not None else "the window"
+        return f"No population estimate for {year} was supplied for {force}."
+    if measure.unit == "ratio" and not _none_if_nan(row.get("ref_count")):
+        return (
+            f"No records for the {REFERENCE_GROUP} group in {ending}: the ratio has no "
+            "reference rate to divide by."
+        )
+    if count is None or _none_if_nan(row.get("value")) is None:
+        return f"No {measure.source} figure for {force} can be made for {ending}."
+    return ""
 
 
 def _frequency_months(periods: pd.Index) -> int:
@@ -432,11 +532,11 @@ def _compare(
             return None
         result.comparator_value = nat_value
         result.comparator_label = ENGLAND_AND_WALES
+        result.relation = _relation_to_rest_of_england_and_wales(
+            result, measure, data, period, settings
+        )
         result.benchmark = bm.benchmark_for(
-            "national",
-            polarity=measure.polarity,
-            unit=measure.unit,
-            relation=_relation(result, nat_value),
+            "national", polarity=measure.polarity, unit=measure.unit, relation=result.relation
         )
         return None  # England and Wales is drawn as the national line already
     if comparator == "population_share":
@@ -446,11 +546,13 @@ def _compare(
             return None
         result.comparator_value = share
         result.comparator_label = "area population (Census 2021)"
+        # A Census share is a fixed reference, not estimated from the force's records.
+        result.relation = _relation(result, share)
         result.benchmark = bm.benchmark_for(
             "population_share",
             polarity=measure.polarity,
             unit=measure.unit,
-            relation=_relation(result, share),
+            relation=result.relation,
             share=share,
         )
         return pd.Series(share, index=pd.Index(data["period"].unique()))
@@ -471,6 +573,17 @@ def _compare_with_group(
     members = forces.comparison_group(force) if has_msg else forces.names
     at_quarter = data[(data["period"] == period) & data["force"].isin(members)]
     group = at_quarter[["force", "count", "denominator", "value"]].dropna(subset=["value"])
+    # A negative 12-month total has no rate: such a member is left out like a missing one.
+    group = group[group["count"].isna() | (group["count"] >= 0)]
+    left_out = sorted(set(members) - set(group["force"]) - {force})
+    if left_out:
+        name = "most similar group" if has_msg else "all-forces"
+        result.notes.append(
+            f"{_names(left_out)} {'has' if len(left_out) == 1 else 'have'} no complete figure "
+            f"for the {result.quarter.year_ending} (a period with no data, or a negative "
+            f"total) and {'is' if len(left_out) == 1 else 'are'} left out of the {name} "
+            "average and ranking."
+        )
     if len(group) < 2 or force not in set(group["force"]):
         result.benchmark = bm.NOT_AVAILABLE
         return None
@@ -500,15 +613,17 @@ def _compare_with_group(
             settings=settings.benchmark,
         )
         average, result.benchmark = _none_if_nan(comparison.average), comparison.text
+        result.relation = comparison.relation
     else:
         average = _group_average(measure, group)
+        result.relation = _relation(result, average)
         result.benchmark = bm.benchmark_for(
             "msg",
             polarity=measure.polarity,
             unit=measure.unit,
             rank=result.rank,
             size=result.rank_of,
-            relation=_relation(result, average),
+            relation=result.relation,
         )
     result.comparator_value = average
     result.comparator_label = "MSG average"
@@ -516,6 +631,55 @@ def _compare_with_group(
     return pd.Series(
         {p: _group_average(measure, g) for p, g in in_group.groupby("period", observed=True)}
     )
+
+
+def _names(forces: Sequence[str]) -> str:
+    return forces[0] if len(forces) == 1 else ", ".join(forces[:-1]) + " and " + forces[-1]
+
+
+def _relation_to_rest_of_england_and_wales(
+    result: MeasureResult,
+    measure: Measure,
+    data: pd.DataFrame,
+    period: pd.Period,
+    settings: Settings,
+) -> bm.Relation | None:
+    """The force against England and Wales without the force (the Metropolitan Police alone is
+    15% of England and Wales: a total that holds the force is pulled towards it)."""
+    nat = data[(data["force"] == ENGLAND_AND_WALES) & (data["period"] == period)]
+    mine = data[(data["force"] == result.force) & (data["period"] == period)]
+    if nat.empty or mine.empty:
+        return None
+    n, m = nat.iloc[0], mine.iloc[0]
+
+    def rest(column: str) -> float | None:
+        total, own = _none_if_nan(n.get(column)), _none_if_nan(m.get(column))
+        return None if total is None or own is None else float(total) - float(own)
+
+    if measure.is_rate or measure.is_percent:
+        if result.count is None or result.denominator is None:
+            return None
+        rest_count, rest_den = rest("count"), rest("denominator")
+        if rest_count is None or rest_den is None:
+            return None
+        comparison = bm.relation_to_rest(
+            result.count,
+            result.denominator,
+            rest_count,
+            rest_den,
+            unit=measure.unit,
+            confidence=settings.benchmark.confidence,
+        )
+        return comparison.relation if comparison is not None else None
+    if measure.unit == "ratio":
+        parts = [rest(c) for c in ("count", "denominator", "ref_count", "ref_denominator")]
+        if any(p is None or p <= 0 for p in parts[1:]) or parts[0] is None:
+            return None
+        count, den, ref_count, ref_den = parts
+        # The rest of England and Wales has many times the force's events: its ratio is taken
+        # as the reference, and the force's exact interval decides.
+        return _relation(result, (count / den) / (ref_count / ref_den))
+    return _relation(result, _none_if_nan(n.get("value")))
 
 
 def population_share(measure: Measure, inputs: Any, force: str) -> float | None:

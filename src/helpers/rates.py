@@ -45,15 +45,43 @@ class Denominator:
         """True when the wanted year is not published and an earlier estimate stands in."""
         return self.year_used != self.year_wanted
 
-    @property
-    def note(self) -> str:
-        """A sentence for the methods note when a fallback was used, else an empty string."""
+    def note(self, quarter: FinancialQuarter, kind: str = "population") -> str:
+        """The sentence the report prints when a fallback was used, else an empty string."""
         if not self.is_fallback:
             return ""
-        return (
-            f"The mid-{self.year_wanted} estimate is not yet published; "
-            f"the mid-{self.year_used} estimate is used."
-        )
+        return population_fallback_note(self.year_used, self.year_wanted, quarter, kind)
+
+
+# ONS's "Crime in England and Wales" bulletin for a quarter appears about four months after the
+# quarter ends (the year ending June 2023 on 26 October 2023): the report's figures are public
+# then, and a population estimate published by that date could have been used.
+CRIME_PUBLICATION_LAG_MONTHS = 4
+# ONS has published the mid-year estimates for England and Wales no earlier than late June of
+# the following year (mid-2019 on 24 June 2020, mid-2020 on 25 June 2021); most years later.
+EARLIEST_ESTIMATE_MONTH = 6
+
+
+def could_be_published(mid_year: int, quarter: FinancialQuarter) -> bool:
+    """Whether the mid-`mid_year` estimate could have been published by the time the quarter's
+    crime figures were (its end plus `CRIME_PUBLICATION_LAG_MONTHS`)."""
+    published_by = quarter.period + CRIME_PUBLICATION_LAG_MONTHS
+    earliest = pd.Period(year=mid_year + 1, month=EARLIEST_ESTIMATE_MONTH, freq="M")
+    return published_by >= earliest
+
+
+def population_fallback_note(
+    year_used: int, year_wanted: int, quarter: FinancialQuarter, kind: str = "population"
+) -> str:
+    """ "Rates use the mid-2018 population estimate; mid-2022 was not supplied."
+
+    "Not yet published" is said only when the wanted estimate could not have been published by
+    the time the quarter's figures were; otherwise the estimate exists, or may, and the true
+    statement is that it was not supplied.
+    """
+    missing = (
+        "was not supplied" if could_be_published(year_wanted, quarter) else "is not yet published"
+    )
+    return f"Rates use the mid-{year_used} {kind} estimate; mid-{year_wanted} {missing}."
 
 
 # ----- rates ------------------------------------------------------------------------------------
@@ -190,6 +218,7 @@ def attach_denominators(
     rule: str = "period_midpoint",
     *,
     source: str = "population",
+    when_missing: Literal["raise", "nan"] = "raise",
 ) -> pd.DataFrame:
     """`frame` with columns denominator, denominator_year and denominator_year_wanted added.
 
@@ -197,9 +226,14 @@ def attach_denominators(
     same denominator `select_denominator` would give it, but the whole table is matched at once:
     the distinct (force, wanted year) pairs are matched to the latest published year with
     `pandas.merge_asof`, then joined back. Row order and index of `frame` are kept; existing
-    columns of those names are replaced. Raises `InputValidationError` listing every force and
-    year without an estimate at or before it.
+    columns of those names are replaced. A window with no estimate at or before the year it
+    wants raises `InputValidationError` listing every such force and year; with
+    ``when_missing="nan"`` its denominator and denominator_year are missing instead (a long
+    history may start before the earliest estimate supplied; which windows a report needs is
+    checked by `helpers.preflight`).
     """
+    if when_missing not in ("raise", "nan"):
+        raise ValueError(f"when_missing must be 'raise' or 'nan', got {when_missing!r}")
     _check_kind(kind)
     _check_population_columns(population, kind)
     for column in ("force", "period"):
@@ -228,7 +262,7 @@ def attach_denominators(
         direction="backward",
     )
     unmatched = matched.loc[matched["denominator"].isna()]
-    if not unmatched.empty:
+    if not unmatched.empty and when_missing == "raise":
         problems = [
             _no_estimate_problem(
                 population.loc[population["force"] == row.force, ["mid_year", kind]],
@@ -246,7 +280,8 @@ def attach_denominators(
     found = lookup.reindex(keys)
     out = frame.copy()
     out["denominator"] = found["denominator"].to_numpy()
-    out["denominator_year"] = found["denominator_year"].to_numpy().astype(np.int64)
+    years = found["denominator_year"].to_numpy()
+    out["denominator_year"] = years.astype(np.int64) if not np.isnan(years).any() else years
     out["denominator_year_wanted"] = wanted.to_numpy()
     return out
 

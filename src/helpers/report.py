@@ -625,7 +625,8 @@ class MethodsReport(_PageBase):
             "<p><strong>Rates</strong> are per 1,000 residents (residential burglary: per 1,000 "
             "households) with the ONS mid-year estimate for the Police Force Area. A 12-month "
             "rate uses the estimate for the year in which the 12 months' midpoint falls; where "
-            "that year is not yet published, the latest earlier estimate is used."
+            "that year's estimate was not supplied (or, for the latest quarters, is not yet "
+            "published), the latest earlier estimate is used and the measure says which."
             + (
                 " <strong>This report uses an earlier estimate for at least one measure</strong> "
                 "(see the table)."

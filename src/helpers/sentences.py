@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from helpers.formatting import format_number, is_missing, normalise_series, period_long
+from helpers.rates import population_fallback_note
 
 # ----- wording tables --------------------------------------------------------------------------
 
@@ -470,10 +471,7 @@ def _population_fallback(result: Any, unit: str) -> str:
     if is_missing(used) or is_missing(wanted) or int(used) == int(wanted):
         return ""
     estimate = "household" if unit == "rate_per_1000_households" else "population"
-    return (
-        f"Rates use the mid-{int(used)} {estimate} estimate; "
-        f"mid-{int(wanted)} is not yet published."
-    )
+    return population_fallback_note(int(used), int(wanted), result.quarter, estimate)
 
 
 def render_facts(facts: Sequence[str]) -> str:
