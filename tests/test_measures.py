@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -21,6 +22,9 @@ from helpers.measures import (
     measures_table,
     measures_table_for,
     write_measures_csv,
+)
+from helpers.measures import (
+    main as measures_main,
 )
 from helpers.paths import PROJECT_ROOT
 from helpers.quarters import FinancialQuarter
@@ -233,3 +237,113 @@ def test_measures_csv_is_byte_identical_across_runs(inputs, settings, tmp_path: 
     write_measures_csv(measures_table_for(inputs, Q, AS, settings), first)
     write_measures_csv(measures_table_for(load_inputs(SAMPLE), Q, AS, settings), second)
     assert first.read_bytes() == second.read_bytes()
+
+
+# ----- periods with no data, negative totals, population years ----------------------------------
+def _with(inputs, **tables):
+    """The sample inputs with some tables replaced (the measures read tables by attribute)."""
+    names = ("prc", "population", "population_ethnicity", "victim_satisfaction", "stop_search")
+    fields = {name: getattr(inputs, name) for name in names}
+    return SimpleNamespace(**{**fields, **tables}, missing=set())
+
+
+SEPT_2024 = pd.Period("2024-09", freq="M")
+
+
+def test_a_force_with_no_rows_for_a_quarter_has_no_figure_not_three_quarters(
+    inputs, settings, raw_prc
+):
+    prc = inputs.prc
+    gap = prc[~((prc["force"] == "Kent") & (prc["period"] == SEPT_2024))]
+    broken = _with(inputs, prc=gap)
+    measure = default_catalogue().measure("serious_violence")
+    kent = compute_measure(measure, broken, Q, "Kent", settings)
+    assert not kent.available and kent.value is None and kent.count is None
+    assert "September 2024" in kent.unavailable_reason
+    assert "never counted as zero" in kent.unavailable_reason
+    assert kent.benchmark == "Not available"
+    # A window that ends before the gap is unaffected.
+    before = compute_measure(measure, broken, FinancialQuarter.parse("2024-06"), "Kent", settings)
+    assert before.available
+    assert (
+        before.count
+        == compute_measure(
+            measure, inputs, FinancialQuarter.parse("2024-06"), "Kent", settings
+        ).count
+    )
+
+
+def test_a_group_member_with_a_gap_leaves_the_average_and_rank(inputs, settings, raw_prc):
+    prc = inputs.prc
+    broken = _with(inputs, prc=prc[~((prc["force"] == "Kent") & (prc["period"] == SEPT_2024))])
+    measure = default_catalogue().measure("homicide")
+    r = compute_measure(measure, broken, Q, AS, settings)
+    assert r.rank_of == 7 and "Kent" not in set(r.group_values["force"])
+    assert any("Kent (a period with no data)" in note for note in r.notes)
+    # The average of the seven others, by hand from the published rows.
+    counts = {f: _prc_count(raw_prc, f, Q, subgroups=["Homicide"]) for f in MSG if f != "Kent"}
+    pops = dict(zip(r.group_values["force"], r.group_values["denominator"], strict=True))
+    expected = sum(counts.values()) / sum(pops[f] for f in counts) * 1000
+    assert r.comparator_value == pytest.approx(expected)
+    # England and Wales without Kent's quarter is not a national total.
+    assert r.national_value is None
+
+
+def test_an_offence_with_no_row_in_a_reported_quarter_is_zero(inputs, settings, raw_prc):
+    prc = inputs.prc
+    no_homicide = (prc["force"] == AS) & (prc["period"] == SEPT_2024)
+    no_homicide &= prc["offence_subgroup"] == "Homicide"
+    broken = _with(inputs, prc=prc[~no_homicide])
+    r = compute_measure(default_catalogue().measure("homicide"), broken, Q, AS, settings)
+    september = FinancialQuarter.parse("2024-09")
+    rows = raw_prc[
+        (raw_prc["Force Name"] == AS)
+        & (raw_prc["Financial Year"] == september.financial_year)
+        & (raw_prc["Financial Quarter"] == september.quarter_number)
+        & (raw_prc["Offence Subgroup"] == "Homicide")
+    ]
+    assert r.available
+    expected = _prc_count(raw_prc, AS, Q, subgroups=["Homicide"]) - rows["Number of Offences"].sum()
+    assert r.count == expected
+
+
+def test_a_local_extract_missing_a_quarter_makes_its_windows_not_available(inputs, settings):
+    survey = inputs.victim_satisfaction
+    months = pd.period_range("2024-07", "2024-09", freq="M")
+    broken = _with(inputs, victim_satisfaction=survey[~survey["period"].isin(months)])
+    measure = default_catalogue().measure("satisfaction_overall")
+    r = compute_measure(measure, broken, Q, AS, settings)
+    assert not r.available
+    assert "July 2024, August 2024, September 2024" in r.unavailable_reason
+    assert r.unavailable_reason.startswith("local/victim_satisfaction")
+
+
+def test_a_negative_12_month_total_is_not_available_not_a_crash(inputs, settings):
+    prc = inputs.prc.copy()
+    row = prc.index[(prc["force"] == AS) & (prc["offence_subgroup"] == "Homicide")][-1]
+    prc.loc[row, "count"] = -1000
+    r = compute_measure(
+        default_catalogue().measure("homicide"), _with(inputs, prc=prc), Q, AS, settings
+    )
+    assert not r.available and "negative" in r.unavailable_reason
+    other = compute_measure(
+        default_catalogue().measure("homicide"), _with(inputs, prc=prc), Q, "Kent", settings
+    )
+    assert other.rank_of == 42  # Kent has no MSG configured: it ranks among all forces
+    assert any(f"{AS} (a negative 12-month total)" in note for note in other.notes)
+
+
+def test_measures_command_checks_only_the_population_years_the_quarter_needs(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    population = pd.read_csv(data / "national" / "population_pfa.csv")
+    # The sample's crime data start in 2012; keep estimates from mid-2020 only.
+    population[population["mid_year"] >= 2020].to_csv(
+        data / "national" / "population_pfa.csv", index=False
+    )
+    out = tmp_path / "m.csv"
+    assert measures_main(["--data-dir", str(data), "--quarter", "2025-03", "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert table.loc[table["measure"] == "homicide", "available"].iloc[0]
+    # A quarter whose windows want mid-2019 or earlier is refused, naming the year.
+    assert measures_main(["--data-dir", str(data), "--quarter", "2020-03", "--out", str(out)]) == 1

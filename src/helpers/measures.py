@@ -26,11 +26,12 @@ from helpers.config import Catalogue, Measure, Settings, default_catalogue, load
 from helpers.exceptions import ReportError
 from helpers.forces import ENGLAND_AND_WALES, ForceRegistry, default_forces
 from helpers.intervals import rate_interval, rate_ratio_interval, wilson_interval
+from helpers.preflight import check_report
 from helpers.published import is_year_ending
-from helpers.quarters import FinancialQuarter, resolve_quarter
+from helpers.quarters import FinancialQuarter
 from helpers.rates import attach_denominators, population_fallback_note, rate_per_1000
 from helpers.rolling import rolling_12_months
-from helpers.schemas import not_supplied
+from helpers.schemas import SOURCES, not_supplied
 from helpers.trends import TrendResult, trend_outlook
 
 # Sources whose rows cover every force, so that an England and Wales figure can be summed from
@@ -474,8 +475,9 @@ def _unavailable_reason(
     if gaps:
         months = ", ".join(p.strftime("%B %Y") for p in gaps)
         kind = "quarter" if all(p.month % 3 == 0 for p in gaps) else "month"
+        where = SOURCES[measure.source].path if measure.source in SOURCES else measure.source
         return (
-            f"No {measure.source} data for {force} for the {kind} ending {months}: {ending} are "
+            f"{where} has no data for {force} for the {kind} ending {months}: {ending} are "
             "incomplete, and a missing period is never counted as zero."
         )
     count = _none_if_nan(row.get("count"))
@@ -577,12 +579,14 @@ def _compare_with_group(
     group = group[group["count"].isna() | (group["count"] >= 0)]
     left_out = sorted(set(members) - set(group["force"]) - {force})
     if left_out:
-        name = "most similar group" if has_msg else "all-forces"
+        negative = set(at_quarter.loc[at_quarter["count"] < 0, "force"])
+        why = {True: "a negative 12-month total", False: "a period with no data"}
+        reasons = [f"{name} ({why[name in negative]})" for name in left_out]
+        one = len(left_out) == 1
         result.notes.append(
-            f"{_names(left_out)} {'has' if len(left_out) == 1 else 'have'} no complete figure "
-            f"for the {result.quarter.year_ending} (a period with no data, or a negative "
-            f"total) and {'is' if len(left_out) == 1 else 'are'} left out of the {name} "
-            "average and ranking."
+            f"{_names(reasons)} {'has' if one else 'have'} no figure for the "
+            f"{result.quarter.year_ending} and {'is' if one else 'are'} left out of the "
+            f"{'most similar group' if has_msg else 'all-forces'} average and ranking."
         )
     if len(group) < 2 or force not in set(group["force"]):
         result.benchmark = bm.NOT_AVAILABLE
@@ -894,8 +898,15 @@ def main(argv: list[str] | None = None) -> int:
                 prc=args.prc, population=args.population, base=args.data_dir and data_dir
             )
         inputs = load_inputs(data_dir)
-        quarter = resolve_quarter(args.quarter or settings.quarter, inputs.latest_quarter)
         forces = default_forces()
+        # The same checks as a build: the quarter against the data, and a population estimate
+        # for every window the requested quarter needs (not for every year of a long history).
+        preflight = check_report(
+            inputs, args.quarter or settings.quarter, forces.canonical(settings.force), settings, []
+        )
+        quarter = preflight.quarter
+        for warning in preflight.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         names = forces.names if args.force == "all" else [forces.canonical(settings.force)]
         catalogue = default_catalogue()
         series = {

@@ -72,6 +72,20 @@ def population_problems(
     return problems
 
 
+def periods_needed(
+    quarter: FinancialQuarter, earliest: FinancialQuarter, settings: Settings
+) -> list[pd.Period]:
+    """The ends of the 12-month windows a report prints or tests: the quarter, the same quarter a
+    year before (the "12 months earlier" figure) and every quarter of the trend window.
+
+    Only these need a population estimate: a long history may start before the earliest
+    estimate supplied (a chart then starts where the rates do).
+    """
+    back = max(settings.trend.window_quarters, 5) - 1
+    first = max(quarter - back, earliest)
+    return [q.period for q in quarter_range(first, quarter)]
+
+
 def population_fallbacks(
     population: pd.DataFrame, quarter: FinancialQuarter, force: str, rule: str
 ) -> list[str]:
@@ -86,6 +100,12 @@ def population_fallbacks(
             warnings.append(
                 f"{POPULATION_FILE}: no mid-{wanted} {kind} estimate for {force}; rates for the "
                 f"{quarter.year_ending} use mid-{used} (the report says so)"
+            )
+        if wanted - used > 1:
+            warnings.append(
+                f"{POPULATION_FILE}: the mid-{used} {kind} estimate is {wanted - used} years "
+                f"older than the mid-{wanted} the {quarter.year_ending} wants: rates may be "
+                "biased by population change since; supply a newer estimate"
             )
     return warnings
 
@@ -126,7 +146,7 @@ def check_report(
     warnings: list[str] = []
     population = getattr(inputs, "population", None)
     if population is not None and earliest is not None:
-        periods = [q.period for q in quarter_range(earliest, quarter)]
+        periods = periods_needed(quarter, earliest, settings)
         territorial = [f.name for f in default_forces().forces]
         problems = population_problems(population, periods, territorial, settings.population_rule)
         if problems:
