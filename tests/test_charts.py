@@ -38,7 +38,7 @@ def chart(series=RISING, **kwargs) -> Chart:
 
 @pytest.fixture(scope="module")
 def rising() -> Chart:
-    return chart()
+    return chart(relation="above")
 
 
 def svg_root(c: Chart) -> ET.Element:
@@ -210,7 +210,9 @@ def test_alt_text_rising(rising):
 
 
 def test_alt_text_falling_and_flat():
-    falling = chart(quarterly([9.0, 8.0, 7.5, 7.0, 6.0], [6.5] * 5), unit="percent")
+    falling = chart(
+        quarterly([9.0, 8.0, 7.5, 7.0, 6.0], [6.5] * 5), unit="percent", relation="below"
+    )
     assert "fell from 9.0% to 6.0%" in falling.alt_text
     assert "below the MSG average of 6.5%" in falling.alt_text
     flat = chart(quarterly([40.0, 45.0, 50.0, 45.0, 40.0]), unit="count", comparator_label=None)

@@ -7,6 +7,7 @@ import pytest
 from helpers.config import UNITS
 from helpers.formatting import (
     axis_label,
+    format_column,
     format_number,
     format_value,
     normalise_series,
@@ -108,3 +109,16 @@ def test_normalise_series_sorts_converts_and_fills_absent_columns():
 def test_normalise_series_errors_name_the_column(frame, message):
     with pytest.raises(ValueError, match=message):
         normalise_series(frame)
+
+
+def test_a_ranked_column_prints_enough_digits_to_tell_ranks_apart():
+    # 0.01123 and 0.01149 both print as 0.011 alone: beside ranks 1 and 2 they need 0.0112 and
+    # 0.0115 (worked by hand), with every row at the same number of decimals.
+    assert format_column([0.01123, 0.01149, 0.02], "rate_per_1000") == [
+        "0.0112",
+        "0.0115",
+        "0.0200",
+    ]
+    assert format_column([45.21, 45.24, None], "percent") == ["45.21%", "45.24%", "n/a"]
+    # Equal values share a rank and may print alike; nothing changes when all differ already.
+    assert format_column([0.5, 0.5, 1.2], "rate_per_1000") == ["0.50", "0.50", "1.20"]

@@ -281,7 +281,7 @@ def alt(frame, unit="rate_per_1000", **kwargs):
 
 def test_alt_text_rising_above_comparator():
     frame = series([0.012, 0.013, 0.014, 0.015, 0.016], [0.011] * 5, [0.010] * 5)
-    assert alt(frame) == (
+    assert alt(frame, relation="above") == (
         "Avon and Somerset's 12-month rolling rate rose from 0.012 to 0.016 per 1,000 residents "
         "over the 12 months to March 2024, above the MSG average of 0.011. "
         "England and Wales: 0.010."
@@ -290,17 +290,27 @@ def test_alt_text_rising_above_comparator():
 
 def test_alt_text_falling_below_comparator():
     frame = series([9.0, 8.5, 8.0, 7.5, 7.1], [7.6] * 5)
-    assert alt(frame, unit="percent") == (
+    assert alt(frame, unit="percent", relation="below") == (
         "Avon and Somerset's 12-month rolling percentage fell from 9.0% to 7.1% over the 12 "
         "months to March 2024, below the MSG average of 7.6%."
     )
 
 
+def test_alt_text_uses_the_tested_relation_not_the_raw_numbers():
+    # 0.016 is above 0.011 on the page, but the test found no significant difference: the alt
+    # text says what the benchmark beside the chart says.
+    frame = series([0.012, 0.013, 0.014, 0.015, 0.016], [0.011] * 5)
+    assert "similar to the MSG average of 0.011" in alt(frame, relation="similar to")
+    untested = alt(frame)
+    assert "above" not in untested and "below" not in untested
+    assert untested.endswith("over the 12 months to March 2024. The MSG average was 0.011.")
+
+
 def test_alt_text_unchanged_when_equal_at_printed_precision():
     frame = series([0.0161, 0.02, 0.03, 0.02, 0.0159], [0.0161] * 5)
-    assert alt(frame).startswith(
+    assert alt(frame, relation="similar to").startswith(
         "Avon and Somerset's 12-month rolling rate was unchanged at 0.016 per 1,000 residents "
-        "over the 12 months to March 2024, equal to the MSG average."
+        "over the 12 months to March 2024, similar to the MSG average of 0.016."
     )
 
 

@@ -141,6 +141,7 @@ def trend_chart(
     unit: str,
     force_name: str,
     comparator_label: str | None = "MSG average",
+    relation: str | None = None,
     show_national: bool = True,
     measure_phrase: str | None = None,
     y_from_zero: bool = True,
@@ -149,7 +150,8 @@ def trend_chart(
 
     `series`: columns ``period`` (monthly `pd.Period`: quarter ends or months), ``force_value``,
     and optionally ``comparator_value`` and ``national_value`` (absent or all NaN: not drawn).
-    `comparator_label` names the comparator line (None: no comparator line); `show_national`
+    `comparator_label` names the comparator line (None: no comparator line); `relation` is the
+    tested relation to it ("above", "below", "similar to"; None: untested); `show_national`
     draws England and Wales where it has values. `measure_phrase` overrides "12-month rolling rate"
     in the alt text (e.g. "share of the workforce"). The y axis starts at zero unless
     `y_from_zero` is False, so that small movements are not drawn as large ones.
@@ -164,6 +166,7 @@ def trend_chart(
         unit=unit,
         force_name=force_name,
         comparator_label=comparator_label,
+        relation=relation,
         show_national=show_national,
         measure_phrase=measure_phrase,
     )

@@ -9,6 +9,7 @@ rate of 3.451 reads "3.45". Percentages have one decimal, counts a thousands sep
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Real
 
 import pandas as pd
@@ -91,6 +92,41 @@ def format_value(value: float | int | None, unit: str) -> str:
     if number == 0:
         return "0"
     return _significant(number, 2)
+
+
+def format_column(values: Sequence[float | int | None], unit: str) -> list[str]:
+    """The values of one column of a ranked table, as `format_value` prints them, but with as
+    many decimals (the same for every row) as it takes for different values to print
+    differently: a table must never show one figure at two ranks.
+
+    >>> format_column([0.01123, 0.01149, 0.02], "rate_per_1000")
+    ['0.0112', '0.0115', '0.0200']
+    """
+    texts = [format_value(v, unit) for v in values]
+    if unit == "count" or _tells_apart(values, texts):
+        return texts
+    for decimals in range(1, 10):
+        texts = [_fixed(v, unit, decimals) for v in values]
+        if _tells_apart(values, texts):
+            break
+    return texts
+
+
+def _fixed(value: float | int | None, unit: str, decimals: int) -> str:
+    if is_missing(value) or math.isinf(float(value)):  # type: ignore[arg-type]
+        return NOT_AVAILABLE_VALUE
+    suffix = {"percent": "%", "ratio": "x"}.get(unit, "")
+    return f"{float(value):,.{decimals}f}{suffix}"  # type: ignore[arg-type]
+
+
+def _tells_apart(values: Sequence[float | int | None], texts: Sequence[str]) -> bool:
+    shown: dict[str, float] = {}
+    for value, text in zip(values, texts, strict=True):
+        if is_missing(value):
+            continue
+        if shown.setdefault(text, float(value)) != float(value):  # type: ignore[arg-type]
+            return False
+    return True
 
 
 def format_number(value: float | int | None, unit: str) -> str:

@@ -246,6 +246,7 @@ class SectionReport:
             unit=m.unit,
             force_name=result.force,
             comparator_label=result.comparator_label if m.comparator != "national" else None,
+            relation=result.relation if m.comparator != "national" else None,
             show_national=bool(series["national_value"].notna().any()),
             # Percentages that move between 70% and 80% would look flat on an axis from zero.
             y_from_zero=not m.is_percent,
@@ -436,7 +437,7 @@ def trend_explanation(result: MeasureResult) -> str:
 
 def comparison_table(result: MeasureResult) -> Html:
     """The comparison group at the quarter, ranked: every force's count, denominator and value."""
-    from helpers.formatting import format_value
+    from helpers.formatting import format_column, format_value
     from helpers.tables import data_table
 
     if result.group_values is None or result.group_values.empty:
@@ -452,7 +453,8 @@ def comparison_table(result: MeasureResult) -> Html:
             "Force": g["force"].to_numpy(),
             "Count (12 months)": [format_value(v, "count") for v in g["count"]],
             denominator_name: [format_value(v, "count") for v in g["denominator"]],
-            "Value": [format_value(v, m.unit) for v in g["value"]],
+            # Ranks are computed on unrounded values: print enough digits to tell them apart.
+            "Value": format_column(list(g["value"]), m.unit),
         }
     )
     group = "most similar group" if result.comparator_label == "MSG average" else "all forces"

@@ -239,6 +239,7 @@ def chart_alt_text(
     unit: str,
     force_name: str,
     comparator_label: str | None = "MSG average",
+    relation: str | None = None,
     show_national: bool = True,
     measure_phrase: str | None = None,
 ) -> str:
@@ -249,8 +250,10 @@ def chart_alt_text(
 
     The change is read against the point 12 months before the latest (or the earliest point, named
     by its month, in a shorter series); it is "unchanged" when both round to the same printed
-    figure. The comparison with the comparator uses the latest period's values. This describes
-    the picture; it is not the statistical Trend / Outlook.
+    figure. The comparison with the comparator is the tested `relation` (the same words as the
+    benchmark beside the chart); without one the comparator's figure is given with no
+    comparison word, because a difference read off the raw numbers may not be a real one. This
+    describes the picture; it is not the statistical Trend / Outlook.
     """
     wording = _wording(unit)
     frame = normalise_series(series)
@@ -290,13 +293,10 @@ def chart_alt_text(
             sentences.append(f"The {comparator_label} is not available")
         else:
             comparator_text = format_number(comparator, unit)
-            if comparator_text == latest_text:
-                relation = f"equal to the {comparator_label}"
-            elif latest_value > comparator:
-                relation = f"above the {comparator_label} of {comparator_text}"
+            if relation in ("above", "below", "similar to"):
+                sentences[0] = f"{text}, {relation} the {comparator_label} of {comparator_text}"
             else:
-                relation = f"below the {comparator_label} of {comparator_text}"
-            sentences[0] = f"{text}, {relation}"
+                sentences.append(f"The {comparator_label} was {comparator_text}")
     national = _number(at_latest["national_value"])
     if show_national and national is not None:
         sentences.append(f"England and Wales: {format_number(national, unit)}")
