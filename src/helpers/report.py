@@ -636,13 +636,29 @@ class MethodsReport(_PageBase):
                 else ""
             )
             + "</p>",
-            "<p><strong>Benchmarks.</strong> The MSG average is the group's total count over its "
-            'total population, not an average of rates. A force is "similar to" the average '
-            "when the average lies inside the force's "
-            f"{s.benchmark.confidence:.0%} confidence interval: Byar's method for "
-            f"{s.benchmark.byar_min_count} or more events, the exact Poisson interval below that, "
-            "and the Wilson score interval for percentages. Rank 1 is best: the lowest rate for "
-            "crime, the highest for proactive measures, satisfaction and confidence.</p>",
+            "<p><strong>Missing periods.</strong> The Home Office leaves out an offence with "
+            "nothing recorded, so inside a quarter a force reported, an absent offence counts as "
+            "zero. A force with no rows at all for a quarter, or a local extract with no file "
+            "for one, did not report it: every 12-month figure that includes that period is "
+            '"Not available" with the reason, never a total of the other periods. A comparison '
+            "force with such a gap, or with a negative 12-month total (Home Office adjustments "
+            "exceeding the offences recorded), is left out of the group average and ranking for "
+            "that period, and the measure says which force and why.</p>",
+            "<p><strong>Benchmarks.</strong> The MSG average shown is the group's total count "
+            "over its total population (the force included), not an average of rates. Whether "
+            'the force is "above", "below" or "similar to" it is tested against the rest of the '
+            "group, the other members pooled, so that a large force does not pull the "
+            "comparison towards itself: for rates, the exact conditional interval of the rate "
+            "ratio force / rest (similar when it contains 1); for percentages, Newcombe's "
+            "hybrid score interval of the difference force - rest (similar when it contains 0); "
+            f"both at {s.benchmark.confidence:.0%}. England and Wales comparisons are tested the "
+            "same way against England and Wales without the force. A force's own interval, "
+            f"shown beside its figure, uses Byar's method for {s.benchmark.byar_min_count} or "
+            "more events, the exact Poisson interval below that, and the Wilson score interval "
+            "for percentages. Disproportionality ratios use the exact conditional (binomial) "
+            "interval, which holds for small and zero counts. Rank 1 is best: the lowest rate "
+            "for crime, the highest for proactive measures, satisfaction and confidence; "
+            "comparison tables print enough digits to tell ranked values apart.</p>",
         ]
         if not years.empty:
             parts.append(data_table(years, caption="Population year used by each rate"))
