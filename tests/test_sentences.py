@@ -39,6 +39,7 @@ class StandIn:
     national_value: float | None = None
     rank: int | None = None
     rank_of: int | None = None
+    relation: str | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -188,9 +189,7 @@ def test_nan_comparator_is_said_to_be_unavailable():
 def test_population_fallback_is_stated_once():
     facts = measure_facts(CASES["rate_population_fallback"])
     fallback = [f for f in facts if f.startswith("Rates use")]
-    assert fallback == [
-        "Rates use the mid-2022 population estimate; mid-2023 was not supplied."
-    ]
+    assert fallback == ["Rates use the mid-2022 population estimate; mid-2023 was not supplied."]
     assert not any(f.startswith("Rates use") for f in measure_facts(HOMICIDE))
     households = measure_facts(CASES["households_fallback"])
     assert "Rates use the mid-2022 household estimate; mid-2023 was not supplied." in households
@@ -375,4 +374,17 @@ def test_a_measure_without_wording_still_reads_correctly():
     text = measure_facts(StandIn(seizures, count=5, denominator=20, value=25.0))[0]
     assert text == (
         "In the year ending March 2024 there were 5 records counted in drug seizures, 25.0% of 20."
+    )
+
+
+def test_the_comparison_sentence_states_the_tested_relation():
+    similar = measure_facts(replace(HOMICIDE, relation="similar to"))
+    assert (
+        "Avon and Somerset ranked 3rd of 8 in its most similar group (1st is the lowest); the MSG "
+        "average was 0.011, and Avon and Somerset's rate was similar to it (tested against the "
+        "rest of the group)."
+    ) in similar
+    # Without a tested relation no comparison word is printed.
+    assert not any(
+        w in f for f in measure_facts(HOMICIDE) for w in ("similar to", "above", "below")
     )

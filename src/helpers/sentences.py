@@ -436,6 +436,13 @@ def _comparison_facts(result: Any, measure: Any, unit: str, wording: UnitWording
     clause = ""
     if compared and comparator is not None:
         clause = f"the {phrase} was {format_number(comparator, unit)}"
+        relation = getattr(result, "relation", None)
+        if relation in ("above", "below", "similar to") and kind in ("msg", "national"):
+            rest = "the rest of the group" if kind == "msg" else "England and Wales without it"
+            clause += (
+                f", and {_possessive(result.force)} {wording.quantity} was {relation} it "
+                f"(tested against {rest})"
+            )
     elif compared and kind != "all_forces":
         clause = f"no {phrase} is available"
 
