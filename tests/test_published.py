@@ -547,3 +547,42 @@ def test_import_real_is_validated_and_marked_real(real_folder):
     assert not inputs.is_synthetic
     assert "REAL published data" in (real_folder / "README.md").read_text().splitlines()[0]
     assert str(inputs.latest_quarter.period) == "2023-06"
+
+
+def test_real_prc_with_a_force_missing_a_quarter_gives_no_figure_for_it(tmp_path):
+    """The review's case: Kent's rows for 2019/20 Q2 removed from the real PRC file, and only the
+    ONS 2016-2018 population file (the PRC starts in 2012): the command runs, Kent has no serious
+    violence figure for the year ending December 2019, and its MSG partners say it is left out."""
+    broken = tmp_path / "prc.csv.gz"
+    with gzip.open(PRC, "rt", newline="") as src, gzip.open(broken, "wt", newline="") as dst:
+        for line in src:
+            if not line.startswith("2019/20,2,Kent,"):
+                dst.write(line)
+    out = tmp_path / "measures.csv"
+    population = POP / "ons_pfa_population_households_mid2016_to_mid2018.csv"
+    args = ["--quarter", "2019-12", "--prc", str(broken), "--population", str(population)]
+    assert measures_main([*args, "--force", "all", "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    sv = table[table["measure"] == "serious_violence"].set_index("force")
+    assert not sv.loc["Kent", "available"] and pd.isna(sv.loc["Kent", "count_12m"])
+    assert "September 2019" in sv.loc["Kent", "note"]
+    avon = sv.loc["Avon and Somerset"]
+    assert avon["rank_of"] == 7 and "Kent (a period with no data)" in avon["note"]
+    # The full file, by contrast, gives Kent a figure: the gap is what removes it.
+    ok = measures_main(
+        [
+            "--quarter",
+            "2019-12",
+            "--prc",
+            str(PRC),
+            "--population",
+            str(population),
+            "--force",
+            "Kent",
+            "--out",
+            str(tmp_path / "k.csv"),
+        ]
+    )
+    kent = pd.read_csv(tmp_path / "k.csv")
+    kent = kent[(kent["measure"] == "serious_violence") & (kent["force"] == "Kent")]
+    assert ok == 0 and kent["available"].all() and kent["count_12m"].iloc[0] > 0
