@@ -430,7 +430,7 @@ GOES_ON = [
     (
         "population-year-missing",
         ["no mid-2024 population estimate for Avon and Somerset", "use mid-2023"],
-        ["Rates use the mid-2023 population estimate; mid-2024 is not yet published"],
+        ["Rates use the mid-2023 population estimate; mid-2024 was not supplied"],
     ),
 ]
 
