@@ -22,6 +22,8 @@ TREND_METHODS = (
     "seasonal_mann_kendall",
     "rate_ratio",
     "spc",
+    "regression_ar1",
+    "quasi_poisson",
 )
 UNITS = ("rate_per_1000", "rate_per_1000_households", "percent", "count", "ratio")
 POLARITIES = ("lower_is_better", "higher_is_better", "neutral")
