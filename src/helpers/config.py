@@ -35,7 +35,7 @@ Polarity = Literal["lower_is_better", "higher_is_better", "neutral"]
 
 @dataclass(frozen=True)
 class TrendSettings:
-    method: str = "mann_kendall_rolling"
+    method: str = "regression_ar1"
     window_quarters: int = 12
     alpha: float = 0.05
 
