@@ -973,3 +973,20 @@ def test_no_note_or_method_text_hard_codes_reducing():
         text = describe_method(settings)
         assert "not evidence that nothing changed" in text
         assert "Decreasing" in text and "Reducing" in text
+
+
+def test_regression_on_a_monthly_source_fits_the_quarters_sums_of_months():
+    rng = np.random.default_rng(18)
+    months = rng.poisson(30 * 1.1 ** (np.arange(48) / 12)).astype(float)
+    periods = pd.period_range(end="2024-03", periods=48, freq="M")
+    series = pd.DataFrame({"period": periods, "value": np.nan, "raw_count": months})
+    series.loc[11:, "value"] = rolled(months, 12)
+    series["count"] = series["value"]
+    series.loc[40, "raw_count"] = np.nan  # August 2023: its quarter (Q ending September) is out
+    result = trend_outlook(series, unit="count", settings=QUASI_POISSON, frequency_months=1)
+    quarters = months[-36:].reshape(12, 3).sum(axis=1)
+    keep = np.ones(12, dtype=bool)
+    keep[(40 - 12) // 3] = False
+    _, p = _statsmodels_quasi_poisson(quarters[keep], np.ones(11), _quarter_dummies(12)[keep])
+    assert result.n_points == 11 and "2023-09" in result.note
+    assert result.p_value == pytest.approx(p, rel=1e-7)

@@ -373,9 +373,9 @@ def compute_measure(
     )
     snapshot = measure.source in SNAPSHOT_SOURCES
     frequency = _frequency_months(history.index)
-    # The quarters' own counts (and populations or denominators) for the regression methods;
+    # The periods' own counts (and populations or denominators) for the regression methods;
     # sources published as 12-month figures or snapshots have none.
-    quarterly = measure.source not in UNROLLED_SOURCES and frequency == 3
+    quarterly = measure.source not in UNROLLED_SOURCES and frequency in (1, 3)
 
     def raw(column: str) -> Any:
         return history[column].to_numpy() if quarterly and column in history else np.nan

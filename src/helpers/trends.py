@@ -761,7 +761,7 @@ def _regression(
     needs_exposure = unit != "count"
     end = _window_end(data)
     raw = (
-        frequency_months == 3
+        frequency_months in (1, 3)
         and rolled
         and "raw_count" in data.columns
         and data["raw_count"].notna().any()
@@ -775,8 +775,12 @@ def _regression(
         columns = ("count", "denominator")
     n_steps = settings.window_quarters * 3 // step
     wanted = pd.period_range(end=end, periods=n_steps * step, freq="M")[step - 1 :: step]
-    events = _column(data, columns[0], wanted)
-    exposure = _column(data, columns[1], wanted) if needs_exposure else pd.Series(1.0, wanted)
+    # A monthly source's quarters are the sums of their three months (a month missing: missing).
+    months = 3 if raw and frequency_months == 1 else 1
+    events = _column(data, columns[0], wanted, months)
+    exposure = (
+        _column(data, columns[1], wanted, months) if needs_exposure else pd.Series(1.0, wanted)
+    )
     if events.isna().all():
         return _mann_kendall_rolling(
             data, unit, settings, down_word, frequency_months, rolled,
@@ -821,7 +825,7 @@ def _regression(
     if not (math.isfinite(t) and math.isfinite(p)):
         return _not_available(method, len(y), _join(note, "the regression did not converge"))
     change = math.expm1(coef)
-    per = "rate" if family == "poisson" else "odds"
+    per = "odds" if family == "binomial" else "count" if unit == "count" else "rate"
     basis = "quarterly counts" if raw else "12-month figures" if rolled else "figures"
     detail = f"fitted change of the {per} {change:+.1%} a year, from the {basis}"
     return TrendResult(
@@ -835,10 +839,14 @@ def _regression(
     )
 
 
-def _column(data: pd.DataFrame, column: str, wanted: pd.PeriodIndex) -> pd.Series:
+def _column(data: pd.DataFrame, column: str, wanted: pd.PeriodIndex, months: int = 1) -> pd.Series:
+    """`column` at each period of `wanted`, or its sum over the `months` months ending there
+    (NaN when any of them is missing)."""
     if column not in data.columns:
         return pd.Series(np.nan, index=wanted)
-    return data[column].reindex(wanted).astype(np.float64)
+    values = data[column].astype(np.float64)
+    total = sum(values.reindex(wanted - k).to_numpy() for k in range(months))
+    return pd.Series(total, index=wanted)
 
 
 # ----- the fewest points that can give a word -----------------------------------------------------
