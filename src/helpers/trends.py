@@ -796,7 +796,7 @@ def _regression(
     left_out = [str(p) for p in events.index[~usable]]
     if left_out:
         shown = ", ".join(left_out[:6]) + (" ..." if len(left_out) > 6 else "")
-        note = f"no usable {columns[0]} for {shown}: left out of the regression"
+        note = f"no data for {shown}: left out of the regression"
     quarters = np.array([(p.ordinal - end.ordinal) // 3 for p in events.index[usable]])
     y = events[usable].to_numpy(dtype=np.float64)
     e = exposure[usable].to_numpy(dtype=np.float64)
@@ -811,7 +811,7 @@ def _regression(
         return TrendResult(
             CEILING, method, None, None, 0.0, len(y), _join(note, "100% throughout the window")
         )
-    if y.sum() == 0 or (family == "binomial" and np.all(y == e)):
+    if y.sum() == 0:  # nothing to fit a change to (100% was the ceiling above)
         what = "no events" if family == "poisson" else "0% throughout"
         return TrendResult(
             STABLE, method, 0.0, 1.0, 0.0, len(y), _join(note, f"{what} in the window")
