@@ -22,6 +22,8 @@ TREND_METHODS = (
     "seasonal_mann_kendall",
     "rate_ratio",
     "spc",
+    "regression_ar1",
+    "quasi_poisson",
 )
 UNITS = ("rate_per_1000", "rate_per_1000_households", "percent", "count", "ratio")
 POLARITIES = ("lower_is_better", "higher_is_better", "neutral")
@@ -33,7 +35,7 @@ Polarity = Literal["lower_is_better", "higher_is_better", "neutral"]
 
 @dataclass(frozen=True)
 class TrendSettings:
-    method: str = "mann_kendall_rolling"
+    method: str = "regression_ar1"
     window_quarters: int = 12
     alpha: float = 0.05
 

@@ -424,6 +424,15 @@ def compute_measure(
             "denominator": denominators,
         }
     )
+    snapshot = measure.source in SNAPSHOT_SOURCES
+    frequency = _frequency_months(history.index)
+    # The periods' own counts (and populations or denominators) for the regression methods;
+    # sources published as 12-month figures or snapshots have none.
+    quarterly = measure.source not in UNROLLED_SOURCES and frequency in (1, 3)
+
+    def raw(column: str) -> Any:
+        return history[column].to_numpy() if quarterly and column in history else np.nan
+
     trend_input = pd.DataFrame(
         {
             "period": history.index,
@@ -431,10 +440,12 @@ def compute_measure(
             "count": history["count"].to_numpy(),
             "denominator": denominators,
             "raw_value": history["raw_value"].to_numpy() if "raw_value" in history else np.nan,
+            "raw_count": raw("raw_count"),
+            # PRC rates: the quarter's population is the 12-month figure's (one mid-year estimate)
+            "raw_denominator": raw("raw_denominator") if "raw_denominator" in history
+            else raw("denominator"),
         }
-    )
-    snapshot = measure.source in SNAPSHOT_SOURCES
-    frequency = _frequency_months(history.index)
+    )  # fmt: skip
     result.trend = trend_outlook(
         trend_input,
         unit=measure.unit,

@@ -423,6 +423,8 @@ def trend_explanation(result: MeasureResult) -> str:
         "seasonal_mann_kendall": "seasonal Mann-Kendall test",
         "rate_ratio": "test of the latest 12 months against the 12 before",
         "spc": "statistical process control (XmR) rules",
+        "regression_ar1": "regression allowing for quarter-to-quarter variation that persists",
+        "quasi_poisson": "quasi-Poisson (quasi-binomial) regression",
     }
     text = names.get(t.method, t.method)
     if t.n_points:
