@@ -4,9 +4,9 @@ The 12-month rolling series is smooth and strongly autocorrelated (consecutive q
 share 9 of their 12 months), so comparing the latest figure with an earlier one says little:
 the word must come from a test. The test is a setting (`params/report.yaml`, ``trend``); the
 default was chosen by the simulation study in benchmarks/trend_methods.py (BENCHMARKS.md): the
-only method whose false alarms stayed at about 5% (worst 5.3%, within the ±1% Monte-Carlo margin) when
-quarterly counts wander (extra-Poisson
-variation that persists from quarter to quarter), with the best power among those that did.
+only method whose false alarms stayed at about 5% (worst 5.3%, within the study's ±1% Monte-Carlo
+margin) when quarterly counts wander (extra-Poisson variation that persists from quarter to
+quarter), with the best power among those that did.
 
 ``regression_ar1`` (default)
     Regression of each quarter's own count on time over the window (`regression_trend`):
