@@ -86,7 +86,7 @@ def poisson_limit_counts(expected: np.ndarray | float, p: float) -> np.ndarray:
 
     r is the smallest count with F(r) >= p; the limit is r - (F(r) - p) / (F(r) - F(r - 1)), a
     count that moves smoothly with `expected`. Returns counts (divide by the denominator for a
-    rate). An expected count of 0 gives 0.
+    rate). The interpolation below the first count goes under zero: limits are at least 0.
     """
     mean = np.asarray(expected, dtype=float)
     r = poisson.ppf(p, mean)
@@ -95,7 +95,7 @@ def poisson_limit_counts(expected: np.ndarray | float, p: float) -> np.ndarray:
     step = upper - lower
     with np.errstate(invalid="ignore", divide="ignore"):
         a = np.where(step > 0, (upper - p) / step, 0.0)
-    return np.where(mean > 0, r - a, 0.0)
+    return np.where(mean > 0, np.maximum(r - a, 0.0), 0.0)
 
 
 def sqrt_z_scores(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
