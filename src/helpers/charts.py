@@ -456,7 +456,9 @@ def _draw_funnel(result: Any, *, title: str, top: float, off_scale: list[str]) -
         # force last, so that it is never hidden under its neighbours.
         order = [r for r in ("other", "msg", "force") if (points["role"] == r).any()]
         inside = points[~points["force"].isin(off_scale)]
-        for layer in (inside[inside["role"] != "force"], inside[inside["role"] == "force"]):
+        is_force = inside["role"] == "force"
+        layers = {"others": inside[~is_force], "force": inside[is_force]}
+        for name, layer in layers.items():
             roles = [r for r in order if (layer["role"] == r).any()]
             if not roles:
                 continue
@@ -479,9 +481,9 @@ def _draw_funnel(result: Any, *, title: str, top: float, off_scale: list[str]) -
                 zorder=3,
                 ax=ax,
             )
-        for collection in ax.collections:
-            collection.set_gid("funnel-points")
-        for row in points[points["force"].isin(off_scale)].itertuples(index=False):
+            ax.collections[-1].set_gid(f"funnel-points-{name}")
+        outliers = points[points["force"].isin(off_scale)]
+        for i, row in enumerate(outliers.itertuples(index=False)):
             style = styles[row.role]
             ax.scatter(
                 [row.denominator],
@@ -493,7 +495,7 @@ def _draw_funnel(result: Any, *, title: str, top: float, off_scale: list[str]) -
                 linewidths=0.9,
                 zorder=3,
                 clip_on=False,
-                gid="funnel-off-scale",
+                gid=f"funnel-off-scale-{i}",
             )
             ax.annotate(
                 f"{row.force}: {format_value(row.rate, result.unit)} (off the scale)",

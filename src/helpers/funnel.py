@@ -419,7 +419,7 @@ def funnel_table(result: FunnelResult) -> pd.DataFrame:
     p = result.points
     den = "Households" if result.denominator_name == "households" else "Population"
     rate = f"Rate per 1,000 {result.denominator_name}"
-    role = {ROLE_FORCE: "This force", ROLE_GROUP: "Most similar group", ROLE_OTHER: ""}
+    role = {ROLE_FORCE: "This force", ROLE_GROUP: "Most similar group", ROLE_OTHER: "Other force"}
     table = pd.DataFrame(
         {
             "Force": p["force"].to_numpy(),
