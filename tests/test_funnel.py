@@ -389,7 +389,7 @@ def test_funnel_table_is_tidy_with_a_title_and_units():
         "Lower 95% limit",
         "Upper 95% limit",
         "Upper 99.8% limit",
-        "Position",
+        "Against the limits",
     ]
     assert len(table) == len(RATES)
     assert table.attrs["title"].startswith(
@@ -400,6 +400,10 @@ def test_funnel_table_is_tidy_with_a_title_and_units():
     assert table.attrs["units"]["Rate per 1,000 residents"] == "rate_per_1000"
     assert table.attrs["units"]["Population"] == "count"
     assert table.attrs["units"]["Force"] is None
+    assert set(table["Group"]) == {"This force", "MSG", "Other"}
+    assert set(table["Against the limits"]) <= {
+        "Above 99.8%", "Above 95%", "Within 95%", "Below 95%", "Below 99.8%"
+    }
     mine = table[table["Force"] == "Force 03"].iloc[0]
     assert mine["Group"] == "This force"
     assert mine["Rate per 1,000 residents"] == pytest.approx(1.7)

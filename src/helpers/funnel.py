@@ -57,11 +57,12 @@ CONFIDENCE_LEVELS = (0.95, 0.998)
 PER = 1000.0
 
 # A force's position, from the top of the plot to the bottom.
-ABOVE_998 = "Above the 99.8% limit"
-ABOVE_95 = "Above the 95% limit"
-WITHIN = "Within the 95% limits"
-BELOW_95 = "Below the 95% limit"
-BELOW_998 = "Below the 99.8% limit"
+# Short, because they fill a column of a 43-row table in print (`funnel_table`, "Position").
+ABOVE_998 = "Above 99.8%"
+ABOVE_95 = "Above 95%"
+WITHIN = "Within 95%"
+BELOW_95 = "Below 95%"
+BELOW_998 = "Below 99.8%"
 POSITIONS = (ABOVE_998, ABOVE_95, WITHIN, BELOW_95, BELOW_998)
 
 ROLE_FORCE = "force"
@@ -412,6 +413,9 @@ def funnel_analysis(
 def funnel_table(result: FunnelResult) -> pd.DataFrame:
     """One row per force plotted: human headers, numbers unformatted, in population order.
 
+    "Group" is "This force", "MSG" (its most similar group) or "Other"; "Against the limits" is
+    one of `POSITIONS` ("Above 99.8%": above the upper 99.8% limit, ... "Within 95%").
+
     `.attrs["title"]` is the table's title and `.attrs["units"]` maps each column to its unit
     (None for text), so that a spreadsheet writer can label the columns; `.attrs["notes"]` holds
     the method sentence and the forces left out.
@@ -419,7 +423,7 @@ def funnel_table(result: FunnelResult) -> pd.DataFrame:
     p = result.points
     den = "Households" if result.denominator_name == "households" else "Population"
     rate = f"Rate per 1,000 {result.denominator_name}"
-    role = {ROLE_FORCE: "This force", ROLE_GROUP: "Most similar group", ROLE_OTHER: "Other force"}
+    role = {ROLE_FORCE: "This force", ROLE_GROUP: "MSG", ROLE_OTHER: "Other"}
     table = pd.DataFrame(
         {
             "Force": p["force"].to_numpy(),
@@ -431,7 +435,7 @@ def funnel_table(result: FunnelResult) -> pd.DataFrame:
             "Lower 95% limit": p["lower_95"].to_numpy(),
             "Upper 95% limit": p["upper_95"].to_numpy(),
             "Upper 99.8% limit": p["upper_998"].to_numpy(),
-            "Position": p["position"].to_numpy(),
+            "Against the limits": p["position"].to_numpy(),
         }
     )
     table.attrs["title"] = (
@@ -449,7 +453,7 @@ def funnel_table(result: FunnelResult) -> pd.DataFrame:
         "Lower 95% limit": result.unit,
         "Upper 95% limit": result.unit,
         "Upper 99.8% limit": result.unit,
-        "Position": None,
+        "Against the limits": None,
     }
     table.attrs["notes"] = [result.overdispersion.describe(), *left_out_sentences(result)]
     return table

@@ -481,13 +481,18 @@ def render_facts(facts: Sequence[str]) -> str:
 
 
 # ----- funnel plot alt text --------------------------------------------------------------------
-_FUNNEL_PHRASES = {
-    "Above the 99.8% limit": "above the upper 99.8% limit",
-    "Above the 95% limit": "above the upper 95% limit but within the 99.8% limits",
-    "Within the 95% limits": "within the 95% limits",
-    "Below the 95% limit": "below the lower 95% limit but within the 99.8% limits",
-    "Below the 99.8% limit": "below the lower 99.8% limit",
-}
+def _funnel_phrases() -> dict[str, str]:
+    from helpers.funnel import ABOVE_95, ABOVE_998, BELOW_95, BELOW_998, WITHIN
+
+    return {
+        ABOVE_998: "above the upper 99.8% limit",
+        ABOVE_95: "above the upper 95% limit but within the 99.8% limits",
+        WITHIN: "within the 95% limits",
+        BELOW_95: "below the lower 95% limit but within the 99.8% limits",
+        BELOW_998: "below the lower 99.8% limit",
+    }
+
+
 MAX_NAMED_FORCES = 6
 
 
@@ -515,6 +520,7 @@ def funnel_alt_text(result: Any, *, off_scale: Sequence[str] = ()) -> str:
         WITHIN,
     )
 
+    phrases = _funnel_phrases()
     unit = result.unit
     suffix = _wording(unit).suffix
     points = result.points
@@ -535,7 +541,7 @@ def funnel_alt_text(result: Any, *, off_scale: Sequence[str] = ()) -> str:
     else:
         sentences.append(
             f"{_possessive(result.force)} rate of {format_number(mine['rate'], unit)}{suffix} is "
-            f"{_FUNNEL_PHRASES[mine['position']]}"
+            f"{phrases[mine['position']]}"
         )
     group = points[points["role"] == ROLE_GROUP]
     if not group.empty:
@@ -546,7 +552,7 @@ def funnel_alt_text(result: Any, *, off_scale: Sequence[str] = ()) -> str:
             )
         else:
             parts = [
-                f"{row.force} is {_FUNNEL_PHRASES[row.position].split(' but ')[0]}"
+                f"{row.force} is {phrases[row.position].split(' but ')[0]}"
                 for row in flagged.itertuples(index=False)
             ]
             rest = len(group) - len(flagged)
