@@ -453,6 +453,27 @@ def funnel_for(result: MeasureResult, settings: Settings, inputs: Any = None) ->
     )
 
 
+def funnel_tables(
+    results: Iterable[MeasureResult], settings: Settings
+) -> dict[str, pd.DataFrame]:
+    """measure id -> the tidy table of its funnel plot (`helpers.funnel.funnel_table`: a title
+    in `.attrs["title"]`, column units in `.attrs["units"]`), for every crime rate in `results`
+    with a plot: what the report's spreadsheet adds beside its other tables."""
+    from helpers.funnel import FunnelError, funnel_table
+
+    tables = {}
+    for result in results:
+        if not (has_funnel_plot(result.measure) and result.available):
+            continue
+        try:
+            funnel = funnel_for(result, settings)
+        except FunnelError:
+            continue
+        if funnel is not None:
+            tables[result.measure.id] = funnel_table(funnel)
+    return tables
+
+
 def funnel_block(result: MeasureResult, settings: Settings, inputs: Any = None) -> Html:
     """A measure's funnel plot with its heading, a sentence on reading it, the chart, its
     collapsible data table and the method: the part of a measure's block after its trend."""
@@ -491,6 +512,17 @@ def funnel_block(result: MeasureResult, settings: Settings, inputs: Any = None) 
             ]
         )
     )
+
+
+def _outside_poisson(funnel: Any) -> int:
+    """Forces outside the 99.8% limits had the limits been pure Poisson: the overdispersion's
+    evidence, beside the forces outside the limits the report draws."""
+    from helpers.funnel import funnel_limits
+
+    p = funnel.points
+    low, high = funnel_limits(p["denominator"].to_numpy(), funnel.target, 0.998)
+    rate = p["rate"].to_numpy()
+    return int(((rate < low) | (rate > high)).sum())
 
 
 def national_label() -> str:
@@ -809,7 +841,8 @@ class MethodsReport(_PageBase):
                         "multiplicative": "Multiplicative",
                         "none": "Exact Poisson",
                     }[od.method],
-                    "Outside 99.8% limits": len(f.outside(0.998)),
+                    "Outside 99.8% limits (as drawn)": len(f.outside(0.998)),
+                    "Outside with Poisson limits only": _outside_poisson(f),
                 }
             )
         parts = [text]
