@@ -314,3 +314,163 @@ def test_a_notebook_style_does_not_change_the_chart(rising):
     ):
         styled = chart()
     assert styled.svg == rising.svg
+
+
+# ----- funnel plots ----------------------------------------------------------------------------
+FUNNEL_NAMES = [
+    "London, City of",
+    "Force A",
+    "Force B",
+    FORCE,
+    "Kent",
+    "Essex",
+    "Force C",
+    "Force D",
+    "Force E",
+    "Force F",
+]
+FUNNEL_RATES = [30.0, 1.4, 1.9, 2.2, 1.6, 2.6, 1.7, 1.2, 1.8, 1.65]
+FUNNEL_POPULATIONS = [
+    15_000.0,
+    500_000,
+    700_000,
+    1_800_000,
+    1_900_000,
+    1_850_000,
+    1_000_000,
+    2_800_000,
+    1_300_000,
+    9_000_000,
+]
+
+
+def funnel_result():
+    from helpers.forces import ENGLAND_AND_WALES
+    from helpers.funnel import funnel_analysis
+
+    counts = [r * p / 1000 for r, p in zip(FUNNEL_RATES, FUNNEL_POPULATIONS, strict=True)]
+    frame = pd.DataFrame(
+        {
+            "force": [*FUNNEL_NAMES, ENGLAND_AND_WALES],
+            "count": [*counts, sum(counts)],
+            "denominator": [*FUNNEL_POPULATIONS, sum(FUNNEL_POPULATIONS)],
+        }
+    )
+    return funnel_analysis(
+        frame,
+        measure_id="theft_from_person",
+        title="Theft from the person (rate per 1,000 residents)",
+        unit="rate_per_1000",
+        force=FORCE,
+        group=[FORCE, "Kent", "Essex"],
+        period_label="year ending March 2025",
+    )
+
+
+@pytest.fixture(scope="module")
+def funnel() -> Chart:
+    from helpers.charts import funnel_chart
+
+    return funnel_chart(funnel_result())
+
+
+def _groups(c: Chart, prefix: str) -> dict[str, ET.Element]:
+    return {
+        g.get("id"): g
+        for g in svg_root(c).iter(f"{SVG}g")
+        if (g.get("id") or "").startswith(prefix)
+    }
+
+
+def _path_styles(group: ET.Element) -> list[dict[str, str]]:
+    out = []
+    for path in group.iter(f"{SVG}path"):
+        style = dict(
+            part.strip().split(": ", 1) for part in (path.get("style") or "").split(";") if part
+        )
+        out.append({**style, "d": path.get("d") or ""})
+    return out
+
+
+def test_funnel_svg_has_centre_line_and_both_limits_told_apart_without_colour(funnel):
+    lines = _groups(funnel, "funnel-")
+    for wanted in ("centre", "lower-95", "upper-95", "lower-998", "upper-998"):
+        assert f"funnel-{wanted}" in lines, wanted
+    centre = line_style(lines["funnel-centre"])
+    limit95 = line_style(lines["funnel-upper-95"])
+    limit998 = line_style(lines["funnel-upper-998"])
+    assert "stroke-dasharray" not in centre
+    assert limit95["stroke-dasharray"] != limit998["stroke-dasharray"]
+    assert line_style(lines["funnel-lower-95"])["stroke-dasharray"] == limit95["stroke-dasharray"]
+
+
+def test_funnel_points_the_force_and_its_group_by_shape_and_colour(funnel):
+    groups = _groups(funnel, "funnel-points-")
+    assert sorted(groups) == ["funnel-points-force", "funnel-points-others"]
+    # One point, drawn last (on top): a marker defined once and used, its fill on the use.
+    (mine,) = _path_styles(groups["funnel-points-force"])
+    (use,) = groups["funnel-points-force"].iter(f"{SVG}use")
+    assert "fill: #0072b2" in use.get("style")
+    assert PALETTE["blue"].lower() == "#0072b2"
+    others = _path_styles(groups["funnel-points-others"])
+    msg = [p for p in others if p["fill"] == PALETTE["vermillion"].lower()]
+    rest = [p for p in others if p["fill"] == "#ffffff"]
+    # Kent and Essex in the group; 6 other forces (City of London is off the scale).
+    assert len(msg) == 2 and len(rest) == 6
+    # Shapes: other forces are circles (curves), the group squares, the force a diamond.
+    assert all(" C " in f" {p['d']} " or "\nC " in p["d"] for p in rest)
+    assert not any("C " in p["d"] for p in msg) and "C " not in mine["d"]
+    assert all(p["stroke"] in ("#000000", "#1a1a1a") for p in [*others, mine])
+
+
+def test_funnel_draws_a_force_far_above_the_rest_at_the_edge_and_names_it(funnel):
+    assert "funnel-off-scale-0" in _groups(funnel, "funnel-off-scale")
+    texts = ["".join(t.itertext()) for t in svg_root(funnel).iter(f"{SVG}text")]
+    assert "London, City of: 30.00 (off the scale)" in texts
+    assert "London, City of is above the top of the chart, drawn at its edge." in funnel.alt_text
+
+
+def test_funnel_axes_legend_and_log_population_scale(funnel):
+    texts = {"".join(t.itertext()) for t in svg_root(funnel).iter(f"{SVG}text")}
+    assert {"Population (log scale)", "Rate per 1,000 residents", "1 million"} <= texts
+    assert {"England and Wales rate", "95% limits", "99.8% limits"} <= texts
+    assert {"Other forces", "Most similar group", FORCE} <= texts
+    assert funnel.title == (
+        "Theft from the person - Funnel Plot of All Forces, year ending March 2025"
+    )
+    assert funnel.title in texts
+
+
+def test_funnel_alt_text_and_data_table_come_from_the_numbers(funnel):
+    result = funnel_result()
+    mine = result.points.set_index("force").loc[FORCE]
+    assert f"{FORCE}'s rate of 2.20 per 1,000 residents is within the 95% limits" in (
+        funnel.alt_text
+    )
+    assert "around the England and Wales rate of" in funnel.alt_text
+    assert "outside the 99.8% limits after allowing for overdispersion" in funnel.alt_text
+    assert list(funnel.data.columns)[:5] == [
+        "Force",
+        "Group",
+        "Offences (12 months)",
+        "Population",
+        "Rate per 1,000 residents",
+    ]
+    row = funnel.data.set_index("Force").loc[FORCE]
+    assert row["Rate per 1,000 residents"] == pytest.approx(2.2)
+    assert row["Upper 95% limit"] == pytest.approx(mine["upper_95"])
+    html_table = funnel.data_table_html()
+    assert "<th scope=\"row\">Avon and Somerset</th>" in html_table
+    assert ">1,800,000<" in html_table  # populations as counts, with separators
+    assert ">3,960<" in html_table  # 2.2 per 1,000 of 1.8 million
+    assert '<details class="chart-data">' in funnel.to_html()
+
+
+def test_funnel_same_input_same_bytes_and_global_state_left_alone(funnel):
+    from helpers.charts import funnel_chart
+
+    before = dict(matplotlib.rcParams)
+    again = funnel_chart(funnel_result())
+    assert again.svg == funnel.svg
+    assert dict(matplotlib.rcParams) == before
+    assert "<script" not in funnel.svg and "<!DOCTYPE" not in funnel.svg

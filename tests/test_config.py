@@ -47,6 +47,21 @@ def test_settings_overrides_are_typed_and_checked():
     assert "mann_kendall_hamed_rao" in TREND_METHODS
 
 
+def test_funnel_settings_default_to_additive_and_are_checked(tmp_path):
+    s = load_settings()
+    assert s.funnel.overdispersion == "additive" and s.funnel.winsorise == 0.1
+    assert s.as_dict()["funnel"] == {"overdispersion": "additive", "winsorise": 0.1}
+    changed = load_settings(funnel_overdispersion="multiplicative", funnel_winsorise="0.05")
+    assert changed.funnel.overdispersion == "multiplicative" and changed.funnel.winsorise == 0.05
+    with pytest.raises(ConfigError, match=r"funnel\.overdispersion 'sideways'"):
+        load_settings(funnel_overdispersion="sideways")
+    with pytest.raises(ConfigError, match=r"funnel\.winsorise"):
+        load_settings(funnel_winsorise="0.5")
+    yaml_file = tmp_path / "report.yaml"
+    yaml_file.write_text("funnel:\n  overdispersion: none\n", encoding="utf-8")
+    assert load_settings(yaml_file).funnel.overdispersion == "none"
+
+
 def test_default_force_is_known():
     assert default_forces().get(load_settings().force).name == "Avon and Somerset"
 

@@ -115,6 +115,29 @@ def test_every_chart_has_alt_text_and_a_data_table(report):
     assert report.details >= len(charts)
 
 
+def test_each_crime_rate_has_its_funnel_plot_on_its_section_page(built):
+    """After the trend chart: the funnel plot, its alt text, its data table and its method."""
+    catalogue = default_catalogue()
+    crime_rates = [m for m in catalogue.measures if m.is_rate and m.source == "prc"]
+    assert len(crime_rates) == 7
+    for m in crime_rates:
+        page = (built / "sections" / catalogue.section(m.section).notebook).with_suffix(".html")
+        text = page.read_text(encoding="utf-8")
+        start = text.index(f'id="measure-{m.id}"')
+        funnel = text.index(f'id="funnel-{m.id}"', start)
+        trend = text.index("Trend / Outlook:", start)
+        assert trend < funnel, m.id
+        block = text[funnel : funnel + 400_000]
+        assert 'alt="Funnel plot of every force' in block, m.id
+        assert "Avon and Somerset&#x27;s rate of" in block or "Avon and Somerset's rate of" in block
+        assert "Funnel Plot of All Forces, year ending March 2025</summary>" in block, m.id
+        assert "Limits allow for overdispersion" in block or "exact Poisson" in block, m.id
+    others = [m for m in catalogue.measures if m not in crime_rates]
+    html = (built / "report.html").read_text(encoding="utf-8")
+    assert not any(f'id="funnel-{m.id}"' in html for m in others)
+    assert "Overdispersion between forces in each funnel plot" in html  # the methods note
+
+
 def test_reviewers_see_code_only_if_they_ask_and_a_missing_narrative_is_flagged(built):
     text = (built / "report.html").read_text(encoding="utf-8")
     shown = re.sub(r'<details class="show-code">.*?</details>', "", text, flags=re.DOTALL)

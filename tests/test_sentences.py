@@ -388,3 +388,87 @@ def test_the_comparison_sentence_states_the_tested_relation():
     assert not any(
         w in f for f in measure_facts(HOMICIDE) for w in ("similar to", "above", "below")
     )
+
+
+# ----- funnel plot alt text --------------------------------------------------------------------
+def _funnel(rates, populations, names, *, force, group, drop=()):
+    from helpers.forces import ENGLAND_AND_WALES
+    from helpers.funnel import funnel_analysis
+
+    counts = [r * p / 1000 for r, p in zip(rates, populations, strict=True)]
+    frame = pd.DataFrame(
+        {
+            "force": [*names, ENGLAND_AND_WALES],
+            "count": [*counts, sum(counts)],
+            "denominator": [*populations, sum(populations)],
+        }
+    )
+    frame.loc[frame["force"].isin(drop), "count"] = float("nan")
+    return funnel_analysis(
+        frame,
+        measure_id="residential_burglary",
+        title="Residential burglary (rate per 1,000 households)",
+        unit="rate_per_1000_households",
+        force=force,
+        group=group,
+        period_label="year ending March 2025",
+    )
+
+
+FUNNEL_NAMES = ["Avon and Somerset", "Kent", "Essex", "A", "B", "C", "D", "E", "F", "G"]
+FUNNEL_HOUSEHOLDS = [
+    700_000.0,
+    800_000,
+    750_000,
+    300_000,
+    400_000,
+    500_000,
+    600_000,
+    900_000,
+    1_000_000,
+    1_200_000,
+]
+
+
+def test_funnel_alt_text_says_where_the_force_and_its_group_fall():
+    from helpers.sentences import funnel_alt_text
+
+    rates = [6.4, 12.0, 6.1, 6.0, 6.6, 5.9, 6.3, 6.5, 6.2, 6.4]
+    result = _funnel(
+        rates,
+        FUNNEL_HOUSEHOLDS,
+        FUNNEL_NAMES,
+        force="Avon and Somerset",
+        group=["Avon and Somerset", "Kent", "Essex"],
+    )
+    text = funnel_alt_text(result)
+    position = result.points.set_index("force").loc["Kent", "position"]
+    assert position.startswith("Above")
+    assert text.startswith(
+        "Funnel plot of every force's residential burglary rate in the year ending March 2025 "
+        "against its number of households, around the England and Wales rate of "
+    )
+    assert "Avon and Somerset's rate of 6.40 per 1,000 households is within the 95% limits." in text
+    assert "Of the rest of its most similar group, Kent is above the upper" in text
+    assert "the other 1 is within the 95% limits." in text
+    assert "forces lies outside the 99.8% limits" in text or "forces lie outside" in text
+
+
+def test_funnel_alt_text_with_no_force_outside_and_a_force_left_out():
+    from helpers.sentences import funnel_alt_text
+
+    rates = [6.40, 6.38, 6.42, 6.39, 6.41, 6.40, 6.37, 6.43, 6.40, 6.40]
+    result = _funnel(
+        rates,
+        FUNNEL_HOUSEHOLDS,
+        FUNNEL_NAMES,
+        force="Avon and Somerset",
+        group=["Avon and Somerset", "Kent", "Essex"],
+        drop=["G"],
+    )
+    text = funnel_alt_text(result)
+    # Less spread than chance: no overdispersion, so no "after allowing for" clause.
+    assert not result.overdispersion.adjusted
+    assert "None of the 9 forces lies outside the 99.8% limits; 0 outside the 95% limits." in text
+    assert "The rest of its most similar group are all within the 95% limits." in text
+    assert text.endswith("G is not plotted: no figure for the period.")

@@ -180,6 +180,8 @@ def notebook_parameters(
         "trend_window_quarters": settings.trend.window_quarters,
         "benchmark_confidence": settings.benchmark.confidence,
         "benchmark_byar_min_count": settings.benchmark.byar_min_count,
+        "funnel_overdispersion": settings.funnel.overdispersion,
+        "funnel_winsorise": settings.funnel.winsorise,
         "population_rule": settings.population_rule,
         "disclosure_min_count": settings.disclosure_min_count,
     }

@@ -64,6 +64,28 @@ class BenchmarkSettings:
             )
 
 
+FUNNEL_OVERDISPERSION = ("additive", "multiplicative", "none")
+
+
+@dataclass(frozen=True)
+class FunnelSettings:
+    """Funnel plots of crime rates (helpers.funnel): how the limits allow for overdispersion."""
+
+    overdispersion: str = "additive"
+    winsorise: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.overdispersion not in FUNNEL_OVERDISPERSION:
+            raise ConfigError(
+                f"funnel.overdispersion '{self.overdispersion}' is not one of "
+                f"{', '.join(FUNNEL_OVERDISPERSION)}"
+            )
+        if not 0 <= self.winsorise < 0.5:
+            raise ConfigError(
+                f"funnel.winsorise must be from 0 to below 0.5, got {self.winsorise}"
+            )
+
+
 @dataclass(frozen=True)
 class Settings:
     force: str = "Avon and Somerset"
@@ -73,6 +95,7 @@ class Settings:
     narrative_dir: str = "params/narrative"
     trend: TrendSettings = field(default_factory=TrendSettings)
     benchmark: BenchmarkSettings = field(default_factory=BenchmarkSettings)
+    funnel: FunnelSettings = field(default_factory=FunnelSettings)
     population_rule: str = "period_midpoint"
     disclosure_min_count: int = 5
 
@@ -81,11 +104,14 @@ class Settings:
         flat = {k: v for k, v in overrides.items() if v not in (None, "")}
         trend = {k[6:]: flat.pop(k) for k in list(flat) if k.startswith("trend_")}
         bench = {k[10:]: flat.pop(k) for k in list(flat) if k.startswith("benchmark_")}
+        funnel = {k[7:]: flat.pop(k) for k in list(flat) if k.startswith("funnel_")}
         new = replace(self, **flat)
         if trend:
             new = replace(new, trend=replace(new.trend, **_typed(trend, TrendSettings)))
         if bench:
             new = replace(new, benchmark=replace(new.benchmark, **_typed(bench, BenchmarkSettings)))
+        if funnel:
+            new = replace(new, funnel=replace(new.funnel, **_typed(funnel, FunnelSettings)))
         return new
 
     def as_dict(self) -> dict[str, Any]:
@@ -95,6 +121,7 @@ class Settings:
             "data_dir": self.data_dir,
             "trend": vars(self.trend),
             "benchmark": vars(self.benchmark),
+            "funnel": vars(self.funnel),
             "population": {"rule": self.population_rule},
             "disclosure": {"min_count": self.disclosure_min_count},
         }
@@ -129,6 +156,7 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
             narrative_dir=str(raw.get("narrative_dir", Settings.narrative_dir)),
             trend=TrendSettings(**(raw.get("trend") or {})),
             benchmark=BenchmarkSettings(**(raw.get("benchmark") or {})),
+            funnel=FunnelSettings(**(raw.get("funnel") or {})),
             population_rule=str((raw.get("population") or {}).get("rule", "period_midpoint")),
             disclosure_min_count=int((raw.get("disclosure") or {}).get("min_count", 5)),
         )

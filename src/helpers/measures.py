@@ -80,6 +80,9 @@ class MeasureResult:
     series: pd.DataFrame = field(default_factory=pd.DataFrame)
     group_values: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    # Rates only: every force and England and Wales at the quarter (force, count, denominator,
+    # value), for the funnel plot (helpers.funnel).
+    all_forces: pd.DataFrame | None = None
 
     @property
     def trend_word(self) -> str:
@@ -385,6 +388,9 @@ def compute_measure(
         return result
     mine = mine[mine["period"] <= period]
     row = mine[mine["period"] == period].iloc[0]
+    if measure.is_rate:
+        at_quarter = data.loc[data["period"] == period, ["force", "count", "denominator", "value"]]
+        result.all_forces = at_quarter.reset_index(drop=True)
     if "denominator_year_wanted" in row:
         result.denominator_year_wanted = int(row["denominator_year_wanted"])
         result.denominator_year = _none_if_nan(row["denominator_year"])

@@ -261,7 +261,15 @@ class SectionReport:
             f'<p class="method-note">Trend / Outlook: <strong>{html.escape(result.trend_word)}'
             f"</strong>. {html.escape(trend_explanation(result))}</p>"
         )
+        if has_funnel_plot(m):
+            parts.append(self.funnel(measure_id).text)
         return Html("\n".join(parts))
+
+    def funnel(self, measure_id: str) -> Html:
+        """Where the force stands among all forces: the measure's funnel plot (crime rates)."""
+        c = self.context
+        result = self.results[measure_id]
+        return funnel_block(result, c.settings, inputs=lambda: c.inputs)
 
     def comparison(self, measure_id: str) -> Html:
         """The ranked comparison group behind a measure's benchmark."""
@@ -406,6 +414,115 @@ def ethnic_group_table(
         f"{min_count - 1} are shown as <{min_count}, with their rate and ratio suppressed)"
     )
     return Html(data_table(suppressed, caption=caption, unit={count_column: "count"}))
+
+
+def has_funnel_plot(measure: Any) -> bool:
+    """Crime rates (police recorded crime per 1,000 residents or households) get a funnel plot."""
+    return bool(measure.is_rate and measure.source == "prc")
+
+
+def funnel_for(result: MeasureResult, settings: Settings, inputs: Any = None) -> Any:
+    """The `helpers.funnel.FunnelResult` of a rate measure's result, or None without data.
+
+    Every force at the quarter comes with the result (`MeasureResult.all_forces`); a result made
+    without it (an older pickle) has it computed again from `inputs` (a callable giving them).
+    """
+    from helpers.funnel import funnel_analysis
+
+    m = result.measure
+    at_quarter = result.all_forces
+    if at_quarter is None:
+        if inputs is None:
+            return None
+        from helpers.measures import all_forces_series
+
+        series = all_forces_series(m, inputs(), settings)
+        at_quarter = series[series["period"] == result.quarter.period]
+    forces = default_forces()
+    has_msg = forces.get(result.force).has_msg
+    return funnel_analysis(
+        at_quarter,
+        measure_id=m.id,
+        title=m.title,
+        unit=m.unit,
+        force=result.force,
+        group=forces.comparison_group(result.force) if has_msg else (),
+        period_label=result.quarter.year_ending,
+        method=settings.funnel.overdispersion,
+        winsorise_by=settings.funnel.winsorise,
+    )
+
+
+def funnel_tables(
+    results: Iterable[MeasureResult], settings: Settings
+) -> dict[str, pd.DataFrame]:
+    """measure id -> the tidy table of its funnel plot (`helpers.funnel.funnel_table`: a title
+    in `.attrs["title"]`, column units in `.attrs["units"]`), for every crime rate in `results`
+    with a plot: what the report's spreadsheet adds beside its other tables."""
+    from helpers.funnel import FunnelError, funnel_table
+
+    tables = {}
+    for result in results:
+        if not (has_funnel_plot(result.measure) and result.available):
+            continue
+        try:
+            funnel = funnel_for(result, settings)
+        except FunnelError:
+            continue
+        if funnel is not None:
+            tables[result.measure.id] = funnel_table(funnel)
+    return tables
+
+
+def funnel_block(result: MeasureResult, settings: Settings, inputs: Any = None) -> Html:
+    """A measure's funnel plot with its heading, a sentence on reading it, the chart, its
+    collapsible data table and the method: the part of a measure's block after its trend."""
+    from helpers.charts import funnel_chart
+    from helpers.funnel import FunnelError, left_out_sentences
+
+    m = result.measure
+    heading = (
+        f'<h4 id="funnel-{m.id}">Where {html.escape(result.force)} stands among all forces</h4>'
+    )
+    if not result.available:
+        return Html("")
+    try:
+        funnel = funnel_for(result, settings, inputs)
+    except FunnelError as exc:
+        return Html(f'{heading}\n<p class="flag" role="note">{html.escape(str(exc))}.</p>')
+    if funnel is None:
+        return Html("")
+    chart = funnel_chart(funnel)
+    per = "household" if funnel.denominator_name == "households" else "resident"
+    intro = (
+        f"Each force's rate is plotted against its number of {per}s. A force with the "
+        f"{funnel.target_label} would fall inside the inner (95%) limits 19 times in 20 and "
+        "inside the outer (99.8%) limits 998 times in 1,000 by chance alone; the limits narrow "
+        "for larger forces, whose rates are measured more precisely. A force outside the 99.8% "
+        "limits is unusual: a question to ask, not a verdict."
+    )
+    method = " ".join([funnel.overdispersion.describe(), *left_out_sentences(funnel)])
+    return Html(
+        "\n".join(
+            [
+                heading,
+                f'<p class="funnel-intro">{html.escape(intro)}</p>',
+                chart._repr_html_(),
+                f'<p class="method-note">{html.escape(method)} See the methods note.</p>',
+            ]
+        )
+    )
+
+
+def _outside_poisson(funnel: Any) -> int:
+    """Forces outside the 99.8% limits had the limits been pure Poisson: the overdispersion's
+    evidence, beside the forces outside the limits the report draws."""
+    from helpers.funnel import funnel_limits
+
+    p = funnel.points
+    low, high = funnel_limits(p["denominator"].to_numpy(), funnel.target, 0.998)
+    rate = p["rate"].to_numpy()
+    return int(((rate < low) | (rate > high)).sum())
 
 
 def national_label() -> str:
@@ -664,7 +781,81 @@ class MethodsReport(_PageBase):
         ]
         if not years.empty:
             parts.append(data_table(years, caption="Population year used by each rate"))
+        parts.extend(self._funnel_method())
         return Html("\n".join(parts))
+
+    def _funnel_method(self) -> list[str]:
+        """The funnel plots' method, and the overdispersion each crime rate's plot allowed for."""
+        from helpers.funnel import FunnelError
+        from helpers.tables import data_table
+
+        s = self.context.settings.funnel
+        chosen = {
+            "additive": "an additive random effect: a between-force variance τ² (DerSimonian and "
+            "Laird's moment estimator) added to each force's own sampling variance",
+            "multiplicative": "a multiplicative factor: each force's sampling variance "
+            "multiplied by φ",
+            "none": "no allowance: exact Poisson limits whatever the data show",
+        }[s.overdispersion]
+        text = (
+            "<p><strong>Funnel plots.</strong> Each crime rate is compared with every force's in "
+            "a funnel plot (Spiegelhalter, <em>Funnel plots for comparing institutional "
+            "performance</em>, Statistics in Medicine 2005): the rate against the population "
+            "(households for residential burglary), the England and Wales rate as the centre "
+            "line, and the 95% and 99.8% limits within which a force with that rate would fall "
+            "by chance. Forces with no figure for the period are left out and named. Without "
+            "overdispersion the limits are exact Poisson limits (the interpolated quantiles of "
+            "the Poisson distribution of the count the force would have at the England and "
+            "Wales rate), because homicide counts are small. Recorded crime varies between "
+            "forces far more than chance allows (recording practice, demography, geography): "
+            "with Poisson limits most forces fall outside them. This overdispersion is "
+            "estimated from the data: each force's z-score on the square-root scale, "
+            "z = 2(√O − √E), which stabilises the Poisson variance and holds a count of zero, "
+            f"winsorised at {s.winsorise:.0%} and {1 - s.winsorise:.0%}; φ is the mean of "
+            "their squares, and there is overdispersion when nφ &gt; n − 1. This report "
+            f"allows for it with {html.escape(chosen)}; the limits are then "
+            "θ<sub>0</sub>(1 ± z√(s² + τ²))², s = 1/(2√E). The additive model is the default "
+            "(as in FunnelPlotR) because differences between forces do not shrink with a "
+            "force's size: a multiplicative factor large enough for the small forces still "
+            "flags most large ones, and with φ in the hundreds it makes the small forces' "
+            "limits meaninglessly wide. The setting is <code>funnel.overdispersion</code> in "
+            "params/report.yaml.</p>"
+        )
+        rows = []
+        for r in self.all_results:
+            if not (has_funnel_plot(r.measure) and r.available):
+                continue
+            try:
+                f = funnel_for(r, self.context.settings)
+            except FunnelError:
+                continue
+            if f is None:
+                continue
+            od = f.overdispersion
+            rows.append(
+                {
+                    "Measure": r.measure.title,
+                    "Forces": od.n,
+                    "φ (winsorised)": round(od.phi, 2),
+                    "τ (square-root scale)": round(od.tau2**0.5, 3),
+                    "Limits": {
+                        "additive": "Additive random effects",
+                        "multiplicative": "Multiplicative",
+                        "none": "Exact Poisson",
+                    }[od.method],
+                    "Outside 99.8% limits (as drawn)": len(f.outside(0.998)),
+                    "Outside with Poisson limits only": _outside_poisson(f),
+                }
+            )
+        parts = [text]
+        if rows:
+            parts.append(
+                data_table(
+                    pd.DataFrame(rows),
+                    caption="Overdispersion between forces in each funnel plot",
+                )
+            )
+        return parts
 
     def definitions(self) -> Html:
         from helpers.tables import data_table

@@ -485,3 +485,115 @@ def render_facts(facts: Sequence[str]) -> str:
     """Facts as ``<ul class="facts">`` (escaped); empty text when there are none."""
     items = "".join(f"<li>{html.escape(f)}</li>" for f in facts if f)
     return f'<ul class="facts">{items}</ul>' if items else ""
+
+
+# ----- funnel plot alt text --------------------------------------------------------------------
+def _funnel_phrases() -> dict[str, str]:
+    from helpers.funnel import ABOVE_95, ABOVE_998, BELOW_95, BELOW_998, WITHIN
+
+    return {
+        ABOVE_998: "above the upper 99.8% limit",
+        ABOVE_95: "above the upper 95% limit but within the 99.8% limits",
+        WITHIN: "within the 95% limits",
+        BELOW_95: "below the lower 95% limit but within the 99.8% limits",
+        BELOW_998: "below the lower 99.8% limit",
+    }
+
+
+MAX_NAMED_FORCES = 6
+
+
+def _names(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def funnel_alt_text(result: Any, *, off_scale: Sequence[str] = ()) -> str:
+    """A funnel plot's text alternative, written from its points (a `helpers.funnel.FunnelResult`).
+
+    "Funnel plot of every force's homicide rate in the year ending March 2025 against its
+    population, around the England and Wales rate of 0.0098 per 1,000 residents. Avon and
+    Somerset's rate of 0.012 per 1,000 residents is within the 95% limits. Of the rest of its most
+    similar group, Kent is above the upper 95% limit ...; the others are within the 95% limits.
+    2 of 43 forces lie outside the 99.8% limits after allowing for overdispersion: London, City
+    of (above) and Cumbria (below)."
+    """
+    from helpers.funnel import (
+        ABOVE_95,
+        ABOVE_998,
+        BELOW_95,
+        BELOW_998,
+        ROLE_GROUP,
+        WITHIN,
+    )
+
+    phrases = _funnel_phrases()
+    unit = result.unit
+    suffix = _wording(unit).suffix
+    points = result.points
+    noun = _plain_title(result.title)
+    noun = noun[0].lower() + noun[1:] if len(noun) > 1 and noun[1].islower() else noun
+    when = f" in the {result.period_label}" if result.period_label else ""
+    x_name = (
+        "number of households" if result.denominator_name == "households" else "population"
+    )
+    sentences = [
+        f"Funnel plot of every force's {noun} rate{when} against its {x_name}, around the "
+        f"{result.target_label} of {format_number(result.target, unit)}{suffix}, with 95% and "
+        "99.8% limits"
+    ]
+    mine = result.force_row()
+    if mine is None:
+        sentences.append(f"{result.force} has no figure and is not plotted")
+    else:
+        sentences.append(
+            f"{_possessive(result.force)} rate of {format_number(mine['rate'], unit)}{suffix} is "
+            f"{phrases[mine['position']]}"
+        )
+    group = points[points["role"] == ROLE_GROUP]
+    if not group.empty:
+        flagged = group[group["position"] != WITHIN]
+        if flagged.empty:
+            sentences.append(
+                "The rest of its most similar group are all within the 95% limits"
+            )
+        else:
+            parts = [
+                f"{row.force} is {phrases[row.position].split(' but ')[0]}"
+                for row in flagged.itertuples(index=False)
+            ]
+            rest = len(group) - len(flagged)
+            tail = (
+                f"; the other {rest} {'is' if rest == 1 else 'are'} within the 95% limits"
+                if rest
+                else ""
+            )
+            sentences.append(f"Of the rest of its most similar group, {'; '.join(parts)}{tail}")
+    od = result.overdispersion
+    allowing = " after allowing for overdispersion" if od.adjusted else ""
+    above = points[points["position"] == ABOVE_998]["force"].tolist()
+    below = points[points["position"] == BELOW_998]["force"].tolist()
+    outside = len(above) + len(below)
+    total = len(points)
+    verb = "lies" if outside == 1 else "lie"
+    if outside:
+        text = f"{outside} of {total} forces {verb} outside the 99.8% limits{allowing}"
+    else:
+        text = f"none of the {total} forces lies outside the 99.8% limits{allowing}"
+    if outside and outside <= MAX_NAMED_FORCES:
+        named = [f"{f} (above)" for f in above] + [f"{f} (below)" for f in below]
+        text += f": {_names(named)}"
+    elif outside:
+        text += f" ({len(above)} above, {len(below)} below)"
+    outside_95 = int(points["position"].isin((ABOVE_95, ABOVE_998, BELOW_95, BELOW_998)).sum())
+    text += f"; {outside_95} outside the 95% limits"
+    sentences.append(text)
+    if off_scale:
+        one = len(off_scale) == 1
+        sentences.append(
+            f"{_names(list(off_scale))} {'is' if one else 'are'} above the top of the chart, "
+            "drawn at its edge"
+        )
+    for force, why in getattr(result, "left_out", []):
+        sentences.append(f"{force} is not plotted: {why}")
+    return " ".join(_sentence(t) for t in sentences)

@@ -141,7 +141,7 @@ def settings_file(manifest: Mapping[str, Any], folder: Path) -> Path:
     params/report.yaml does not change the rebuild)."""
     recorded = dict(manifest.get("settings") or {})
     keys = ("force", "quarter", "data_dir", "outputs_dir", "narrative_dir")
-    keys += ("trend", "benchmark", "population", "disclosure")
+    keys += ("trend", "benchmark", "funnel", "population", "disclosure")
     path = folder / "report.yaml"
     path.write_text(
         yaml.safe_dump({k: recorded[k] for k in keys if k in recorded}, sort_keys=False),
