@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.build import SectionJob, SectionOutcome, SectionSpec
+from helpers.build import SectionJob, SectionOutcome, SectionSpec, _terminate_as_interrupt
 from helpers.pool import PdfWorkers, SectionPool
 
 
@@ -99,6 +99,20 @@ def test_stop_ends_the_workers_at_once(tmp_path):
         with pytest.raises(ProcessLookupError):
             # gone, or a zombie already reaped: either way not running
             os.kill(int(pid), 0)
+
+
+def test_workers_stopped_during_a_build_exit_without_a_traceback(tmp_path, capfd):
+    """A build installs its SIGTERM handler before it starts its workers (forked, they inherit
+    it); stopping them (a refused input, Ctrl-C) must not print their tracebacks."""
+    with _terminate_as_interrupt():
+        pool = SectionPool(2, warm_kernels=False).start()
+        _run(pool, [_job(tmp_path, "a")] * 2, report_pid)
+        pids = pool.worker_pids()
+        pool.stop()
+    assert pids
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err, captured.err
+    assert "_Terminated" not in captured.err
 
 
 def test_a_pool_needs_a_worker():

@@ -198,6 +198,21 @@ def discard() -> None:
         kernel.shutdown()
 
 
+def kill_now() -> None:
+    """Kill this process's warm kernel at once, without an event loop (from a signal handler,
+    which may interrupt one: a worker being stopped)."""
+    kernel: WarmKernel | None = getattr(_local, "kernel", None)
+    _local.kernel = None
+    if kernel is None:
+        return
+    process = getattr(getattr(kernel.km, "provisioner", None), "process", None)
+    if process is not None:
+        with contextlib.suppress(Exception):
+            process.kill()
+    with contextlib.suppress(Exception):
+        kernel.km.cleanup_connection_file()
+
+
 def prestart(
     kernel_name: str, start_timeout: int = 120, max_uses: int = 1, config: Any = None
 ) -> None:
@@ -210,4 +225,4 @@ def prestart(
         discard()
 
 
-__all__ = ["ENGINE", "KernelError", "WarmKernel", "acquire", "discard", "prestart"]
+__all__ = ["ENGINE", "KernelError", "WarmKernel", "acquire", "discard", "kill_now", "prestart"]
