@@ -252,7 +252,7 @@ STOPS: list[tuple[str, Callable[[Path], None], tuple[str, ...], list[str]]] = [
         "duplicate-row",
         _duplicate,
         (),
-        ["national/rape_outcomes.csv, row ", "duplicate row: the same period, force as line 2"],
+        ["national/rape_outcomes.csv, row ", "duplicate row: an exact copy of line 2"],
     ),
     (
         "unknown-force",

@@ -610,16 +610,13 @@ def _translate(cases: pd.DataFrame, frame: pd.DataFrame, source: Source, out: _C
         done.add((check, index))
         if check == "multiple_fields_uniqueness":
             if first_of_key is None:
-                first_of_key = _first_of_key(frame, source)
-            first = int(first_of_key.iloc[index])
-            where = f"line {frame.at[first, _LINE_COLUMN]}"
-            if frame.at[first, _FILE_COLUMN] != file:
-                where = f"{frame.at[first, _FILE_COLUMN]} {where}"
+                first_of_key = _first_of(frame, list(source.key))
+            first = int(first_of_key.loc[index])
             key = ", ".join(str(frame.at[index, k]) for k in source.key)
             out.add(
                 InputProblem(
                     file,
-                    f"duplicate row: the same {', '.join(source.key)} as {where}",
+                    _duplicate_message(frame, index, first, source.columns, source.key),
                     row=row,
                     value=key,
                 ),
@@ -661,10 +658,37 @@ def _suggest_area(code: object) -> str:
     return f": did you mean '{close[0]}' ({area_codes()[close[0]]})?" if close else ""
 
 
-def _first_of_key(frame: pd.DataFrame, source: Source) -> pd.Series:
-    group = frame.groupby(list(source.key), sort=False, dropna=False).ngroup()
+def _first_of(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """For each row, the index of the first row with the same values in `columns`."""
+    group = frame.groupby(list(columns), sort=False, dropna=False).ngroup()
     first = pd.Series(frame.index, index=frame.index).groupby(group.values).transform("min")
     return first
+
+
+def _line_of(frame: pd.DataFrame, index: int, file: str) -> str:
+    """"line 5", or "local/x/2025-03.csv line 5" when the row is in another file than `file`."""
+    where = f"line {frame.at[index, _LINE_COLUMN]}"
+    other = str(frame.at[index, _FILE_COLUMN])
+    return where if other == file else f"{other} {where}"
+
+
+def _duplicate_message(
+    frame: pd.DataFrame, index: int, first: int, columns: Sequence[str], key: Sequence[str]
+) -> str:
+    """Row `index` repeats the key of row `first`: an exact copy (a row pasted twice, which
+    would be counted twice), or the same key with other values (which of the two is right?)."""
+    where = _line_of(frame, first, str(frame.at[index, _FILE_COLUMN]))
+    same = all(_same_value(frame.at[index, c], frame.at[first, c]) for c in columns)
+    if same:
+        return (
+            f"duplicate row: an exact copy of {where} (every column the same); it would be "
+            "counted twice"
+        )
+    return f"duplicate row: the same {', '.join(key)} as {where}, with other values"
+
+
+def _same_value(a: object, b: object) -> bool:
+    return bool(a == b) or (pd.isna(a) and pd.isna(b))  # type: ignore[call-overload]
 
 
 # ----- source-specific rules
@@ -694,21 +718,7 @@ def _check_prc(frame: pd.DataFrame, out: _Collector) -> None:
             ),
             warning=True,
         )
-    repeated = frame.duplicated(list(PRC_KEY), keep=False)
-    if repeated.any():
-        first = frame.loc[repeated].iloc[0]
-        out.add(
-            InputProblem(
-                str(first[_FILE_COLUMN]),
-                f"{int(repeated.sum())} rows share their financial year, quarter, force and "
-                f"offence code with another row (first: code {first['Offence Code']}, "
-                f"{first['Force Name']}, line {first[_LINE_COLUMN]}); their counts are added "
-                "together (the published 2017/18 sheet lists the four homicide offences under "
-                "one code)",
-                column="Offence Code",
-            ),
-            warning=True,
-        )
+    _check_prc_repeats(frame, out)
     unknown = sorted(set(frame["Offence Subgroup"].unique()) - PRC_SUBGROUPS)
     if unknown:
         out.add(
@@ -752,6 +762,85 @@ def _check_prc(frame: pd.DataFrame, out: _Collector) -> None:
                 ),
                 warning=True,
             )
+
+
+def _check_prc_repeats(frame: pd.DataFrame, out: _Collector) -> None:
+    """Rows sharing a financial year, quarter, force and offence code.
+
+    Added together: rows with different offence descriptions under one code, and up to n rows
+    under a combined code that lists n offences (the published 2017/18 sheet has four rows,
+    each "Homicide", under 1/4.1/4.10/4.2: murder, manslaughter, corporate manslaughter and
+    infanticide, so two of them may be identical). Errors: any other exact copy of a row (it
+    would be counted twice), the same offence (code and description) with another count, and
+    more rows under a combined code than it lists offences."""
+    key = list(PRC_KEY)
+    repeated = frame.duplicated(key, keep=False)
+    if not repeated.any():
+        return
+    rows = frame.loc[repeated]
+    codes = rows["Offence Code"].astype(str)
+    combined = codes.str.contains("/", regex=False)
+    summed = pd.Series(False, index=rows.index)
+
+    if combined.any():
+        grouped = rows.loc[combined]
+        position = grouped.groupby(key, sort=False).cumcount()
+        limit = grouped["Offence Code"].str.count("/") + 1
+        summed |= (position < limit).reindex(rows.index, fill_value=False)
+        first = _first_of(grouped, key)
+        for index in grouped.index[position >= limit]:
+            file = str(frame.at[index, _FILE_COLUMN])
+            out.add(
+                InputProblem(
+                    file,
+                    f"duplicate row: code {frame.at[index, 'Offence Code']} lists "
+                    f"{int(limit.loc[index])} offences, and this is row "
+                    f"{int(position.loc[index]) + 1} for {frame.at[index, 'Force Name']}, "
+                    f"{frame.at[index, 'Financial Year']} Q{frame.at[index, 'Financial Quarter']} "
+                    f"(the first is {_line_of(frame, int(first.loc[index]), file)}); it would be "
+                    "counted twice",
+                    row=int(frame.at[index, _LINE_COLUMN]),
+                    column="Offence Code",
+                ),
+                group="duplicate row",
+            )
+
+    simple = rows.loc[~combined]
+    if len(simple):
+        columns = [c for c in frame.columns if c not in (_FILE_COLUMN, _LINE_COLUMN)]
+        same_offence = [*key, "Offence Description"]
+        first = _first_of(simple, same_offence)
+        conflicting = first.index[first.to_numpy() != first.index.to_numpy()]
+        for index in conflicting:
+            out.add(
+                InputProblem(
+                    str(frame.at[index, _FILE_COLUMN]),
+                    _duplicate_message(frame, index, int(first.loc[index]), columns, same_offence),
+                    row=int(frame.at[index, _LINE_COLUMN]),
+                    value=f"{frame.at[index, 'Force Name']}, {frame.at[index, 'Financial Year']}"
+                    f" Q{frame.at[index, 'Financial Quarter']}, code "
+                    f"{frame.at[index, 'Offence Code']}",
+                ),
+                group="duplicate row",
+            )
+        # Different descriptions under one code: separate offences, added together.
+        kept = simple.drop(index=conflicting)
+        summed |= kept.duplicated(key, keep=False).reindex(rows.index, fill_value=False)
+
+    if summed.any():
+        shown = rows.loc[summed].iloc[0]
+        out.add(
+            InputProblem(
+                str(shown[_FILE_COLUMN]),
+                f"{int(summed.sum())} rows share their financial year, quarter, force and "
+                f"offence code with another row (first: code {shown['Offence Code']}, "
+                f"{shown['Force Name']}, line {shown[_LINE_COLUMN]}); their counts are added "
+                "together (different offences published under one code: the 2017/18 sheet "
+                "lists the four homicide offences under 1/4.1/4.10/4.2)",
+                column="Offence Code",
+            ),
+            warning=True,
+        )
 
 
 def _check_population_coverage(frame: pd.DataFrame, out: _Collector) -> None:
