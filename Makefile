@@ -2,8 +2,8 @@
 #
 #   make report                                    latest quarter, default force (params/report.yaml)
 #   make report QUARTER=2024-03 FORCE="Devon and Cornwall" DATA_DIR=data/real JOBS=2
-#   make report DATA=real                          real published data (../shared/data/real),
-#                                                  quarter ending June 2023 (docs/DATA.md)
+#   make data && make report DATA=real             real published data: downloaded into data/raw,
+#                                                  converted into data/real (docs/DATA.md)
 #
 # Every variable is optional; empty means "the default of params/report.yaml".
 
@@ -18,9 +18,10 @@ QUARTERS ?=
 FORCE    ?=
 DATA_DIR ?=
 JOBS     ?=
-# DATA=real: build from the real published files, converted into data/real by `import-real`.
+# DATA=real: build from the real published files, converted into data/real by `import-real`
+# from REAL_DIR: data/raw, which `make data` fills, or a folder of published files you name.
 DATA     ?=
-REAL_DIR ?= ../shared/data/real
+REAL_DIR ?= data/raw
 ifeq ($(strip $(DATA)),real)
   DATA_DIR := data/real
   QUARTER  := $(or $(strip $(QUARTER)),2023-06)
@@ -80,7 +81,7 @@ lint: venv ## ruff check (what `make test` runs first)
 data: venv ## Download the publishers' files into data/raw (params/sources.yaml; resumable)
 	"$(PYTHON)" -m helpers download
 
-import-real: venv ## Convert the real published files (REAL_DIR) into the data folder data/real
+import-real: venv ## Convert the published files of REAL_DIR (default data/raw) into data/real
 	"$(PYTHON)" -m helpers import-real --real-dir "$(REAL_DIR)" --out data/real
 
 sample-data: venv ## Regenerate the synthetic sample data in data/sample

@@ -547,3 +547,37 @@ def test_import_real_is_validated_and_marked_real(real_folder):
     assert not inputs.is_synthetic
     assert "REAL published data" in (real_folder / "README.md").read_text().splitlines()[0]
     assert str(inputs.latest_quarter.period) == "2023-06"
+
+
+def test_import_real_reads_a_flat_folder_as_make_data_leaves_it(real_folder, tmp_path):
+    """`make data` saves the files flat in data/raw under their publishers' names: the same
+    files found there make the same data folder as the one-folder-per-publication layout."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for path in [PRC, SHEET, *sorted(POP.glob("*.csv")), *sorted(UOF.glob("*.ods"))]:
+        (raw / path.name).symlink_to(path)
+    (raw / "pfa-ethnicity-census2021.csv").symlink_to(
+        REAL / "pfa-population-ethnicity" / "pfa-ethnicity-census2021.csv"
+    )
+    out = tmp_path / "data"
+    made = published.import_real(raw, out)
+    assert set(made) == {
+        "national/prc_pfa.csv.gz",
+        "national/population_pfa.csv",
+        "national/population_ethnicity_pfa.csv",
+        "national/use_of_force.csv",
+    }
+    assert made["national/prc_pfa.csv.gz"] == [PRC.name]  # not the 2017/18 sheet beside it
+    for rel in made:
+        assert (out / rel).read_bytes() == (real_folder / rel).read_bytes(), rel
+
+
+def test_import_real_without_the_required_files_says_what_to_do(tmp_path, capsys):
+    assert published.main(["--real-dir", str(tmp_path / "absent"), "--out", str(tmp_path)]) == 1
+    assert "make data downloads them into data/raw" in capsys.readouterr().err
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "pfa-ethnicity-census2021.csv").write_text("x\n")
+    assert published.main(["--real-dir", str(tmp_path / "raw"), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "no file for a required input" in err
+    assert "prc-pfa-*tables*.ods" in err and "ons_pfa_population*.csv" in err

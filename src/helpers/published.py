@@ -16,8 +16,10 @@ One reader per publication:
   them, some files, or the archive zip.
 
 Every force name goes through `helpers.forces` (an unknown one is an error naming the file).
-`import_real` converts the real files of `../shared/data/real/` into a data folder
-(`python -m helpers import-real`).
+`import_real` converts a folder of published files into a data folder (`python -m helpers
+import-real`, run by `make report DATA=real`): by default `data/raw/`, which `make data` fills
+from the publishers; any folder named with `--real-dir` (`REAL_DIR=` for make), flat or with one
+sub-folder per publication, is searched the same way.
 
 Annual tables (use of force): a financial year's figure is one row whose `period` is the year's
 last month (2019/20 -> 2020-03). Such a row already covers 12 months; `is_year_ending` tells the
@@ -597,39 +599,77 @@ Not supplied (the report says "local data not supplied"): {missing}.
 """
 
 
+# The published files `import_real` reads, by the names their publishers give them (or the
+# names of their converted CSV forms), found anywhere under the folder.
+PUBLISHED_NAMES: dict[str, tuple[str, ...]] = {
+    "prc": ("prc_pfa_*.csv", "prc_pfa_*.csv.gz", "prc-pfa-*tables*.ods", "prc-pfa-*tables*.xlsx"),
+    "population": ("ons_pfa_table_P*.csv", "ons_pfa_population*.csv"),
+    "population_ethnicity": ("pfa-ethnicity-census2021.csv",),
+    "use_of_force": ("police-use-of-force-*tables*.ods",),
+}
+
+
+def published_files(real_dir: Path, source: str) -> list[Path]:
+    """The files of `source` (a key of `PUBLISHED_NAMES`) anywhere under `real_dir`, in the
+    order of the patterns, then by name (the order matters where files overlap: the later
+    wins); a publisher's own year-by-year sheets (a folder named `original-sheet-*`) are left
+    out: they repeat the years of the full file."""
+    found: list[Path] = []
+    for pattern in PUBLISHED_NAMES[source]:
+        matches = (
+            path
+            for path in real_dir.rglob(pattern)
+            if path.is_file()
+            and path not in found
+            and not any(part.startswith("original-sheet") for part in path.parts)
+        )
+        found.extend(sorted(matches, key=lambda p: (p.name, p.as_posix())))
+    return found
+
+
 def import_real(real_dir: Path | str, out: Path | str) -> dict[str, list[str]]:
-    """Convert `../shared/data/real/` into a data folder; returns {data-folder file: sources}."""
+    """Convert a folder of published files (`make data`'s `data/raw/`, or any folder holding
+    them) into a data folder; returns {data-folder file: sources}."""
     from helpers.processed import cached
 
     real_dir, out = Path(real_dir), Path(out)
     if not real_dir.is_dir():
-        raise PublishedFileError(f"{real_dir}: the real data folder does not exist")
+        raise PublishedFileError(
+            f"{real_dir}: the folder of published files does not exist (make data downloads "
+            "them into data/raw; or name your folder with REAL_DIR=...)"
+        )
+    absent = [
+        f"{SOURCES[name].description} ({' or '.join(PUBLISHED_NAMES[name])})"
+        for name in ("prc", "population")
+        if not published_files(real_dir, name)
+    ]
+    if absent:
+        raise PublishedFileError(
+            f"{real_dir}: no file for a required input: {'; '.join(absent)} "
+            "(docs/DATA.md, 'Real published data', lists the forms read)"
+        )
     made: dict[str, list[str]] = {}
 
-    prc = sorted((real_dir / "ho-prc-pfa").glob("prc_pfa_*.csv*"))
+    prc = published_files(real_dir, "prc")
     if prc:
         frame = cached("prc_published", prc[-1:], lambda: read_prc(prc[-1]))
         write_csv(frame, out / SOURCES["prc"].path)
         made[SOURCES["prc"].path] = [prc[-1].relative_to(real_dir).as_posix()]
 
-    pop_dir = real_dir / "ons-population-households"
-    pop = sorted(pop_dir.glob("ons_pfa_table_P*.csv")) + sorted(
-        pop_dir.glob("ons_pfa_population*.csv")
-    )
+    pop = published_files(real_dir, "population")
     if pop:
         frame = cached("population", pop, lambda: read_ons_population(pop))
         write_csv(frame, out / SOURCES["population"].path)
         made[SOURCES["population"].path] = [p.relative_to(real_dir).as_posix() for p in pop]
 
-    census = real_dir / "pfa-population-ethnicity" / "pfa-ethnicity-census2021.csv"
-    if census.is_file():
+    for census in published_files(real_dir, "population_ethnicity")[:1]:
         read_census_ethnicity(census)  # every force name known, numbers readable
         target = out / SOURCES["population_ethnicity"].path
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(census, target)  # already the project's form: kept byte for byte
         made[SOURCES["population_ethnicity"].path] = [census.relative_to(real_dir).as_posix()]
 
-    uof = sorted((real_dir / "ho-use-of-force").glob("*.ods"))
+    uof = published_files(real_dir, "use_of_force")
     if uof:
         frame = cached(
             "use_of_force",
@@ -658,8 +698,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--real-dir",
         type=Path,
-        default=PROJECT_ROOT.parent / "shared" / "data" / "real",
-        help="folder of real published files (default: ../shared/data/real beside the clone)",
+        default=PROJECT_ROOT / "data" / "raw",
+        help="folder of published files (default: data/raw, which `make data` fills)",
     )
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "data" / "real")
     args = parser.parse_args(argv)
