@@ -283,12 +283,37 @@ def test_local_file_names_quarters_and_months(data_dir: Path) -> None:
     frame = pd.read_csv(folder / "2025-03.csv", dtype=str)
     frame = frame[~((frame["force"] == "Kent") & (frame["period"] == "2025-02"))]
     frame.to_csv(folder / "2025-03.csv", index=False)
-    problems = _errors(data_dir, "complaint_reviews")
+    report = check_inputs(data_dir, ["complaint_reviews"])
+    problems = report.errors
     assert _find(problems, row=None, fragment="month 02 is not a quarter end").file == (
         "local/complaint_reviews/2025-02.csv"
     )
-    assert _find(problems, row=None, fragment="no file for the quarter(s) ending 2024-12")
+    # A month missing inside a quarter's file stops the build; a quarter's file not supplied
+    # between others is a warning (its 12-month windows are not available).
     assert _find(problems, row=None, fragment="Kent: no row for 2025-02")
+    assert not [p for p in problems if "no file for the quarter" in p.message]
+    absent = _find(report.warnings, row=None, fragment="no file for the quarter(s) ending 2024-12")
+    assert "not available" in absent.message
+
+
+def test_a_whole_period_missing_inside_a_national_series_is_an_error(data_dir: Path) -> None:
+    path = data_dir / "national/use_of_force.csv"
+    frame = pd.read_csv(path, dtype=str)
+    periods = sorted(frame["period"].unique())
+    frame[frame["period"] != periods[2]].to_csv(path, index=False)
+    problems = _errors(data_dir, "use_of_force")
+    problem = _find(problems, row=None, fragment=f"no rows at all for {periods[2]}")
+    assert problem.file == "national/use_of_force.csv" and problem.column == "period"
+
+
+def test_a_whole_quarter_missing_inside_prc_is_an_error(data_dir: Path) -> None:
+    frame = _prc_frame(data_dir)
+    quarters = frame[["Financial Year", "Financial Quarter"]].drop_duplicates()
+    year, quarter = quarters.iloc[2]
+    kept = frame[~((frame["Financial Year"] == year) & (frame["Financial Quarter"] == quarter))]
+    _write_prc(data_dir, kept)
+    problems = _errors(data_dir, "prc")
+    assert _find(problems, row=None, fragment=f"no rows at all for {year} Q{quarter}")
 
 
 def test_population_codes_names_and_households(data_dir: Path) -> None:

@@ -124,6 +124,15 @@ def _decode(raw: bytes, rel: str, problems: list[InputProblem]) -> str | None:
         problems.append(
             InputProblem(rel, "is named .gz but is not gzip-compressed; read as plain text")
         )
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:200]:
+        problems.append(
+            InputProblem(
+                rel,
+                "is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: save it as 'CSV UTF-8'",
+                row=1,
+            )
+        )
+        return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -191,6 +200,15 @@ def compare_columns(found: Sequence[str], expected: Sequence[str], rel: str) -> 
     return problems
 
 
+def _source_with_columns(header: Sequence[str]) -> Source | None:
+    """The input whose header is exactly `header` (names compared as a person reads them)."""
+    wanted = [_normalise(c) for c in header]
+    for source in SOURCES.values():
+        if [_normalise(c) for c in source.columns] == wanted:
+            return source
+    return None
+
+
 def _physical_lines(text: str) -> int:
     if not text:
         return 0
@@ -226,6 +244,18 @@ def read_csv_text(
     header = _header(text)
     column_problems = compare_columns(header, expected, rel)
     if column_problems:
+        other = _source_with_columns(header)
+        if other is not None:
+            mine = _source_with_columns(expected)
+            wanted = f"{mine.description} ({mine.path})" if mine else ", ".join(expected)
+            column_problems = [
+                InputProblem(
+                    rel,
+                    f"is the wrong file: it has the columns of {other.description} "
+                    f"({other.path}); this place needs {wanted}",
+                    row=1,
+                )
+            ]
         return None, [*problems, *column_problems]
     skipped: list[InputProblem] = []
     with warnings.catch_warnings(record=True) as caught:
@@ -366,7 +396,9 @@ def _read_key(data_dir: Path, source: Source, check: bool, paths: list[Path]) ->
         contents = tuple((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in paths)
     except OSError:
         return None  # read_source reports it
-    return (str(data_dir.resolve()), source.name, id(source), check, contents)
+    # Not the folder: the result holds paths relative to it, so the same files (a copy of a
+    # folder, a test's broken copy) give the same result.
+    return (source.name, id(source), check, contents)
 
 
 def read_source(data_dir: Path, source: Source, *, check: bool = True) -> SourceRead:
@@ -747,6 +779,19 @@ def _check_prc(frame: pd.DataFrame, out: _Collector) -> None:
     start = frame["Financial Year"].str.slice(0, 4).astype("int64")
     quarter_index = start * 4 + frame["Financial Quarter"] - 1
     all_quarters = set(range(int(quarter_index.min()), int(quarter_index.max()) + 1))
+    quarter_label = lambda q: f"{q // 4}/{(q // 4 + 1) % 100:02d} Q{q % 4 + 1}"  # noqa: E731
+    nowhere = sorted(all_quarters - set(quarter_index.unique()))
+    if nowhere:
+        out.add(
+            InputProblem(
+                str(frame[_FILE_COLUMN].iloc[0]),
+                f"no rows at all for {_short_list(map(quarter_label, nowhere))}, inside the "
+                f"series ({quarter_label(min(all_quarters))} to "
+                f"{quarter_label(max(all_quarters))}): a whole quarter is missing",
+                column="Financial Quarter",
+            )
+        )
+        return
     by_force = pd.DataFrame({"force": frame["Force Name"], "q": quarter_index}).drop_duplicates()
     # Only the territorial forces: national fraud bodies come and go (FFA UK became UK Finance).
     by_force = by_force[by_force["force"].map(lambda n: registry.find(n) is not None)]
@@ -862,6 +907,17 @@ def _check_population_coverage(frame: pd.DataFrame, out: _Collector) -> None:
         )
     years = frame.loc[~frame["area_code"].map(is_other_ons_area), ["area_code", "mid_year"]]
     span = set(range(int(years["mid_year"].min()), int(years["mid_year"].max()) + 1))
+    nowhere = sorted(span - set(years["mid_year"]))
+    if nowhere:
+        out.add(
+            InputProblem(
+                str(frame[_FILE_COLUMN].iloc[0]),
+                f"no estimates at all for mid-{_short_list(map(str, nowhere))}, inside the "
+                f"series (mid-{min(span)} to mid-{max(span)}): a whole year is missing",
+                column="mid_year",
+            )
+        )
+        return
     for code, rows in years.groupby("area_code", sort=True):
         gaps = sorted(span - set(rows["mid_year"]))
         if gaps:
@@ -900,6 +956,21 @@ def _check_gaps(frame: pd.DataFrame, source: Source, out: _Collector, files: lis
         _check_quarter_files(source, out, files)
         return
     expected = set(range(int(ordinal.min()), int(ordinal.max()) + 1, step))
+    label = lambda o: str(pd.Period(ordinal=o, freq="M"))  # noqa: E731
+    file = str(frame[_FILE_COLUMN].iloc[0])
+    nowhere = sorted(expected - set(ordinal.unique()))
+    if nowhere:
+        # A whole period missing inside the series: a file cut or stacked wrongly; every
+        # 12-month figure across it would be missing or wrong, for every force.
+        out.add(
+            InputProblem(
+                file,
+                f"no rows at all for {_short_list(map(label, nowhere))}, inside the series "
+                f"({label(min(expected))} to {label(max(expected))}): a whole period is missing",
+                column=column,
+            )
+        )
+        return
     by_force = pd.DataFrame({"force": frame.loc[valid, source.force_column], "p": ordinal})
     by_force = by_force.drop_duplicates()
     sizes = by_force.groupby("force", sort=True)["p"].size()
@@ -929,12 +1000,16 @@ def _check_quarter_files(source: Source, out: _Collector, files: list[str]) -> N
     wanted = {first + 3 * i for i in range((last.ordinal - first.ordinal) // 3 + 1)}
     missing = sorted(wanted - quarters)
     if missing:
+        # One file per quarter: an absent one is a quarter not yet supplied, not a broken file.
+        # The build goes on; 12-month windows across it are "Not available", with the reason.
         out.add(
             InputProblem(
                 source.path,
                 f"no file for the quarter(s) ending {_short_list(str(m) for m in missing)} "
-                f"between {first} and {last}: the 12-month figures need every quarter",
-            )
+                f"between {first} and {last}: 12-month figures that include them are not "
+                "available",
+            ),
+            warning=True,
         )
 
 
