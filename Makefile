@@ -17,6 +17,8 @@ QUARTER  ?=
 QUARTERS ?=
 FORCE    ?=
 DATA_DIR ?=
+# OUTPUTS=dir: write reports there instead of outputs/ (params/report.yaml's outputs_dir).
+OUTPUTS  ?=
 JOBS     ?=
 # DATA=real: build from the real published files, converted into data/real by `import-real`
 # from REAL_DIR: data/raw, which `make data` fills, or a folder of published files you name.
@@ -37,6 +39,7 @@ quarters_opt = $(if $(strip $(QUARTERS)),--quarters "$(strip $(QUARTERS))",$(qua
 force_opt    = $(if $(strip $(FORCE)),--force "$(strip $(FORCE))")
 data_dir_opt = $(if $(strip $(DATA_DIR)),--data-dir "$(strip $(DATA_DIR))")
 jobs_opt     = $(if $(strip $(JOBS)),--jobs "$(strip $(JOBS))")
+outputs_opt  = $(if $(strip $(OUTPUTS)),--outputs "$(strip $(OUTPUTS))")
 # PDF=no: HTML only (a quick draft; all-forces too). SCHEDULER=tcp://host:8786: sections run on
 # that Dask cluster (pip install -e ".[dask]").
 PDF       ?=
@@ -66,10 +69,10 @@ $(STAMP): pyproject.toml
 	@touch "$@"
 
 report: venv $(if $(filter real,$(strip $(DATA))),import-real) ## Build the report: outputs/<quarter>/<force>/ (DATA=real: real published data)
-	"$(PYTHON)" -m helpers build $(quarter_opt) $(force_opt) $(data_dir_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
+	"$(PYTHON)" -m helpers build $(quarter_opt) $(force_opt) $(data_dir_opt) $(outputs_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
 
 all-forces: venv ## Every force's report for QUARTER, or each of QUARTERS (PDF=no; SCHEDULER=tcp://..)
-	"$(PYTHON)" -m helpers all-forces $(quarters_opt) $(data_dir_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
+	"$(PYTHON)" -m helpers all-forces $(quarters_opt) $(data_dir_opt) $(outputs_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
 
 test: venv ## Lint, then run every test (including the notebooks on the sample data)
 	"$(PYTHON)" -m ruff check .

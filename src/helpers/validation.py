@@ -200,6 +200,18 @@ def compare_columns(found: Sequence[str], expected: Sequence[str], rel: str) -> 
     return problems
 
 
+def _cut_short(text: str, fields: int) -> int | None:
+    """The line of a last row that stops part-way (fewer fields, no line end), else None."""
+    if not text or text.endswith(("\n", "\r")):
+        return None
+    last = text.rsplit("\n", 1)[-1]
+    if '"' in last:
+        return None  # a quoted value may span lines: left to the field count
+    if 0 < len(last.split(",")) < fields:
+        return _physical_lines(text)
+    return None
+
+
 def _source_with_columns(header: Sequence[str]) -> Source | None:
     """The input whose header is exactly `header` (names compared as a person reads them)."""
     wanted = [_normalise(c) for c in header]
@@ -257,6 +269,16 @@ def read_csv_text(
                 )
             ]
         return None, [*problems, *column_problems]
+    cut_line = _cut_short(text, len(header))
+    if cut_line is not None:
+        problems.append(
+            InputProblem(
+                rel,
+                f"ends in the middle of a row (fewer fields than the header's {len(header)}, "
+                "and no line end): the file looks cut short; copy or download it again",
+                row=cut_line,
+            )
+        )
     skipped: list[InputProblem] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -305,6 +327,8 @@ def read_csv_text(
     frame[_LINE_COLUMN] = lines
     frame[_FILE_COLUMN] = rel
     blank = (frame[list(expected)] == "").all(axis=1)
+    if cut_line is not None:
+        blank |= frame[_LINE_COLUMN] == cut_line  # reported above, not field by field
     frame = frame.loc[~blank].reset_index(drop=True)
     problems.extend(skipped)
     if frame.empty:
