@@ -779,3 +779,138 @@ def test_a_refused_make_report_prints_no_traceback(
     # Nothing but make's own closing line: no worker's or kernel's message.
     assert [line for line in done.stderr.splitlines() if not line.startswith("make:")] == []
     assert _tree(outputs) == before
+
+
+# ----- the PRC workbook (ODS, XLSX) as the Home Office publishes it --------------------------
+# `make report DATA=real` converts the published files with `python -m helpers import-real`;
+# a bad workbook stops there, located in its own sheet and row, and the converted data folder
+# keeps its last good tables (so the last good report is never rebuilt from it).
+TITLE_ROWS = 2  # a title and a blank row above the header, as published: data from row 4
+
+
+def _prc_sheets(minimal: Path) -> dict[str, list[list[str]]]:
+    rows = list(csv.reader(io.StringIO(_read_text(minimal / "national/prc_pfa.csv.gz"))))
+    header, body = rows[0], rows[1:]
+    years = list(dict.fromkeys(r[0] for r in body))
+    sheets: dict[str, list[list[str]]] = {"Cover": [["Police recorded crime open data"]]}
+    for year in years:
+        sheets[year.replace("/", "-")] = [[f"Police recorded crime by PFA, {year}"], [], header]
+        sheets[year.replace("/", "-")] += [r for r in body if r[0] == year]
+    return sheets
+
+
+def _book_cell(sheets, sheet: str, row: int, column: str, value: str) -> str:
+    table = sheets[sheet]
+    index = table[TITLE_ROWS].index(column)
+    old = table[row - 1][index]
+    table[row - 1][index] = value
+    return old
+
+
+def _book_non_numeric(sheets, name: str) -> tuple[list[str], bytes | None]:
+    sheet = list(sheets)[2]
+    _book_cell(sheets, sheet, 5, "Number of Offences", "12x")
+    return [
+        f"{name}, sheet '{sheet}', row 5, column 'Number of Offences': is not a whole number "
+        "(found '12x')"
+    ], None
+
+
+def _book_misspelt_force(sheets, name: str) -> tuple[list[str], bytes | None]:
+    sheet = list(sheets)[2]
+    force = sheets[sheet][4][sheets[sheet][TITLE_ROWS].index("Force Name")]
+    _book_cell(sheets, sheet, 5, "Force Name", force + force[-1])
+    return [
+        f"{name}, sheet '{sheet}', row 5, column 'Force Name': unknown force "
+        f"'{force + force[-1]}': did you mean '{force}'?"
+    ], None
+
+
+def _book_duplicate(sheets, name: str) -> tuple[list[str], bytes | None]:
+    sheet = list(sheets)[2]
+    sheets[sheet].append(list(sheets[sheet][4]))
+    last = len(sheets[sheet])
+    return [f"{name}, sheet '{sheet}', row {last}: duplicate row: an exact copy of row 5"], None
+
+
+def _book_truncated(sheets, name: str) -> tuple[list[str], bytes | None]:
+    return [f"{name}: cannot be read as a spreadsheet"], b"cut"
+
+
+def _book_renamed_column(sheets, name: str) -> tuple[list[str], bytes | None]:
+    sheet = list(sheets)[1]
+    header = sheets[sheet][TITLE_ROWS]
+    header[header.index("Number of Offences")] = "Offences"
+    return [f"{name}, sheet '{sheet}', row 3: missing column(s) Number of Offences"], None
+
+
+def _book_empty(sheets, name: str) -> tuple[list[str], bytes | None]:
+    return [f"{name}: cannot be read as a spreadsheet"], b""
+
+
+def _book_quarter_missing(sheets, name: str) -> tuple[list[str], bytes | None]:
+    sheet = list(sheets)[1]
+    table = sheets[sheet]
+    quarter = table[TITLE_ROWS].index("Financial Quarter")
+    sheets[sheet] = table[: TITLE_ROWS + 1] + [
+        r for r in table[TITLE_ROWS + 1 :] if r[quarter] != "3"
+    ]
+    return [f"{name}, column 'Financial Quarter': no rows at all for {sheet[:4]}/", "Q3"], None
+
+
+def _book_wrong_file(sheets, name: str) -> tuple[list[str], bytes | None]:
+    sheets.clear()
+    sheets["Table P9"] = [["Mid-year population estimates"], ["area_code", "area_name", "2023"]]
+    return [f"{name}: no sheet named like a financial year", "police recorded crime workbook"], None
+
+
+BOOK_FAULTS = [
+    ("non-numeric-count", _book_non_numeric),
+    ("misspelt-force", _book_misspelt_force),
+    ("exact-duplicate", _book_duplicate),
+    ("truncated", _book_truncated),
+    ("renamed-column", _book_renamed_column),
+    ("empty-file", _book_empty),
+    ("period-missing", _book_quarter_missing),
+    ("wrong-file", _book_wrong_file),
+]  # a workbook has no text encoding to get wrong
+
+
+@pytest.mark.parametrize("suffix", ["ods", "xlsx"])
+@pytest.mark.parametrize(("fault"), [pytest.param(f, id=i) for i, f in BOOK_FAULTS])
+def test_a_bad_prc_workbook_stops_the_import_located_in_its_sheet(
+    minimal: Path,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    suffix: str,
+    fault,
+) -> None:
+    from workbooks import ods_workbook, xlsx_workbook
+
+    from helpers import published
+
+    name = f"prc-pfa-mar2013-onwards-tables-test.{suffix}"
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "ons_pfa_population_test.csv").symlink_to(minimal / "national/population_pfa.csv")
+    sheets = _prc_sheets(minimal)
+    expected, content = fault(sheets, name)
+    if content is not None:
+        (raw / name).write_bytes(content)
+    elif suffix == "ods":
+        (raw / name).write_bytes(ods_workbook(sheets))
+    else:
+        xlsx_workbook(raw / name, sheets)
+    out = tmp_path / "real"
+    (out / "national").mkdir(parents=True)
+    (out / "national/prc_pfa.csv.gz").write_bytes(b"the last good table")
+    before = _tree(out)
+
+    status = published.main(["--real-dir", str(raw), "--out", str(out)])
+
+    captured = capfd.readouterr()
+    assert status == 1, captured.out
+    for fragment in expected:
+        assert fragment in captured.err, f"{fragment!r} not in:\n{captured.err}"
+    assert "Traceback" not in captured.err
+    assert _tree(out) == before

@@ -36,7 +36,7 @@ import re
 import shutil
 import sys
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -119,11 +119,17 @@ def _header_row(frame: pd.DataFrame, wanted: str, limit: int = 30) -> int | None
 
 
 def _with_header(frame: pd.DataFrame, row: int) -> pd.DataFrame:
+    """The rows below `row`, named by it; `.attrs["rows"]`: each row's number in the sheet (as a
+    spreadsheet numbers it, from 1)."""
     header = [str(v).strip() for v in frame.iloc[row]]
     body = frame.iloc[row + 1 :].copy()
     body.columns = header
     body = body.loc[:, [h != "" for h in header]]
-    return body[(body != "").any(axis=1)].reset_index(drop=True)
+    body = body[(body != "").any(axis=1)]
+    rows = [int(i) + 1 for i in body.index]
+    body = body.reset_index(drop=True)
+    body.attrs["rows"] = rows
+    return body
 
 
 def _read_csv_text(path: Path) -> pd.DataFrame:
@@ -166,27 +172,88 @@ def read_prc(path: Path | str) -> pd.DataFrame:
     them); offence codes a spreadsheet stored as numbers are written back as codes (`1.0` -> `1`,
     corporate manslaughter `4.1` -> `4.10`).
     """
+    return read_prc_located(path)[0]
+
+
+def read_prc_located(path: Path | str) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
+    """`read_prc`, and where each row is in the file: (the file and sheet, the row number as a
+    spreadsheet or text editor numbers it), for messages a person can follow."""
     path = Path(path)
     if is_spreadsheet(path):
         frames = []
+        where: list[tuple[str, int]] = []
         for name, sheet in read_sheets(path).items():
             if not _YEAR_SHEET.match(name):
                 continue
             row = _header_row(sheet, "Force Name")
             if row is None:
                 raise PublishedFileError(f"{path}: sheet '{name}' has no 'Force Name' column")
-            frames.append(_with_header(sheet, row))
+            body = _with_header(sheet, row)
+            missing = [c for c in PRC_COLUMNS if c not in body.columns]
+            if missing:
+                raise PublishedFileError(
+                    f"{path}, sheet '{name}', row {row + 1}: missing column(s) "
+                    f"{', '.join(missing)}"
+                )
+            frames.append(body[list(PRC_COLUMNS)])
+            where.extend((f"{path.name}, sheet '{name}'", r) for r in body.attrs["rows"])
         if not frames:
-            raise PublishedFileError(f"{path}: no sheet named like a financial year (e.g. 2017-18)")
+            raise PublishedFileError(
+                f"{path}: no sheet named like a financial year (e.g. 2017-18): is it the police "
+                "recorded crime workbook?"
+            )
         frame = pd.concat(frames, ignore_index=True)
     else:
         frame = _read_csv_text(path)
+        where = [(path.name, line) for line in range(2, len(frame) + 2)]
     missing = [c for c in PRC_COLUMNS if c not in frame.columns]
     if missing:
-        raise PublishedFileError(f"{path}: missing column(s) {', '.join(missing)}")
+        raise PublishedFileError(f"{path}, row 1: missing column(s) {', '.join(missing)}")
     frame = frame[list(PRC_COLUMNS)].apply(lambda c: c.astype(str).str.strip())
     frame["Offence Code"] = _offence_codes(frame["Offence Code"], frame["Offence Description"])
-    return frame.reset_index(drop=True)
+    return frame.reset_index(drop=True), where
+
+
+def check_converted(
+    frame: pd.DataFrame,
+    source: str,
+    locate: Callable[[], Sequence[tuple[str, int]]] | None = None,
+) -> None:
+    """Apply the data-folder contract of `source` to a converted table before it is written,
+    every problem located in the published file (`locate()`: file and sheet, row, for each
+    row, asked for only when there is a problem); raises `InputValidationError`. A bad
+    published file never reaches the data folder."""
+    import tempfile
+
+    from helpers.exceptions import InputProblem, InputValidationError
+    from helpers.validation import read_source
+
+    spec = SOURCES[source]
+    with tempfile.TemporaryDirectory(prefix="converted-") as tmp:
+        write_csv(frame, Path(tmp) / spec.path)
+        errors = read_source(Path(tmp), spec).errors
+    if not errors:
+        return
+    where = locate() if locate is not None else None
+    located = []
+    for problem in errors:
+        file, row, message = problem.file, problem.row, problem.message
+        if where:
+            if row is not None and 2 <= row < len(where) + 2:
+                file, row = where[row - 2]  # line 2 of the CSV is the table's first row
+            else:
+                file = where[0][0].split(", sheet")[0]
+
+            def _there(match: re.Match[str], file: str = file) -> str:
+                line = int(match[1])
+                if not 2 <= line < len(where) + 2:
+                    return match[0]
+                other, other_row = where[line - 2]
+                return f"row {other_row}" if other == file else f"{other}, row {other_row}"
+
+            message = re.sub(r"\bline (\d+)", _there, message)
+        located.append(InputProblem(file, message, row, problem.column, problem.value))
+    raise InputValidationError(located)
 
 
 def _offence_codes(codes: pd.Series, descriptions: pd.Series) -> pd.Series:
@@ -653,6 +720,9 @@ def import_real(real_dir: Path | str, out: Path | str) -> dict[str, list[str]]:
     prc = published_files(real_dir, "prc")
     if prc:
         frame = cached("prc_published", prc[-1:], lambda: read_prc(prc[-1]))
+        # Checked here, where a problem can be located in the workbook's own sheet and row,
+        # and before anything is written: data/real keeps its last good tables.
+        check_converted(frame, "prc", lambda: read_prc_located(prc[-1])[1])
         write_csv(frame, out / SOURCES["prc"].path)
         made[SOURCES["prc"].path] = [prc[-1].relative_to(real_dir).as_posix()]
 

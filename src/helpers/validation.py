@@ -982,7 +982,11 @@ def _check_gaps(frame: pd.DataFrame, source: Source, out: _Collector, files: lis
     expected = set(range(int(ordinal.min()), int(ordinal.max()) + 1, step))
     label = lambda o: str(pd.Period(ordinal=o, freq="M"))  # noqa: E731
     file = str(frame[_FILE_COLUMN].iloc[0])
-    nowhere = sorted(expected - set(ordinal.unique()))
+    present = np.sort(ordinal.unique())
+    annual = len(present) > 1 and bool((np.diff(present) == 12).all())
+    # An annual table (the use-of-force statistics: one row per financial year) has no
+    # quarters between its years: they are not missing (the per-force warning still says so).
+    nowhere = [] if annual else sorted(expected - set(present))
     if nowhere:
         # A whole period missing inside the series: a file cut or stacked wrongly; every
         # 12-month figure across it would be missing or wrong, for every force.
