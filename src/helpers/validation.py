@@ -983,9 +983,14 @@ def _check_gaps(frame: pd.DataFrame, source: Source, out: _Collector, files: lis
     label = lambda o: str(pd.Period(ordinal=o, freq="M"))  # noqa: E731
     file = str(frame[_FILE_COLUMN].iloc[0])
     present = np.sort(ordinal.unique())
-    annual = len(present) > 1 and bool((np.diff(present) == 12).all())
-    # An annual table (the use-of-force statistics: one row per financial year) has no
-    # quarters between its years: they are not missing (the per-force warning still says so).
+    annual = (
+        source.frequency == "quarterly"
+        and len(present) > 1
+        and bool((np.diff(present) == 12).all())
+    )
+    # A quarterly input published as an annual table (the use-of-force statistics: one row per
+    # financial year) has no quarters between its years: they are not missing (the per-force
+    # warning still says so). A semiannual or monthly input a year apart has lost periods.
     nowhere = [] if annual else sorted(expected - set(present))
     if nowhere:
         # A whole period missing inside the series: a file cut or stacked wrongly; every
