@@ -9,6 +9,11 @@ A small valid data folder (`write_minimal_sample`) is copied and broken in one w
   case checks its warning in the build summary and, where the spec says so, on the page.
 
 Each row of the table in docs/ERRORS.md is one parameter below (same id).
+
+* The matrix ("Every input by every fault" in docs/ERRORS.md): every input of the data folder by
+  nine faults, into the outputs folder of the session's good report (`built`), which must stay
+  byte for byte; no traceback on stderr; a few cases through `make`; the PRC workbook (ODS,
+  XLSX) through the import that `make report DATA=real` runs.
 """
 
 from __future__ import annotations

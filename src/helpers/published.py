@@ -192,8 +192,7 @@ def read_prc_located(path: Path | str) -> tuple[pd.DataFrame, list[tuple[str, in
             missing = [c for c in PRC_COLUMNS if c not in body.columns]
             if missing:
                 raise PublishedFileError(
-                    f"{path}, sheet '{name}', row {row + 1}: missing column(s) "
-                    f"{', '.join(missing)}"
+                    f"{path}, sheet '{name}', row {row + 1}: missing column(s) {', '.join(missing)}"
                 )
             frames.append(body[list(PRC_COLUMNS)])
             where.extend((f"{path.name}, sheet '{name}'", r) for r in body.attrs["rows"])

@@ -722,7 +722,7 @@ def _first_of(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
 
 
 def _line_of(frame: pd.DataFrame, index: int, file: str) -> str:
-    """"line 5", or "local/x/2025-03.csv line 5" when the row is in another file than `file`."""
+    """ "line 5", or "local/x/2025-03.csv line 5" when the row is in another file than `file`."""
     where = f"line {frame.at[index, _LINE_COLUMN]}"
     other = str(frame.at[index, _FILE_COLUMN])
     return where if other == file else f"{other} {where}"
