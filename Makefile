@@ -2,8 +2,8 @@
 #
 #   make report                                    latest quarter, default force (params/report.yaml)
 #   make report QUARTER=2024-03 FORCE="Devon and Cornwall" DATA_DIR=data/real JOBS=2
-#   make report DATA=real                          real published data (../shared/data/real),
-#                                                  quarter ending June 2023 (docs/DATA.md)
+#   make data && make report DATA=real             real published data: downloaded into data/raw,
+#                                                  converted into data/real (docs/DATA.md)
 #
 # Every variable is optional; empty means "the default of params/report.yaml".
 
@@ -17,10 +17,13 @@ QUARTER  ?=
 QUARTERS ?=
 FORCE    ?=
 DATA_DIR ?=
+# OUTPUTS=dir: write reports there instead of outputs/ (params/report.yaml's outputs_dir).
+OUTPUTS  ?=
 JOBS     ?=
-# DATA=real: build from the real published files, converted into data/real by `import-real`.
+# DATA=real: build from the real published files, converted into data/real by `import-real`
+# from REAL_DIR: data/raw, which `make data` fills, or a folder of published files you name.
 DATA     ?=
-REAL_DIR ?= ../shared/data/real
+REAL_DIR ?= data/raw
 ifeq ($(strip $(DATA)),real)
   DATA_DIR := data/real
   QUARTER  := $(or $(strip $(QUARTER)),2023-06)
@@ -36,6 +39,7 @@ quarters_opt = $(if $(strip $(QUARTERS)),--quarters "$(strip $(QUARTERS))",$(qua
 force_opt    = $(if $(strip $(FORCE)),--force "$(strip $(FORCE))")
 data_dir_opt = $(if $(strip $(DATA_DIR)),--data-dir "$(strip $(DATA_DIR))")
 jobs_opt     = $(if $(strip $(JOBS)),--jobs "$(strip $(JOBS))")
+outputs_opt  = $(if $(strip $(OUTPUTS)),--outputs "$(strip $(OUTPUTS))")
 # PDF=no: HTML only (a quick draft; all-forces too). SCHEDULER=tcp://host:8786: sections run on
 # that Dask cluster (pip install -e ".[dask]").
 PDF       ?=
@@ -65,10 +69,10 @@ $(STAMP): pyproject.toml
 	@touch "$@"
 
 report: venv $(if $(filter real,$(strip $(DATA))),import-real) ## Build the report: outputs/<quarter>/<force>/ (DATA=real: real published data)
-	"$(PYTHON)" -m helpers build $(quarter_opt) $(force_opt) $(data_dir_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
+	"$(PYTHON)" -m helpers build $(quarter_opt) $(force_opt) $(data_dir_opt) $(outputs_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
 
 all-forces: venv ## Every force's report for QUARTER, or each of QUARTERS (PDF=no; SCHEDULER=tcp://..)
-	"$(PYTHON)" -m helpers all-forces $(quarters_opt) $(data_dir_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
+	"$(PYTHON)" -m helpers all-forces $(quarters_opt) $(data_dir_opt) $(outputs_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
 
 test: venv ## Lint, then run every test (including the notebooks on the sample data)
 	"$(PYTHON)" -m ruff check .
@@ -80,7 +84,7 @@ lint: venv ## ruff check (what `make test` runs first)
 data: venv ## Download the publishers' files into data/raw (params/sources.yaml; resumable)
 	"$(PYTHON)" -m helpers download
 
-import-real: venv ## Convert the real published files (REAL_DIR) into the data folder data/real
+import-real: venv ## Convert the published files of REAL_DIR (default data/raw) into data/real
 	"$(PYTHON)" -m helpers import-real --real-dir "$(REAL_DIR)" --out data/real
 
 sample-data: venv ## Regenerate the synthetic sample data in data/sample

@@ -9,16 +9,25 @@ A small valid data folder (`write_minimal_sample`) is copied and broken in one w
   case checks its warning in the build summary and, where the spec says so, on the page.
 
 Each row of the table in docs/ERRORS.md is one parameter below (same id).
+
+* The matrix ("Every input by every fault" in docs/ERRORS.md): every input of the data folder by
+  nine faults, into the outputs folder of the session's good report (`built`), which must stay
+  byte for byte; no traceback on stderr; a few cases through `make`; the PRC workbook (ODS,
+  XLSX) through the import that `make report DATA=real` runs.
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
 import io
+import os
 import re
 import shutil
+import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -186,7 +195,7 @@ STOPS: list[tuple[str, Callable[[Path], None], tuple[str, ...], list[str]]] = [
         "truncated-csv",
         _truncated_csv,
         (),
-        ["national/rape_outcomes.csv, row 4, column 'finalised_outcomes'"],
+        ["national/rape_outcomes.csv, row 4: ends in the middle of a row", "cut short"],
     ),
     (
         "malformed-row",
@@ -252,7 +261,7 @@ STOPS: list[tuple[str, Callable[[Path], None], tuple[str, ...], list[str]]] = [
         "duplicate-row",
         _duplicate,
         (),
-        ["national/rape_outcomes.csv, row ", "duplicate row: the same period, force as line 2"],
+        ["national/rape_outcomes.csv, row ", "duplicate row: an exact copy of line 2"],
     ),
     (
         "unknown-force",
@@ -496,3 +505,422 @@ def test_narrative_html_and_script_are_never_in_the_report(
     # The analyst's words are kept, the markup shown as text, never acted on.
     assert "night-time economy" in report
     assert "&lt;script&gt;" in report
+
+
+# ----- the matrix: every published input by every kind of fault ------------------------------
+# Each input of the data folder (docs/DATA.md) is broken in each way below, one case at a time,
+# and built with `helpers.build.main` into the outputs folder of the session's good report
+# (`built`): the build must stop before any notebook with a message naming the file, the line
+# where one is at fault and what is wrong; stderr must hold no traceback; and every byte of the
+# last good report must stay as it was. A few cases run through `make`, the way users run it.
+@dataclass(frozen=True)
+class Input:
+    id: str
+    rel: str  # the file broken (a local extract: its latest quarter)
+    count: str  # a whole-number column
+    force: str  # the column naming the force (area)
+    period: str | None  # the period column, None without a series of periods
+
+    @property
+    def gz(self) -> bool:
+        return self.rel.endswith(".gz")
+
+
+INPUTS = [
+    Input("prc-csv", "national/prc_pfa.csv.gz", "Number of Offences", "Force Name", "quarter"),
+    Input("population", "national/population_pfa.csv", "population", "area_name", "mid_year"),
+    Input(
+        "census-ethnicity",
+        "national/population_ethnicity_pfa.csv",
+        "population",
+        "police force area",
+        None,
+    ),
+    Input("rape-outcomes", "national/rape_outcomes.csv", "finalised_outcomes", "force", "period"),
+    Input("use-of-force", "national/use_of_force.csv", "incidents", "force", "period"),
+    Input("stop-search", "national/stop_search.csv", "searches", "force", "period"),
+    Input("workforce", "national/workforce.csv", "headcount", "force", "as_at"),
+    Input("csew-confidence", "national/csew_confidence.csv", "respondents", "force", "period"),
+    *[
+        Input(name.replace("_", "-"), f"local/{name}/2025-03.csv", count, "force", "period")
+        for name, count in (
+            ("victim_satisfaction", "respondents"),
+            ("confidence_survey", "respondents"),
+            ("drugs_disruptions", "disruptions"),
+            ("cyber_crime", "disseminated"),
+            ("action_fraud", "referrals_disseminated"),
+            ("complaint_reviews", "reviews_completed"),
+            ("information_rights", "requests_due"),
+        )
+    ],
+]
+
+
+def _read_text(path: Path) -> str:
+    raw = path.read_bytes()
+    return (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8")
+
+
+def _write_raw(path: Path, raw: bytes) -> None:
+    path.unlink()  # a link to the shared minimal sample: replaced, never written through
+    path.write_bytes(gzip.compress(raw, mtime=0) if path.name.endswith(".gz") else raw)
+
+
+def _rows(item: Input, data: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(_read_text(data / item.rel))))
+
+
+def _write_rows(item: Input, data: Path, rows: list[list[str]]) -> None:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    _write_raw(data / item.rel, out.getvalue().encode("utf-8"))
+
+
+def _cell(item: Input, data: Path, line: int, column: str, value: str) -> str:
+    rows = _rows(item, data)
+    index = rows[0].index(column)
+    old = rows[line - 1][index]
+    rows[line - 1][index] = value
+    _write_rows(item, data, rows)
+    return old
+
+
+def _non_numeric(item: Input, data: Path) -> list[str]:
+    _cell(item, data, 3, item.count, "12x")
+    return [f"{item.rel}, row 3, column '{item.count}': is not a whole number (found '12x')"]
+
+
+def _misspelt_force(item: Input, data: Path) -> list[str]:
+    rows = _rows(item, data)
+    name = rows[2][rows[0].index(item.force)]
+    _cell(item, data, 3, item.force, name + name[-1])  # "Avon and Somersett"
+    where = f"{item.rel}, row 3, column '{item.force}': "
+    if item.force == "area_name":  # the population table: the name checked against the code
+        return [where + "area_name does not match area_code", f"(found '{name + name[-1]}')"]
+    return [where + f"unknown force '{name + name[-1]}': did you mean '{name}'?"]
+
+
+def _exact_duplicate(item: Input, data: Path) -> list[str]:
+    rows = _rows(item, data)
+    _write_rows(item, data, [*rows, rows[1]])
+    return [f"{item.rel}, row {len(rows) + 1}: duplicate row: an exact copy of line 2"]
+
+
+def _truncated(item: Input, data: Path) -> list[str]:
+    raw = _read_text(data / item.rel).encode("utf-8")
+    if item.gz:  # a download that stopped half-way: the compressed stream is cut
+        compressed = gzip.compress(raw, mtime=0)
+        (data / item.rel).unlink()
+        (data / item.rel).write_bytes(compressed[: len(compressed) // 2])
+        return [f"{item.rel}: cannot be decompressed: the gzip file is truncated"]
+    lines = raw.decode("utf-8").split("\n")
+    cut = lines[4][: lines[4].rfind(",") - 1]  # line 5 stops part-way through its fields
+    _write_raw(data / item.rel, "\n".join([*lines[:4], cut]).encode("utf-8"))
+    return [f"{item.rel}, row 5: ends in the middle of a row", "cut short"]
+
+
+def _renamed_column(item: Input, data: Path) -> list[str]:
+    rows = _rows(item, data)
+    rows[0][rows[0].index(item.count)] = f"{item.count} (n)"
+    _write_rows(item, data, rows)
+    return [
+        f"{item.rel}, row 1, column '{item.count} (n)': column '{item.count} (n)' should be "
+        f"named '{item.count}'"
+    ]
+
+
+def _empty(item: Input, data: Path) -> list[str]:
+    (data / item.rel).unlink()
+    (data / item.rel).write_bytes(b"")
+    return [f"{item.rel}: file is empty"]
+
+
+def _period_missing(item: Input, data: Path) -> list[str]:
+    rows = _rows(item, data)
+    header, body = rows[0], rows[1:]
+    if item.period == "quarter":  # PRC: a financial year and quarter
+        year, quarter = header.index("Financial Year"), header.index("Financial Quarter")
+        quarters = list(dict.fromkeys((r[year], r[quarter]) for r in body))
+        gone = sorted(quarters)[2]
+        kept = [r for r in body if (r[year], r[quarter]) != gone]
+        _write_rows(item, data, [header, *kept])
+        return [f"{item.rel}, column 'Financial Quarter': no rows at all for {gone[0]} Q{gone[1]}"]
+    assert item.period is not None
+    column = header.index(item.period)
+    periods = sorted({r[column] for r in body})
+    gone = periods[1]  # a local extract: the middle month of its quarter
+    if not item.rel.startswith("local/"):
+        gone = periods[len(periods) // 2]
+    _write_rows(item, data, [header, *[r for r in body if r[column] != gone]])
+    if item.rel.startswith("local/"):
+        return [f"{item.rel}, column 'period': ", f"no row for {gone}"]
+    shown = gone if item.period != "as_at" else gone[:7]
+    shown = f"mid-{gone}" if item.period == "mid_year" else shown
+    return [f"{item.rel}, column '{item.period}': no ", f"at all for {shown}", "inside the series"]
+
+
+def _wrong_encoding(item: Input, data: Path) -> list[str]:
+    # Excel's "Unicode Text": UTF-16 with a byte-order mark.
+    _write_raw(data / item.rel, _read_text(data / item.rel).encode("utf-16"))
+    return [f"{item.rel}, row 1: is UTF-16 text", "save it as 'CSV UTF-8'"]
+
+
+def _wrong_file(item: Input, data: Path) -> list[str]:
+    donor = "national/population_pfa.csv"
+    if item.id == "population":
+        donor = "national/rape_outcomes.csv"
+    elif item.rel.startswith("local/"):  # another extract, in this extract's folder
+        donor = "local/action_fraud/2025-03.csv"
+        if item.id == "action-fraud":
+            donor = "local/drugs_disruptions/2025-03.csv"
+    _write_raw(data / item.rel, _read_text(data / donor).encode("utf-8"))
+    folder = donor.rsplit("/", 1)[0] if donor.startswith("local/") else donor
+    return [f"{item.rel}, row 1: is the wrong file: it has the columns of", f"({folder})"]
+
+
+FAULTS: list[tuple[str, Callable[[Input, Path], list[str]]]] = [
+    ("non-numeric-count", _non_numeric),
+    ("misspelt-force", _misspelt_force),
+    ("exact-duplicate", _exact_duplicate),
+    ("truncated", _truncated),
+    ("renamed-column", _renamed_column),
+    ("empty-file", _empty),
+    ("period-missing", _period_missing),
+    ("wrong-encoding", _wrong_encoding),
+    ("wrong-file", _wrong_file),
+]
+# Faults that cannot happen to an input: the census is one year, with no series to have a gap.
+NOT_APPLICABLE = {("census-ethnicity", "period-missing")}
+MATRIX = [
+    pytest.param(item, fault, id=f"{item.id}-{fault_id}")
+    for item in INPUTS
+    for fault_id, fault in FAULTS
+    if (item.id, fault_id) not in NOT_APPLICABLE
+]
+
+
+def _linked_copy(source: Path, target: Path) -> Path:
+    """`source`'s files as links (a case replaces the one file it breaks)."""
+    for path in source.rglob("*"):
+        if path.is_file():
+            link = target / path.relative_to(source)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(path)
+    return target
+
+
+@pytest.fixture(scope="module")
+def last_good(built: Path) -> tuple[Path, dict[str, str]]:
+    """The outputs folder holding the session's good report, and the hash of every file."""
+    outputs = built.parents[1]
+    return outputs, _tree(outputs)
+
+
+@pytest.mark.parametrize(("item", "fault"), MATRIX)
+def test_every_input_by_every_fault_stops_before_any_notebook(
+    minimal: Path,
+    last_good: tuple[Path, dict[str, str]],
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    item: Input,
+    fault: Callable[[Input, Path], list[str]],
+) -> None:
+    outputs, before = last_good
+    data = _linked_copy(minimal, tmp_path / "data")
+    expected = fault(item, data)
+    log = io.StringIO()
+
+    status = build.main(
+        ["--data-dir", str(data), "--outputs", str(outputs), "--jobs", "2", "--cold-kernels"],
+        stream=log,
+    )
+
+    output = log.getvalue()
+    assert status == 1, output
+    for fragment in expected:
+        assert fragment in output, f"{fragment!r} not in:\n{output}"
+    assert "Executing" not in output and "measures.csv" not in output  # nothing ran
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Traceback" not in output, err
+    assert _tree(outputs) == before  # the last good report, byte for byte
+
+
+# Through make, as users run it: the real default path (warm kernels starting while the inputs
+# are checked, then stopped), stdout and stderr apart.
+ROOT = Path(__file__).resolve().parents[1]
+MAKE_VARIABLES = {"MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKE_TERMOUT"}
+MAKE_CASES = [
+    pytest.param(INPUTS[0], _non_numeric, (), 1, id="prc-non-numeric-count"),
+    pytest.param(INPUTS[8], _exact_duplicate, (), 1, id="victim-satisfaction-exact-duplicate"),
+    pytest.param(INPUTS[1], _wrong_file, (), 1, id="population-wrong-file"),
+    pytest.param(None, None, ("QUARTER=2030-03",), 2, id="quarter-after-the-data"),
+]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="GNU Make is not installed")
+@pytest.mark.parametrize(("item", "fault", "args", "status"), MAKE_CASES)
+def test_a_refused_make_report_prints_no_traceback(
+    minimal: Path,
+    last_good: tuple[Path, dict[str, str]],
+    tmp_path: Path,
+    item: Input | None,
+    fault: Callable[[Input, Path], list[str]] | None,
+    args: tuple[str, ...],
+    status: int,
+) -> None:
+    outputs, before = last_good
+    data = _linked_copy(minimal, tmp_path / "data")
+    expected = fault(item, data) if item and fault else ["there is no data for Quarter ending"]
+    # As a user's shell runs it, not as a sub-make of `make test` (its level and flags).
+    env = {k: v for k, v in os.environ.items() if k not in MAKE_VARIABLES}
+    done = subprocess.run(
+        ["make", "--no-print-directory", "report", f"DATA_DIR={data}", f"OUTPUTS={outputs}", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2  # make's own status for a failed recipe
+    assert f"Error {status}" in done.stderr, done.stderr
+    for fragment in expected:
+        assert fragment in done.stdout, f"{fragment!r} not in:\n{done.stdout}"
+    assert "Traceback" not in done.stderr and "Traceback" not in done.stdout, done.stderr
+    # Nothing but make's own closing line: no worker's or kernel's message.
+    assert [line for line in done.stderr.splitlines() if not line.startswith("make: ***")] == []
+    assert _tree(outputs) == before
+
+
+# ----- the PRC workbook (ODS, XLSX) as the Home Office publishes it --------------------------
+# `make report DATA=real` converts the published files with `python -m helpers import-real`;
+# a bad workbook stops there, located in its own sheet and row, and the converted data folder
+# keeps its last good tables (so the last good report is never rebuilt from it).
+TITLE_ROWS = 2  # a title and a blank row above the header, as published: data from row 4
+
+
+def _prc_sheets(minimal: Path) -> dict[str, list[list[str]]]:
+    rows = list(csv.reader(io.StringIO(_read_text(minimal / "national/prc_pfa.csv.gz"))))
+    header, body = rows[0], rows[1:]
+    years = list(dict.fromkeys(r[0] for r in body))
+    sheets: dict[str, list[list[str]]] = {"Cover": [["Police recorded crime open data"]]}
+    for year in years:
+        sheets[year.replace("/", "-")] = [[f"Police recorded crime by PFA, {year}"], [], header]
+        sheets[year.replace("/", "-")] += [r for r in body if r[0] == year]
+    return sheets
+
+
+def _book_cell(sheets, sheet: str, row: int, column: str, value: str) -> str:
+    table = sheets[sheet]
+    index = table[TITLE_ROWS].index(column)
+    old = table[row - 1][index]
+    table[row - 1][index] = value
+    return old
+
+
+def _book_non_numeric(sheets, name: str) -> tuple[list[str], bytes | None]:
+    sheet = list(sheets)[2]
+    _book_cell(sheets, sheet, 5, "Number of Offences", "12x")
+    return [
+        f"{name}, sheet '{sheet}', row 5, column 'Number of Offences': is not a whole number "
+        "(found '12x')"
+    ], None
+
+
+def _book_misspelt_force(sheets, name: str) -> tuple[list[str], bytes | None]:
+    sheet = list(sheets)[2]
+    force = sheets[sheet][4][sheets[sheet][TITLE_ROWS].index("Force Name")]
+    _book_cell(sheets, sheet, 5, "Force Name", force + force[-1])
+    return [
+        f"{name}, sheet '{sheet}', row 5, column 'Force Name': unknown force "
+        f"'{force + force[-1]}': did you mean '{force}'?"
+    ], None
+
+
+def _book_duplicate(sheets, name: str) -> tuple[list[str], bytes | None]:
+    sheet = list(sheets)[2]
+    sheets[sheet].append(list(sheets[sheet][4]))
+    last = len(sheets[sheet])
+    return [f"{name}, sheet '{sheet}', row {last}: duplicate row: an exact copy of row 5"], None
+
+
+def _book_truncated(sheets, name: str) -> tuple[list[str], bytes | None]:
+    return [f"{name}: cannot be read as a spreadsheet"], b"cut"
+
+
+def _book_renamed_column(sheets, name: str) -> tuple[list[str], bytes | None]:
+    sheet = list(sheets)[1]
+    header = sheets[sheet][TITLE_ROWS]
+    header[header.index("Number of Offences")] = "Offences"
+    return [f"{name}, sheet '{sheet}', row 3: missing column(s) Number of Offences"], None
+
+
+def _book_empty(sheets, name: str) -> tuple[list[str], bytes | None]:
+    return [f"{name}: cannot be read as a spreadsheet"], b""
+
+
+def _book_quarter_missing(sheets, name: str) -> tuple[list[str], bytes | None]:
+    sheet = list(sheets)[1]
+    table = sheets[sheet]
+    quarter = table[TITLE_ROWS].index("Financial Quarter")
+    sheets[sheet] = table[: TITLE_ROWS + 1] + [
+        r for r in table[TITLE_ROWS + 1 :] if r[quarter] != "3"
+    ]
+    return [f"{name}, column 'Financial Quarter': no rows at all for {sheet[:4]}/", "Q3"], None
+
+
+def _book_wrong_file(sheets, name: str) -> tuple[list[str], bytes | None]:
+    sheets.clear()
+    sheets["Table P9"] = [["Mid-year population estimates"], ["area_code", "area_name", "2023"]]
+    return [f"{name}: no sheet named like a financial year", "police recorded crime workbook"], None
+
+
+BOOK_FAULTS = [
+    ("non-numeric-count", _book_non_numeric),
+    ("misspelt-force", _book_misspelt_force),
+    ("exact-duplicate", _book_duplicate),
+    ("truncated", _book_truncated),
+    ("renamed-column", _book_renamed_column),
+    ("empty-file", _book_empty),
+    ("period-missing", _book_quarter_missing),
+    ("wrong-file", _book_wrong_file),
+]  # a workbook has no text encoding to get wrong
+
+
+@pytest.mark.parametrize("suffix", ["ods", "xlsx"])
+@pytest.mark.parametrize(("fault"), [pytest.param(f, id=i) for i, f in BOOK_FAULTS])
+def test_a_bad_prc_workbook_stops_the_import_located_in_its_sheet(
+    minimal: Path,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    suffix: str,
+    fault,
+) -> None:
+    from workbooks import ods_workbook, xlsx_workbook
+
+    from helpers import published
+
+    name = f"prc-pfa-mar2013-onwards-tables-test.{suffix}"
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "ons_pfa_population_test.csv").symlink_to(minimal / "national/population_pfa.csv")
+    sheets = _prc_sheets(minimal)
+    expected, content = fault(sheets, name)
+    if content is not None:
+        (raw / name).write_bytes(content)
+    elif suffix == "ods":
+        (raw / name).write_bytes(ods_workbook(sheets))
+    else:
+        xlsx_workbook(raw / name, sheets)
+    out = tmp_path / "real"
+    (out / "national").mkdir(parents=True)
+    (out / "national/prc_pfa.csv.gz").write_bytes(b"the last good table")
+    before = _tree(out)
+
+    status = published.main(["--real-dir", str(raw), "--out", str(out)])
+
+    captured = capfd.readouterr()
+    assert status == 1, captured.out
+    for fragment in expected:
+        assert fragment in captured.err, f"{fragment!r} not in:\n{captured.err}"
+    assert "Traceback" not in captured.err
+    assert _tree(out) == before

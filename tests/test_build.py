@@ -380,6 +380,7 @@ def test_ctrl_c_or_kill_during_a_real_build_leave_no_partial_output(tmp_path, si
 
     assert process.returncode == status, output
     assert f"{word}: nothing was published" in output
+    assert "Traceback" not in output  # the stopped workers exit quietly (stderr is in output)
     assert list(staging.iterdir()) == []  # no staging folder, no lock, no report
 
 

@@ -1,4 +1,4 @@
-"""Disclosure control (REPORT_SPEC "Disclosure"): counts below `disclosure.min_count`
+"""Disclosure control (docs/REFERENCE.md, "Disclosure"): counts below `disclosure.min_count`
 (params/report.yaml) are suppressed in tables below force level, never in 12-month force totals."""
 
 from __future__ import annotations

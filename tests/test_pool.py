@@ -4,12 +4,13 @@ workers. The executors here stand in for papermill (no kernel: `warm_kernels=Fal
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 
-from helpers.build import SectionJob, SectionOutcome, SectionSpec
-from helpers.pool import PdfWorkers, SectionPool
+from helpers.build import SectionJob, SectionOutcome, SectionSpec, _terminate_as_interrupt
+from helpers.pool import PdfWorkers, SectionPool, stop_workers
 
 
 def _job(tmp_path: Path, name: str) -> SectionJob:
@@ -99,6 +100,43 @@ def test_stop_ends_the_workers_at_once(tmp_path):
         with pytest.raises(ProcessLookupError):
             # gone, or a zombie already reaped: either way not running
             os.kill(int(pid), 0)
+
+
+def test_workers_stopped_during_a_build_exit_without_a_traceback(tmp_path, capfd):
+    """A build installs its SIGTERM handler before it starts its workers (forked, they inherit
+    it); stopping them (a refused input, Ctrl-C) must not print their tracebacks."""
+    with _terminate_as_interrupt():
+        pool = SectionPool(2, warm_kernels=False).start()
+        _run(pool, [_job(tmp_path, "a")] * 2, report_pid)
+        pids = pool.worker_pids()
+        pool.stop()
+    assert pids
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err, captured.err
+    assert "_Terminated" not in captured.err
+
+
+def _slow_start() -> None:
+    time.sleep(5)
+
+
+def test_a_worker_stopped_before_its_start_exits_without_a_traceback(capfd):
+    """Between the fork and a worker's own handler, the worker holds the build's; stopped
+    there (a refusal found at once), it must exit quietly too."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with _terminate_as_interrupt():
+        executor = ProcessPoolExecutor(
+            2, mp_context=multiprocessing.get_context("fork"), initializer=_slow_start
+        )
+        executor.submit(os.getpid)
+        time.sleep(0.3)
+        processes = list(executor._processes.values())
+        stop_workers(executor)
+    assert [p.exitcode for p in processes] == [143, 143]
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "_Terminated" not in err, err
 
 
 def test_a_pool_needs_a_worker():

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import zipfile
 from collections import defaultdict
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pandas as pd
 import pytest
+from workbooks import ods_workbook, xlsx_workbook
 
 from helpers import published
 from helpers.config import default_catalogue, load_settings
@@ -237,68 +236,11 @@ def test_measures_command_on_named_files(tmp_path, prc_rows):
 
 
 # ----- the published 2017/18 sheet -------------------------------------------------------------
-def _ods(sheets: dict[str, list[list[str]]]) -> bytes:
-    """A minimal OpenDocument spreadsheet, every cell text (as the published counts are)."""
-    tables = []
-    for name, rows in sheets.items():
-        body = "".join(
-            "<table:table-row>"
-            + "".join(
-                f'<table:table-cell office:value-type="string"><text:p>{escape(v)}</text:p>'
-                "</table:table-cell>"
-                for v in row
-            )
-            + "</table:table-row>"
-            for row in rows
-        )
-        tables.append(f'<table:table table:name="{escape(name)}">{body}</table:table>')
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        f"<office:body><office:spreadsheet>{''.join(tables)}</office:spreadsheet></office:body>"
-        "</office:document-content>"
-    )
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
-        'manifest:version="1.2">'
-        '<manifest:file-entry manifest:full-path="/" '
-        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-        "</manifest:manifest>"
-    )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(
-            "mimetype",
-            "application/vnd.oasis.opendocument.spreadsheet",
-            compress_type=zipfile.ZIP_STORED,
-        )
-        archive.writestr("META-INF/manifest.xml", manifest)
-        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
-
-
-def _xlsx(path: Path, sheets: dict[str, list[list[str]]]) -> None:
-    """An Excel workbook, every cell text (as the published counts are), written by xlsxwriter."""
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(str(path))
-    for name, rows in sheets.items():
-        sheet = workbook.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                sheet.write_string(r, c, value)
-    workbook.close()
-
-
 def test_padded_sheet_reads_to_the_same_numbers_as_xlsx(tmp_path):
     with SHEET.open(encoding="utf-8-sig", newline="") as handle:
         raw = list(csv.reader(handle))
     xlsx = tmp_path / "prc-pfa-mar2013-onwards-tables.xlsx"
-    _xlsx(
+    xlsx_workbook(
         xlsx,
         {
             "Contents": [["Police recorded crime"]],
@@ -319,7 +261,7 @@ def test_padded_sheet_reads_to_the_same_numbers_as_csv_and_ods(tmp_path):
     )
     ods = tmp_path / "prc-pfa-mar2013-onwards-tables.ods"
     ods.write_bytes(
-        _ods(
+        ods_workbook(
             {
                 "Cover": [["Police recorded crime"]],
                 "2017-18": [["Police recorded crime by PFA, 2017/18"], [], *raw],
@@ -586,3 +528,37 @@ def test_real_prc_with_a_force_missing_a_quarter_gives_no_figure_for_it(tmp_path
     kent = pd.read_csv(tmp_path / "k.csv")
     kent = kent[(kent["measure"] == "serious_violence") & (kent["force"] == "Kent")]
     assert ok == 0 and kent["available"].all() and kent["count_12m"].iloc[0] > 0
+
+
+def test_import_real_reads_a_flat_folder_as_make_data_leaves_it(real_folder, tmp_path):
+    """`make data` saves the files flat in data/raw under their publishers' names: the same
+    files found there make the same data folder as the one-folder-per-publication layout."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for path in [PRC, SHEET, *sorted(POP.glob("*.csv")), *sorted(UOF.glob("*.ods"))]:
+        (raw / path.name).symlink_to(path)
+    (raw / "pfa-ethnicity-census2021.csv").symlink_to(
+        REAL / "pfa-population-ethnicity" / "pfa-ethnicity-census2021.csv"
+    )
+    out = tmp_path / "data"
+    made = published.import_real(raw, out)
+    assert set(made) == {
+        "national/prc_pfa.csv.gz",
+        "national/population_pfa.csv",
+        "national/population_ethnicity_pfa.csv",
+        "national/use_of_force.csv",
+    }
+    assert made["national/prc_pfa.csv.gz"] == [PRC.name]  # not the 2017/18 sheet beside it
+    for rel in made:
+        assert (out / rel).read_bytes() == (real_folder / rel).read_bytes(), rel
+
+
+def test_import_real_without_the_required_files_says_what_to_do(tmp_path, capsys):
+    assert published.main(["--real-dir", str(tmp_path / "absent"), "--out", str(tmp_path)]) == 1
+    assert "make data downloads them into data/raw" in capsys.readouterr().err
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "pfa-ethnicity-census2021.csv").write_text("x\n")
+    assert published.main(["--real-dir", str(tmp_path / "raw"), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "no file for a required input" in err
+    assert "prc-pfa-*tables*.ods" in err and "ons_pfa_population*.csv" in err

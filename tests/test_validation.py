@@ -130,6 +130,80 @@ def test_negative_counts_are_warnings_only_in_prc(data_dir: Path) -> None:
     assert "line 7" in warnings[0].message  # frame row 5 is line 7 (header + 1-based)
 
 
+def _prc_frame(data_dir: Path) -> pd.DataFrame:
+    return pd.read_csv(data_dir / "national/prc_pfa.csv.gz", dtype=str, keep_default_na=False)
+
+
+def _write_prc(data_dir: Path, frame: pd.DataFrame) -> None:
+    frame.to_csv(data_dir / "national/prc_pfa.csv.gz", index=False)
+
+
+def test_prc_exact_duplicate_row_is_an_error_naming_both_lines(data_dir: Path) -> None:
+    frame = _prc_frame(data_dir)
+    _write_prc(data_dir, pd.concat([frame, frame.iloc[[4]]], ignore_index=True))
+    problems = _errors(data_dir, "prc")
+    duplicate = _find(problems, row=len(frame) + 2, fragment="an exact copy of line 6")
+    assert "counted twice" in duplicate.message
+    assert duplicate.file == "national/prc_pfa.csv.gz"
+
+
+def test_prc_same_offence_with_another_count_is_an_error(data_dir: Path) -> None:
+    frame = _prc_frame(data_dir)
+    copy = frame.iloc[[4]].copy()
+    copy["Number of Offences"] = "1"
+    _write_prc(data_dir, pd.concat([frame, copy], ignore_index=True))
+    problems = _errors(data_dir, "prc")
+    problem = _find(problems, row=len(frame) + 2, fragment="as line 6, with other values")
+    assert "Offence Description" in problem.message
+
+
+def test_prc_offences_under_one_code_are_added_together(data_dir: Path) -> None:
+    """Different descriptions under one code, and a combined code's rows up to the number of
+    offences it lists (the 2017/18 sheet: four identical-looking "Homicide" rows), are summed
+    with a warning; a fifth row under a four-offence code is an error."""
+    from helpers.datasets import load_inputs
+
+    frame = _prc_frame(data_dir)
+    other = frame.iloc[[4]].copy()
+    other["Offence Description"] = "Theft from vehicle (another offence)"
+    other["Number of Offences"] = "5"
+    homicide = frame.iloc[[1] * 4].copy()
+    homicide[["Offence Description", "Offence Code", "Number of Offences"]] = [
+        "Homicide",
+        "1/4.1/4.10/4.2",
+        "0",
+    ]
+    homicide.iloc[3, homicide.columns.get_loc("Number of Offences")] = "2"
+    _write_prc(data_dir, pd.concat([frame, other, homicide], ignore_index=True))
+    report = check_inputs(data_dir, ["prc"])
+    assert report.errors == []
+    added = [w for w in report.warnings if "share their financial year" in w.message]
+    assert len(added) == 1 and added[0].message.startswith("6 rows")
+    force, code = frame.iloc[4][["Force Name", "Offence Code"]]
+    published = frame[(frame["Force Name"] == force) & (frame["Offence Code"] == code)]
+    prc = load_inputs(data_dir).prc
+    mine = prc[(prc["force"] == force) & (prc["offence_code"] == code)]
+    assert len(mine) == len(published)  # one row per quarter: the two offences added
+    assert int(mine["count"].sum()) == published["Number of Offences"].astype(int).sum() + 5
+    homicides = prc[
+        (prc["force"] == frame.iloc[1]["Force Name"]) & (prc["offence_code"] == "1/4.1/4.10/4.2")
+    ]
+    assert homicides["count"].tolist() == [2]
+
+    _write_prc(data_dir, pd.concat([frame, homicide, homicide.iloc[[0]]], ignore_index=True))
+    problems = _errors(data_dir, "prc")
+    fifth = _find(problems, row=len(frame) + 6, fragment="lists 4 offences, and this is row 5")
+    assert fifth.column == "Offence Code"
+
+
+def test_exact_duplicate_in_any_keyed_input_names_both_lines(data_dir: Path) -> None:
+    rel = "national/population_pfa.csv"
+    lines = (data_dir / rel).read_text(encoding="utf-8").splitlines()
+    (data_dir / rel).write_text("\n".join([*lines, lines[3], ""]), encoding="utf-8")
+    problems = _errors(data_dir, "population")
+    _find(problems, row=len(lines) + 1, fragment="an exact copy of line 4")
+
+
 def test_many_identical_problems_are_summarised(data_dir: Path) -> None:
     rel = data_dir / "national/stop_search.csv"
     frame = pd.read_csv(rel, dtype=str, keep_default_na=False)
@@ -209,12 +283,37 @@ def test_local_file_names_quarters_and_months(data_dir: Path) -> None:
     frame = pd.read_csv(folder / "2025-03.csv", dtype=str)
     frame = frame[~((frame["force"] == "Kent") & (frame["period"] == "2025-02"))]
     frame.to_csv(folder / "2025-03.csv", index=False)
-    problems = _errors(data_dir, "complaint_reviews")
+    report = check_inputs(data_dir, ["complaint_reviews"])
+    problems = report.errors
     assert _find(problems, row=None, fragment="month 02 is not a quarter end").file == (
         "local/complaint_reviews/2025-02.csv"
     )
-    assert _find(problems, row=None, fragment="no file for the quarter(s) ending 2024-12")
+    # A month missing inside a quarter's file stops the build; a quarter's file not supplied
+    # between others is a warning (its 12-month windows are not available).
     assert _find(problems, row=None, fragment="Kent: no row for 2025-02")
+    assert not [p for p in problems if "no file for the quarter" in p.message]
+    absent = _find(report.warnings, row=None, fragment="no file for the quarter(s) ending 2024-12")
+    assert "not available" in absent.message
+
+
+def test_a_whole_period_missing_inside_a_national_series_is_an_error(data_dir: Path) -> None:
+    path = data_dir / "national/use_of_force.csv"
+    frame = pd.read_csv(path, dtype=str)
+    periods = sorted(frame["period"].unique())
+    frame[frame["period"] != periods[2]].to_csv(path, index=False)
+    problems = _errors(data_dir, "use_of_force")
+    problem = _find(problems, row=None, fragment=f"no rows at all for {periods[2]}")
+    assert problem.file == "national/use_of_force.csv" and problem.column == "period"
+
+
+def test_a_whole_quarter_missing_inside_prc_is_an_error(data_dir: Path) -> None:
+    frame = _prc_frame(data_dir)
+    quarters = frame[["Financial Year", "Financial Quarter"]].drop_duplicates()
+    year, quarter = quarters.iloc[2]
+    kept = frame[~((frame["Financial Year"] == year) & (frame["Financial Quarter"] == quarter))]
+    _write_prc(data_dir, kept)
+    problems = _errors(data_dir, "prc")
+    assert _find(problems, row=None, fragment=f"no rows at all for {year} Q{quarter}")
 
 
 def test_population_codes_names_and_households(data_dir: Path) -> None:

@@ -14,7 +14,7 @@ COMMANDS = {
     "narrative": ("helpers.narrative", "create a quarter's narrative files to fill in"),
     "verify": ("helpers.verify", "rebuild a report from its manifest and report any difference"),
     "download": ("helpers.download", "download the publishers' files into data/raw (make data)"),
-    "import-real": ("helpers.published", "convert ../shared/data/real into data/real"),
+    "import-real": ("helpers.published", "convert published files (data/raw) into data/real"),
 }
 
 

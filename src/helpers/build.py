@@ -774,7 +774,17 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM (kill, a CI timeout), handled like Ctrl-C: clean up, publish nothing."""
 
 
+# The process that installed `_raise_terminated`: a child forked from it inherits the handler.
+_terminated_owner: int | None = None
+
+
 def _raise_terminated(signum: int, frame: object) -> None:
+    if os.getpid() != _terminated_owner:
+        # A worker forked before it set its own handler (helpers.pool): it has nothing to clean
+        # up, and an exception raised here would be printed by multiprocessing as a traceback.
+        from helpers.pool import _exit_quietly
+
+        _exit_quietly(signum, frame)
     raise _Terminated()
 
 
@@ -790,6 +800,8 @@ def _terminate_as_interrupt() -> Iterator[None]:
     ):
         yield
         return
+    global _terminated_owner
+    _terminated_owner = os.getpid()
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         yield

@@ -106,6 +106,7 @@ class WarmKernel:
         self.kernel_name = kernel_name
         self.uses = 0
         self.km = AsyncKernelManager(kernel_name=kernel_name, config=config)
+        _local.starting = self  # for `kill_now`, until `acquire` has it
         run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
         try:
             self.kc = self.km.client()
@@ -187,6 +188,7 @@ def acquire(kernel_name: str, start_timeout: int, max_uses: int, config: Any = N
         _register_finalizer()
         kernel = WarmKernel(kernel_name, start_timeout, config)
         _local.kernel = kernel
+        _local.starting = None
     return kernel
 
 
@@ -195,7 +197,25 @@ def discard() -> None:
     kernel: WarmKernel | None = getattr(_local, "kernel", None)
     _local.kernel = None
     if kernel is not None:
+        _local.stopping = kernel  # a worker stopped while it shuts its kernel down kills it
         kernel.shutdown()
+        _local.stopping = None
+
+
+def kill_now() -> None:
+    """Kill this process's warm kernel at once, without an event loop (from a signal handler,
+    which may interrupt one: a worker being stopped)."""
+    for name in ("kernel", "starting", "stopping"):
+        kernel: WarmKernel | None = getattr(_local, name, None)
+        setattr(_local, name, None)
+        if kernel is None:
+            continue
+        process = getattr(getattr(kernel.km, "provisioner", None), "process", None)
+        if process is not None:
+            with contextlib.suppress(Exception):
+                process.kill()
+        with contextlib.suppress(Exception):
+            kernel.km.cleanup_connection_file()
 
 
 def prestart(
@@ -210,4 +230,4 @@ def prestart(
         discard()
 
 
-__all__ = ["ENGINE", "KernelError", "WarmKernel", "acquire", "discard", "prestart"]
+__all__ = ["ENGINE", "KernelError", "WarmKernel", "acquire", "discard", "kill_now", "prestart"]

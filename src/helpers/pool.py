@@ -45,17 +45,32 @@ def _fork_context() -> Any:
     )
 
 
+def _exit_quietly(signum: int, frame: object) -> None:
+    """A worker told to stop (`stop_workers` sends SIGTERM) ends here and now, silently.
+
+    A forked worker inherits the build's SIGTERM handler, which raises `_Terminated` for the
+    build to clean up; raised in a worker, multiprocessing printed it as a traceback ("Process
+    ForkProcess-1: ...") under every refused build. The worker has nothing to clean up but its
+    kernel, and its parent decides what the build reports."""
+    from helpers import kernels
+
+    with contextlib.suppress(BaseException):
+        kernels.kill_now()
+    os._exit(128 + signum)
+
+
 def _ignore_interrupt() -> None:
     # Ctrl-C reaches every process of the terminal's group. The main process alone handles it
     # (cancel, stop workers, remove the staging folder); a worker that also raised could die
     # half-way through writing a notebook while the main process is cleaning up.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_quietly)
 
 
 def _init_worker(jupyter_path: str, warm_kernel: str | None = None, max_uses: int = 0) -> None:
+    _ignore_interrupt()  # first: a worker may be stopped while it starts its kernel
     from helpers.build import _prepend_jupyter_path
 
-    _ignore_interrupt()
     _prepend_jupyter_path(jupyter_path)
     if warm_kernel:
         # Start this worker's kernel and import the heavy modules in it now, while the other

@@ -16,8 +16,10 @@ One reader per publication:
   them, some files, or the archive zip.
 
 Every force name goes through `helpers.forces` (an unknown one is an error naming the file).
-`import_real` converts the real files of `../shared/data/real/` into a data folder
-(`python -m helpers import-real`).
+`import_real` converts a folder of published files into a data folder (`python -m helpers
+import-real`, run by `make report DATA=real`): by default `data/raw/`, which `make data` fills
+from the publishers; any folder named with `--real-dir` (`REAL_DIR=` for make), flat or with one
+sub-folder per publication, is searched the same way.
 
 Annual tables (use of force): a financial year's figure is one row whose `period` is the year's
 last month (2019/20 -> 2020-03). Such a row already covers 12 months; `is_year_ending` tells the
@@ -34,7 +36,7 @@ import re
 import shutil
 import sys
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -117,11 +119,17 @@ def _header_row(frame: pd.DataFrame, wanted: str, limit: int = 30) -> int | None
 
 
 def _with_header(frame: pd.DataFrame, row: int) -> pd.DataFrame:
+    """The rows below `row`, named by it; `.attrs["rows"]`: each row's number in the sheet (as a
+    spreadsheet numbers it, from 1)."""
     header = [str(v).strip() for v in frame.iloc[row]]
     body = frame.iloc[row + 1 :].copy()
     body.columns = header
     body = body.loc[:, [h != "" for h in header]]
-    return body[(body != "").any(axis=1)].reset_index(drop=True)
+    body = body[(body != "").any(axis=1)]
+    rows = [int(i) + 1 for i in body.index]
+    body = body.reset_index(drop=True)
+    body.attrs["rows"] = rows
+    return body
 
 
 def _read_csv_text(path: Path) -> pd.DataFrame:
@@ -164,27 +172,87 @@ def read_prc(path: Path | str) -> pd.DataFrame:
     them); offence codes a spreadsheet stored as numbers are written back as codes (`1.0` -> `1`,
     corporate manslaughter `4.1` -> `4.10`).
     """
+    return read_prc_located(path)[0]
+
+
+def read_prc_located(path: Path | str) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
+    """`read_prc`, and where each row is in the file: (the file and sheet, the row number as a
+    spreadsheet or text editor numbers it), for messages a person can follow."""
     path = Path(path)
     if is_spreadsheet(path):
         frames = []
+        where: list[tuple[str, int]] = []
         for name, sheet in read_sheets(path).items():
             if not _YEAR_SHEET.match(name):
                 continue
             row = _header_row(sheet, "Force Name")
             if row is None:
                 raise PublishedFileError(f"{path}: sheet '{name}' has no 'Force Name' column")
-            frames.append(_with_header(sheet, row))
+            body = _with_header(sheet, row)
+            missing = [c for c in PRC_COLUMNS if c not in body.columns]
+            if missing:
+                raise PublishedFileError(
+                    f"{path}, sheet '{name}', row {row + 1}: missing column(s) {', '.join(missing)}"
+                )
+            frames.append(body[list(PRC_COLUMNS)])
+            where.extend((f"{path.name}, sheet '{name}'", r) for r in body.attrs["rows"])
         if not frames:
-            raise PublishedFileError(f"{path}: no sheet named like a financial year (e.g. 2017-18)")
+            raise PublishedFileError(
+                f"{path}: no sheet named like a financial year (e.g. 2017-18): is it the police "
+                "recorded crime workbook?"
+            )
         frame = pd.concat(frames, ignore_index=True)
     else:
         frame = _read_csv_text(path)
+        where = [(path.name, line) for line in range(2, len(frame) + 2)]
     missing = [c for c in PRC_COLUMNS if c not in frame.columns]
     if missing:
-        raise PublishedFileError(f"{path}: missing column(s) {', '.join(missing)}")
+        raise PublishedFileError(f"{path}, row 1: missing column(s) {', '.join(missing)}")
     frame = frame[list(PRC_COLUMNS)].apply(lambda c: c.astype(str).str.strip())
     frame["Offence Code"] = _offence_codes(frame["Offence Code"], frame["Offence Description"])
-    return frame.reset_index(drop=True)
+    return frame.reset_index(drop=True), where
+
+
+def check_converted(
+    frame: pd.DataFrame,
+    source: str,
+    locate: Callable[[], Sequence[tuple[str, int]]] | None = None,
+) -> None:
+    """Apply the data-folder contract of `source` to a converted table before it is written,
+    every problem located in the published file (`locate()`: file and sheet, row, for each
+    row, asked for only when there is a problem); raises `InputValidationError`. A bad
+    published file never reaches the data folder."""
+    import tempfile
+
+    from helpers.exceptions import InputProblem, InputValidationError
+    from helpers.validation import read_source
+
+    spec = SOURCES[source]
+    with tempfile.TemporaryDirectory(prefix="converted-") as tmp:
+        write_csv(frame, Path(tmp) / spec.path)
+        errors = read_source(Path(tmp), spec).errors
+    if not errors:
+        return
+    where = locate() if locate is not None else None
+    located = []
+    for problem in errors:
+        file, row, message = problem.file, problem.row, problem.message
+        if where:
+            if row is not None and 2 <= row < len(where) + 2:
+                file, row = where[row - 2]  # line 2 of the CSV is the table's first row
+            else:
+                file = where[0][0].split(", sheet")[0]
+
+            def _there(match: re.Match[str], file: str = file) -> str:
+                line = int(match[1])
+                if not 2 <= line < len(where) + 2:
+                    return match[0]
+                other, other_row = where[line - 2]
+                return f"row {other_row}" if other == file else f"{other}, row {other_row}"
+
+            message = re.sub(r"\bline (\d+)", _there, message)
+        located.append(InputProblem(file, message, row, problem.column, problem.value))
+    raise InputValidationError(located)
 
 
 def _offence_codes(codes: pd.Series, descriptions: pd.Series) -> pd.Series:
@@ -597,39 +665,80 @@ Not supplied (the report says "local data not supplied"): {missing}.
 """
 
 
+# The published files `import_real` reads, by the names their publishers give them (or the
+# names of their converted CSV forms), found anywhere under the folder.
+PUBLISHED_NAMES: dict[str, tuple[str, ...]] = {
+    "prc": ("prc_pfa_*.csv", "prc_pfa_*.csv.gz", "prc-pfa-*tables*.ods", "prc-pfa-*tables*.xlsx"),
+    "population": ("ons_pfa_table_P*.csv", "ons_pfa_population*.csv"),
+    "population_ethnicity": ("pfa-ethnicity-census2021.csv",),
+    "use_of_force": ("police-use-of-force-*tables*.ods",),
+}
+
+
+def published_files(real_dir: Path, source: str) -> list[Path]:
+    """The files of `source` (a key of `PUBLISHED_NAMES`) anywhere under `real_dir`, in the
+    order of the patterns, then by name (the order matters where files overlap: the later
+    wins); a publisher's own year-by-year sheets (a folder named `original-sheet-*`) are left
+    out: they repeat the years of the full file."""
+    found: list[Path] = []
+    for pattern in PUBLISHED_NAMES[source]:
+        matches = (
+            path
+            for path in real_dir.rglob(pattern)
+            if path.is_file()
+            and path not in found
+            and not any(part.startswith("original-sheet") for part in path.parts)
+        )
+        found.extend(sorted(matches, key=lambda p: (p.name, p.as_posix())))
+    return found
+
+
 def import_real(real_dir: Path | str, out: Path | str) -> dict[str, list[str]]:
-    """Convert `../shared/data/real/` into a data folder; returns {data-folder file: sources}."""
+    """Convert a folder of published files (`make data`'s `data/raw/`, or any folder holding
+    them) into a data folder; returns {data-folder file: sources}."""
     from helpers.processed import cached
 
     real_dir, out = Path(real_dir), Path(out)
     if not real_dir.is_dir():
-        raise PublishedFileError(f"{real_dir}: the real data folder does not exist")
+        raise PublishedFileError(
+            f"{real_dir}: the folder of published files does not exist (make data downloads "
+            "them into data/raw; or name your folder with REAL_DIR=...)"
+        )
+    absent = [
+        f"{SOURCES[name].description} ({' or '.join(PUBLISHED_NAMES[name])})"
+        for name in ("prc", "population")
+        if not published_files(real_dir, name)
+    ]
+    if absent:
+        raise PublishedFileError(
+            f"{real_dir}: no file for a required input: {'; '.join(absent)} "
+            "(docs/DATA.md, 'Real published data', lists the forms read)"
+        )
     made: dict[str, list[str]] = {}
 
-    prc = sorted((real_dir / "ho-prc-pfa").glob("prc_pfa_*.csv*"))
+    prc = published_files(real_dir, "prc")
     if prc:
         frame = cached("prc_published", prc[-1:], lambda: read_prc(prc[-1]))
+        # Checked here, where a problem can be located in the workbook's own sheet and row,
+        # and before anything is written: data/real keeps its last good tables.
+        check_converted(frame, "prc", lambda: read_prc_located(prc[-1])[1])
         write_csv(frame, out / SOURCES["prc"].path)
         made[SOURCES["prc"].path] = [prc[-1].relative_to(real_dir).as_posix()]
 
-    pop_dir = real_dir / "ons-population-households"
-    pop = sorted(pop_dir.glob("ons_pfa_table_P*.csv")) + sorted(
-        pop_dir.glob("ons_pfa_population*.csv")
-    )
+    pop = published_files(real_dir, "population")
     if pop:
         frame = cached("population", pop, lambda: read_ons_population(pop))
         write_csv(frame, out / SOURCES["population"].path)
         made[SOURCES["population"].path] = [p.relative_to(real_dir).as_posix() for p in pop]
 
-    census = real_dir / "pfa-population-ethnicity" / "pfa-ethnicity-census2021.csv"
-    if census.is_file():
+    for census in published_files(real_dir, "population_ethnicity")[:1]:
         read_census_ethnicity(census)  # every force name known, numbers readable
         target = out / SOURCES["population_ethnicity"].path
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(census, target)  # already the project's form: kept byte for byte
         made[SOURCES["population_ethnicity"].path] = [census.relative_to(real_dir).as_posix()]
 
-    uof = sorted((real_dir / "ho-use-of-force").glob("*.ods"))
+    uof = published_files(real_dir, "use_of_force")
     if uof:
         frame = cached(
             "use_of_force",
@@ -658,8 +767,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--real-dir",
         type=Path,
-        default=PROJECT_ROOT.parent / "shared" / "data" / "real",
-        help="folder of real published files (default: ../shared/data/real beside the clone)",
+        default=PROJECT_ROOT / "data" / "raw",
+        help="folder of published files (default: data/raw, which `make data` fills)",
     )
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "data" / "real")
     args = parser.parse_args(argv)

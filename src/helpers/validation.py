@@ -124,6 +124,15 @@ def _decode(raw: bytes, rel: str, problems: list[InputProblem]) -> str | None:
         problems.append(
             InputProblem(rel, "is named .gz but is not gzip-compressed; read as plain text")
         )
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:200]:
+        problems.append(
+            InputProblem(
+                rel,
+                "is UTF-16 text (Excel's 'Unicode Text'), not UTF-8: save it as 'CSV UTF-8'",
+                row=1,
+            )
+        )
+        return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -191,6 +200,27 @@ def compare_columns(found: Sequence[str], expected: Sequence[str], rel: str) -> 
     return problems
 
 
+def _cut_short(text: str, fields: int) -> int | None:
+    """The line of a last row that stops part-way (fewer fields, no line end), else None."""
+    if not text or text.endswith(("\n", "\r")):
+        return None
+    last = text.rsplit("\n", 1)[-1]
+    if '"' in last:
+        return None  # a quoted value may span lines: left to the field count
+    if 0 < len(last.split(",")) < fields:
+        return _physical_lines(text)
+    return None
+
+
+def _source_with_columns(header: Sequence[str]) -> Source | None:
+    """The input whose header is exactly `header` (names compared as a person reads them)."""
+    wanted = [_normalise(c) for c in header]
+    for source in SOURCES.values():
+        if [_normalise(c) for c in source.columns] == wanted:
+            return source
+    return None
+
+
 def _physical_lines(text: str) -> int:
     if not text:
         return 0
@@ -226,7 +256,29 @@ def read_csv_text(
     header = _header(text)
     column_problems = compare_columns(header, expected, rel)
     if column_problems:
+        other = _source_with_columns(header)
+        if other is not None:
+            mine = _source_with_columns(expected)
+            wanted = f"{mine.description} ({mine.path})" if mine else ", ".join(expected)
+            column_problems = [
+                InputProblem(
+                    rel,
+                    f"is the wrong file: it has the columns of {other.description} "
+                    f"({other.path}); this place needs {wanted}",
+                    row=1,
+                )
+            ]
         return None, [*problems, *column_problems]
+    cut_line = _cut_short(text, len(header))
+    if cut_line is not None:
+        problems.append(
+            InputProblem(
+                rel,
+                f"ends in the middle of a row (fewer fields than the header's {len(header)}, "
+                "and no line end): the file looks cut short; copy or download it again",
+                row=cut_line,
+            )
+        )
     skipped: list[InputProblem] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -275,6 +327,8 @@ def read_csv_text(
     frame[_LINE_COLUMN] = lines
     frame[_FILE_COLUMN] = rel
     blank = (frame[list(expected)] == "").all(axis=1)
+    if cut_line is not None:
+        blank |= frame[_LINE_COLUMN] == cut_line  # reported above, not field by field
     frame = frame.loc[~blank].reset_index(drop=True)
     problems.extend(skipped)
     if frame.empty:
@@ -366,7 +420,9 @@ def _read_key(data_dir: Path, source: Source, check: bool, paths: list[Path]) ->
         contents = tuple((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in paths)
     except OSError:
         return None  # read_source reports it
-    return (str(data_dir.resolve()), source.name, id(source), check, contents)
+    # Not the folder: the result holds paths relative to it, so the same files (a copy of a
+    # folder, a test's broken copy) give the same result.
+    return (source.name, id(source), check, contents)
 
 
 def read_source(data_dir: Path, source: Source, *, check: bool = True) -> SourceRead:
@@ -610,16 +666,13 @@ def _translate(cases: pd.DataFrame, frame: pd.DataFrame, source: Source, out: _C
         done.add((check, index))
         if check == "multiple_fields_uniqueness":
             if first_of_key is None:
-                first_of_key = _first_of_key(frame, source)
-            first = int(first_of_key.iloc[index])
-            where = f"line {frame.at[first, _LINE_COLUMN]}"
-            if frame.at[first, _FILE_COLUMN] != file:
-                where = f"{frame.at[first, _FILE_COLUMN]} {where}"
+                first_of_key = _first_of(frame, list(source.key))
+            first = int(first_of_key.loc[index])
             key = ", ".join(str(frame.at[index, k]) for k in source.key)
             out.add(
                 InputProblem(
                     file,
-                    f"duplicate row: the same {', '.join(source.key)} as {where}",
+                    _duplicate_message(frame, index, first, source.columns, source.key),
                     row=row,
                     value=key,
                 ),
@@ -661,10 +714,37 @@ def _suggest_area(code: object) -> str:
     return f": did you mean '{close[0]}' ({area_codes()[close[0]]})?" if close else ""
 
 
-def _first_of_key(frame: pd.DataFrame, source: Source) -> pd.Series:
-    group = frame.groupby(list(source.key), sort=False, dropna=False).ngroup()
+def _first_of(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """For each row, the index of the first row with the same values in `columns`."""
+    group = frame.groupby(list(columns), sort=False, dropna=False).ngroup()
     first = pd.Series(frame.index, index=frame.index).groupby(group.values).transform("min")
     return first
+
+
+def _line_of(frame: pd.DataFrame, index: int, file: str) -> str:
+    """ "line 5", or "local/x/2025-03.csv line 5" when the row is in another file than `file`."""
+    where = f"line {frame.at[index, _LINE_COLUMN]}"
+    other = str(frame.at[index, _FILE_COLUMN])
+    return where if other == file else f"{other} {where}"
+
+
+def _duplicate_message(
+    frame: pd.DataFrame, index: int, first: int, columns: Sequence[str], key: Sequence[str]
+) -> str:
+    """Row `index` repeats the key of row `first`: an exact copy (a row pasted twice, which
+    would be counted twice), or the same key with other values (which of the two is right?)."""
+    where = _line_of(frame, first, str(frame.at[index, _FILE_COLUMN]))
+    same = all(_same_value(frame.at[index, c], frame.at[first, c]) for c in columns)
+    if same:
+        return (
+            f"duplicate row: an exact copy of {where} (every column the same); it would be "
+            "counted twice"
+        )
+    return f"duplicate row: the same {', '.join(key)} as {where}, with other values"
+
+
+def _same_value(a: object, b: object) -> bool:
+    return bool(a == b) or (pd.isna(a) and pd.isna(b))  # type: ignore[call-overload]
 
 
 # ----- source-specific rules
@@ -694,21 +774,7 @@ def _check_prc(frame: pd.DataFrame, out: _Collector) -> None:
             ),
             warning=True,
         )
-    repeated = frame.duplicated(list(PRC_KEY), keep=False)
-    if repeated.any():
-        first = frame.loc[repeated].iloc[0]
-        out.add(
-            InputProblem(
-                str(first[_FILE_COLUMN]),
-                f"{int(repeated.sum())} rows share their financial year, quarter, force and "
-                f"offence code with another row (first: code {first['Offence Code']}, "
-                f"{first['Force Name']}, line {first[_LINE_COLUMN]}); their counts are added "
-                "together (the published 2017/18 sheet lists the four homicide offences under "
-                "one code)",
-                column="Offence Code",
-            ),
-            warning=True,
-        )
+    _check_prc_repeats(frame, out)
     unknown = sorted(set(frame["Offence Subgroup"].unique()) - PRC_SUBGROUPS)
     if unknown:
         out.add(
@@ -737,6 +803,19 @@ def _check_prc(frame: pd.DataFrame, out: _Collector) -> None:
     start = frame["Financial Year"].str.slice(0, 4).astype("int64")
     quarter_index = start * 4 + frame["Financial Quarter"] - 1
     all_quarters = set(range(int(quarter_index.min()), int(quarter_index.max()) + 1))
+    quarter_label = lambda q: f"{q // 4}/{(q // 4 + 1) % 100:02d} Q{q % 4 + 1}"  # noqa: E731
+    nowhere = sorted(all_quarters - set(quarter_index.unique()))
+    if nowhere:
+        out.add(
+            InputProblem(
+                str(frame[_FILE_COLUMN].iloc[0]),
+                f"no rows at all for {_short_list(map(quarter_label, nowhere))}, inside the "
+                f"series ({quarter_label(min(all_quarters))} to "
+                f"{quarter_label(max(all_quarters))}): a whole quarter is missing",
+                column="Financial Quarter",
+            )
+        )
+        return
     by_force = pd.DataFrame({"force": frame["Force Name"], "q": quarter_index}).drop_duplicates()
     # Only the territorial forces: national fraud bodies come and go (FFA UK became UK Finance).
     by_force = by_force[by_force["force"].map(lambda n: registry.find(n) is not None)]
@@ -752,6 +831,85 @@ def _check_prc(frame: pd.DataFrame, out: _Collector) -> None:
                 ),
                 warning=True,
             )
+
+
+def _check_prc_repeats(frame: pd.DataFrame, out: _Collector) -> None:
+    """Rows sharing a financial year, quarter, force and offence code.
+
+    Added together: rows with different offence descriptions under one code, and up to n rows
+    under a combined code that lists n offences (the published 2017/18 sheet has four rows,
+    each "Homicide", under 1/4.1/4.10/4.2: murder, manslaughter, corporate manslaughter and
+    infanticide, so two of them may be identical). Errors: any other exact copy of a row (it
+    would be counted twice), the same offence (code and description) with another count, and
+    more rows under a combined code than it lists offences."""
+    key = list(PRC_KEY)
+    repeated = frame.duplicated(key, keep=False)
+    if not repeated.any():
+        return
+    rows = frame.loc[repeated]
+    codes = rows["Offence Code"].astype(str)
+    combined = codes.str.contains("/", regex=False)
+    summed = pd.Series(False, index=rows.index)
+
+    if combined.any():
+        grouped = rows.loc[combined]
+        position = grouped.groupby(key, sort=False).cumcount()
+        limit = grouped["Offence Code"].str.count("/") + 1
+        summed |= (position < limit).reindex(rows.index, fill_value=False)
+        first = _first_of(grouped, key)
+        for index in grouped.index[position >= limit]:
+            file = str(frame.at[index, _FILE_COLUMN])
+            out.add(
+                InputProblem(
+                    file,
+                    f"duplicate row: code {frame.at[index, 'Offence Code']} lists "
+                    f"{int(limit.loc[index])} offences, and this is row "
+                    f"{int(position.loc[index]) + 1} for {frame.at[index, 'Force Name']}, "
+                    f"{frame.at[index, 'Financial Year']} Q{frame.at[index, 'Financial Quarter']} "
+                    f"(the first is {_line_of(frame, int(first.loc[index]), file)}); it would be "
+                    "counted twice",
+                    row=int(frame.at[index, _LINE_COLUMN]),
+                    column="Offence Code",
+                ),
+                group="duplicate row",
+            )
+
+    simple = rows.loc[~combined]
+    if len(simple):
+        columns = [c for c in frame.columns if c not in (_FILE_COLUMN, _LINE_COLUMN)]
+        same_offence = [*key, "Offence Description"]
+        first = _first_of(simple, same_offence)
+        conflicting = first.index[first.to_numpy() != first.index.to_numpy()]
+        for index in conflicting:
+            out.add(
+                InputProblem(
+                    str(frame.at[index, _FILE_COLUMN]),
+                    _duplicate_message(frame, index, int(first.loc[index]), columns, same_offence),
+                    row=int(frame.at[index, _LINE_COLUMN]),
+                    value=f"{frame.at[index, 'Force Name']}, {frame.at[index, 'Financial Year']}"
+                    f" Q{frame.at[index, 'Financial Quarter']}, code "
+                    f"{frame.at[index, 'Offence Code']}",
+                ),
+                group="duplicate row",
+            )
+        # Different descriptions under one code: separate offences, added together.
+        kept = simple.drop(index=conflicting)
+        summed |= kept.duplicated(key, keep=False).reindex(rows.index, fill_value=False)
+
+    if summed.any():
+        shown = rows.loc[summed].iloc[0]
+        out.add(
+            InputProblem(
+                str(shown[_FILE_COLUMN]),
+                f"{int(summed.sum())} rows share their financial year, quarter, force and "
+                f"offence code with another row (first: code {shown['Offence Code']}, "
+                f"{shown['Force Name']}, line {shown[_LINE_COLUMN]}); their counts are added "
+                "together (different offences published under one code: the 2017/18 sheet "
+                "lists the four homicide offences under 1/4.1/4.10/4.2)",
+                column="Offence Code",
+            ),
+            warning=True,
+        )
 
 
 def _check_population_coverage(frame: pd.DataFrame, out: _Collector) -> None:
@@ -773,6 +931,17 @@ def _check_population_coverage(frame: pd.DataFrame, out: _Collector) -> None:
         )
     years = frame.loc[~frame["area_code"].map(is_other_ons_area), ["area_code", "mid_year"]]
     span = set(range(int(years["mid_year"].min()), int(years["mid_year"].max()) + 1))
+    nowhere = sorted(span - set(years["mid_year"]))
+    if nowhere:
+        out.add(
+            InputProblem(
+                str(frame[_FILE_COLUMN].iloc[0]),
+                f"no estimates at all for mid-{_short_list(map(str, nowhere))}, inside the "
+                f"series (mid-{min(span)} to mid-{max(span)}): a whole year is missing",
+                column="mid_year",
+            )
+        )
+        return
     for code, rows in years.groupby("area_code", sort=True):
         gaps = sorted(span - set(rows["mid_year"]))
         if gaps:
@@ -811,6 +980,30 @@ def _check_gaps(frame: pd.DataFrame, source: Source, out: _Collector, files: lis
         _check_quarter_files(source, out, files)
         return
     expected = set(range(int(ordinal.min()), int(ordinal.max()) + 1, step))
+    label = lambda o: str(pd.Period(ordinal=o, freq="M"))  # noqa: E731
+    file = str(frame[_FILE_COLUMN].iloc[0])
+    present = np.sort(ordinal.unique())
+    annual = (
+        source.frequency == "quarterly"
+        and len(present) > 1
+        and bool((np.diff(present) == 12).all())
+    )
+    # A quarterly input published as an annual table (the use-of-force statistics: one row per
+    # financial year) has no quarters between its years: they are not missing (the per-force
+    # warning still says so). A semiannual or monthly input a year apart has lost periods.
+    nowhere = [] if annual else sorted(expected - set(present))
+    if nowhere:
+        # A whole period missing inside the series: a file cut or stacked wrongly; every
+        # 12-month figure across it would be missing or wrong, for every force.
+        out.add(
+            InputProblem(
+                file,
+                f"no rows at all for {_short_list(map(label, nowhere))}, inside the series "
+                f"({label(min(expected))} to {label(max(expected))}): a whole period is missing",
+                column=column,
+            )
+        )
+        return
     by_force = pd.DataFrame({"force": frame.loc[valid, source.force_column], "p": ordinal})
     by_force = by_force.drop_duplicates()
     sizes = by_force.groupby("force", sort=True)["p"].size()
@@ -840,12 +1033,16 @@ def _check_quarter_files(source: Source, out: _Collector, files: list[str]) -> N
     wanted = {first + 3 * i for i in range((last.ordinal - first.ordinal) // 3 + 1)}
     missing = sorted(wanted - quarters)
     if missing:
+        # One file per quarter: an absent one is a quarter not yet supplied, not a broken file.
+        # The build goes on; 12-month windows across it are "Not available", with the reason.
         out.add(
             InputProblem(
                 source.path,
                 f"no file for the quarter(s) ending {_short_list(str(m) for m in missing)} "
-                f"between {first} and {last}: the 12-month figures need every quarter",
-            )
+                f"between {first} and {last}: 12-month figures that include them are not "
+                "available",
+            ),
+            warning=True,
         )
 
 

@@ -1,0 +1,57 @@
+"""The project's documents stand alone: a fresh clone from the project's public home has nothing
+beside it, so no document, setting, notebook or Makefile names a path outside the repository."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# Read by users: every Markdown file outside the tests, the settings, the notebooks, the Makefile.
+DOCUMENTS = sorted(
+    p.relative_to(ROOT).as_posix()
+    for p in [
+        *ROOT.glob("*.md"),
+        *ROOT.glob("docs/**/*.md"),
+        *ROOT.glob("data/*/README.md"),
+        *ROOT.glob("params/**/*"),
+        *ROOT.glob("notebooks/*.ipynb"),
+        ROOT / "Makefile",
+    ]
+    if p.is_file() and p.suffix != ".png"
+)
+# A relative path that climbs out of the repository (`../shared/...`), or a Markdown link to one.
+OUTSIDE = re.compile(r"(?<![\w.])\.\./(?!\.)[\w.-]+")
+
+
+def _outside_paths(text: str) -> list[str]:
+    return OUTSIDE.findall(text)
+
+
+def test_the_pattern_finds_paths_outside_the_repository() -> None:
+    assert _outside_paths("see [spec](../shared/spec/REPORT_SPEC.md)") == ["../shared"]
+    assert _outside_paths("REAL_DIR ?= ../shared/data/real") == ["../shared"]
+    assert _outside_paths("docs/DATA.md, 12.5 ... and ./x") == []
+
+
+@pytest.mark.parametrize("rel", DOCUMENTS)
+def test_no_document_names_a_path_outside_the_repository(rel: str) -> None:
+    text = (ROOT / rel).read_text(encoding="utf-8")
+    assert _outside_paths(text) == [], f"{rel} names a path outside the repository"
+
+
+def test_markdown_links_point_inside_the_repository() -> None:
+    broken = []
+    for rel in DOCUMENTS:
+        if not rel.endswith(".md"):
+            continue
+        text = (ROOT / rel).read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#\s]+)", text):
+            if re.match(r"[a-z]+:", target):
+                continue  # https:, mailto:
+            path = ((ROOT / rel).parent / target).resolve()
+            if not path.is_relative_to(ROOT) or not path.exists():
+                broken.append(f"{rel} -> {target}")
+    assert broken == []
