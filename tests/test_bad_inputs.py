@@ -390,9 +390,13 @@ def _goes_on(data: Path, narrative: Path) -> None:
     cells = lines[5].split(",")
     cells[column] = "-3"
     lines[5] = ",".join(cells)
+    # One force with no rows for a quarter the others have: its windows are not available.
+    lines = [line for line in lines if not line.startswith("2024/25,2,Kent,")]
     path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), mtime=0))
     # A local extract not supplied at all.
     shutil.rmtree(data / "local/victim_satisfaction")
+    # A local extract with one quarter's file missing between others.
+    (data / "local/complaint_reviews/2024-09.csv").unlink()
     # Excel's "CSV UTF-8": a byte-order mark and CRLF line ends.
     rel = data / "local/drugs_disruptions/2025-03.csv"
     rel.write_bytes(b"\xef\xbb\xbf" + rel.read_bytes().replace(b"\n", b"\r\n"))
@@ -409,7 +413,7 @@ def went_on(minimal: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[in
     data = tmp / "data"
     shutil.copytree(minimal, data)
     _goes_on(data, tmp / "narrative")
-    status, output = _build(tmp, data, "--sections", "homicide,victim_satisfaction")
+    status, output = _build(tmp, data, "--sections", "homicide,victim_satisfaction,complaints")
     target = tmp / "outputs" / QUARTER / "avon-and-somerset-partial"
     return status, output, target
 
@@ -440,6 +444,23 @@ GOES_ON = [
         "population-year-missing",
         ["no mid-2024 population estimate for Avon and Somerset", "use mid-2023"],
         ["Rates use the mid-2023 population estimate; mid-2024 was not supplied"],
+    ),
+    (
+        "prc-force-missing-a-quarter",
+        ["Kent has no rows for 1 quarter(s): 2024/25 Q2"],
+        [
+            "Kent (a period with no data) has no figure for the year ending March 2025 and is "
+            "left out of the most similar group average and ranking"
+        ],
+    ),
+    (
+        "local-quarter-file-missing",
+        ["no file for the quarter(s) ending 2024-09", "12-month figures that include them"],
+        [
+            "has no data for Avon and Somerset for the month ending July 2024, August 2024, "
+            "September 2024",
+            "a missing period is never counted as zero",
+        ],
     ),
 ]
 

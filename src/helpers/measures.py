@@ -396,7 +396,7 @@ def compute_measure(
         result.denominator_year = _none_if_nan(row["denominator_year"])
         if result.denominator_year is not None:
             result.denominator_year = int(result.denominator_year)
-    reason = _unavailable_reason(measure, mine, row, period, force)
+    reason = _unavailable_reason(measure, inputs, row, period, force)
     if reason:
         result.available = False
         result.unavailable_reason = reason
@@ -470,16 +470,22 @@ def compute_measure(
     return result
 
 
-def _missing_periods(mine: pd.DataFrame, period: pd.Period) -> list[pd.Period]:
-    """The periods inside the 12 months ending at `period` for which the force reported nothing."""
-    if "raw_count" not in mine:
+def _missing_periods(source: pd.DataFrame | None, force: str, period: pd.Period) -> list[pd.Period]:
+    """The periods inside the 12 months ending at `period` for which the source has no row at all
+    for the force, at the source's own step (quarter ends, or months)."""
+    if source is None or "period" not in source or "force" not in source:
         return []
-    window = mine[(mine["period"] > period - 12) & (mine["period"] <= period)]
-    return list(window.loc[window["raw_count"].isna(), "period"])
+    present = set(source.loc[source["force"] == force, "period"])
+    every = source["period"].unique()
+    step = 3 if all(p.month % 3 == 0 for p in every) else 1
+    window = [period - k for k in range(0, 12, step)][::-1]
+    if not present or min(present) > window[0]:
+        return []  # the data start inside the window: nothing is missing, the window is short
+    return [p for p in window if p not in present]
 
 
 def _unavailable_reason(
-    measure: Measure, mine: pd.DataFrame, row: pd.Series, period: pd.Period, force: str
+    measure: Measure, inputs: Any, row: pd.Series, period: pd.Period, force: str
 ) -> str:
     """Why the force has no figure at `period`, or "" when it has one.
 
@@ -488,7 +494,11 @@ def _unavailable_reason(
     count and no rate; a rate needs a population estimate at or before the year it wants.
     """
     ending = f"the 12 months ending {period.strftime('%B %Y')}"
-    gaps = _missing_periods(mine, period)
+    count = _none_if_nan(row.get("count"))
+    incomplete = count is None or _none_if_nan(row.get("value")) is None
+    gaps = (
+        _missing_periods(getattr(inputs, measure.source, None), force, period) if incomplete else []
+    )
     if gaps:
         months = ", ".join(p.strftime("%B %Y") for p in gaps)
         kind = "quarter" if all(p.month % 3 == 0 for p in gaps) else "month"
@@ -497,7 +507,6 @@ def _unavailable_reason(
             f"{where} has no data for {force} for the {kind} ending {months}: {ending} are "
             "incomplete, and a missing period is never counted as zero."
         )
-    count = _none_if_nan(row.get("count"))
     if count is not None and count < 0:
         return (
             f"The 12-month total for {ending} is negative ({count:,.0f}): published adjustments "
@@ -512,7 +521,7 @@ def _unavailable_reason(
             f"No records for the {REFERENCE_GROUP} group in {ending}: the ratio has no "
             "reference rate to divide by."
         )
-    if count is None or _none_if_nan(row.get("value")) is None:
+    if incomplete:
         return f"No {measure.source} figure for {force} can be made for {ending}."
     return ""
 
