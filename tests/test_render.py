@@ -328,7 +328,7 @@ def test_printed_report_points_to_the_spreadsheet_instead_of_chart_data_tables(r
     # No table and no appendix in print: each chart names its table in report.ods instead.
     assert 'class="chart-data"' not in printed and "Homicide rate</caption>" not in printed
     assert "Appendix" not in printed
-    refs = re.findall(r'class="chart-data-ref">The numbers behind this chart are in (\S+),', printed)
+    refs = re.findall(r'"chart-data-ref">The numbers behind this chart are in (\S+),', printed)
     assert refs == ["report.ods"] * len(sections)
     assert printed.count("\u201cHomicide rate (chart data)\u201d") == len(sections)
     # The screen page keeps its tables.
