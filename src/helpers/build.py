@@ -1555,7 +1555,7 @@ class Build:
             sections=self._section_records(),
             outputs=sha256_tree(folder, exclude=("manifest.json", "build.log")),
             extra={
-                **_publication_digests(),
+                **_publication_digests(self),
                 "report_built": getattr(self, "report_built", None),
                 "kernel": None
                 if kernel is None
@@ -1631,12 +1631,12 @@ class Build:
         return "\n".join(lines) + "\n"
 
 
-def _publication_digests() -> dict[str, Any]:
-    """Digests the next report's changes page names causes from (helpers.publication)."""
+def _publication_digests(build: Build) -> dict[str, Any]:
+    """What the changes pages need in manifest.json (helpers.publication)."""
     from helpers.publication import manifest_extra
 
     try:
-        return manifest_extra()
+        return manifest_extra(build)
     except Exception:  # a failed build's manifest must still be written
         return {}
 

@@ -62,17 +62,30 @@ def publication_settings(path: Path | None = None) -> dict[str, Any]:
 # ----- the manifest ----------------------------------------------------------------------------
 
 
-def manifest_extra() -> dict[str, Any]:
-    """Digests for manifest.json: the helpers' code, the catalogue, each measure's entry."""
+def manifest_extra(build: Any = None) -> dict[str, Any]:
+    """For manifest.json: the digests of the helpers' code, the catalogue and each measure's
+    entry (the next report names causes from them), and which report the changes page
+    compared with (`make verify` rebuilds against the same one)."""
     from helpers.build import catalogue_digest, helpers_digest
     from helpers.changes import measure_digests
     from helpers.config import default_catalogue
 
-    return {
+    extra: dict[str, Any] = {
         "helpers_digest": helpers_digest(),
         "catalogue_digest": catalogue_digest(),
         "measure_digests": measure_digests(default_catalogue()),
     }
+    changes = getattr(build, "changes", None)
+    if changes is not None:
+        previous = changes.previous
+        extra["changes"] = {
+            "previous": None if previous is None else str(previous.folder),
+            "compared": changes.compared or changes.missing,
+            "changed": len(changes.changes),
+            "flagged": sum(c.flagged for c in changes.changes),
+            "threshold_percent": changes.threshold_percent,
+        }
+    return extra
 
 
 def _this_manifest(build: Any) -> dict[str, Any]:
