@@ -459,6 +459,8 @@ def _earlier_quarter(
         for column, old_column, label, unit in _HISTORY:
             if column not in b or old_column not in a:
                 continue
+            if result.series[column].isna().all():
+                continue  # a figure this measure's history does not hold (no comparator line)
             if _differs(a[old_column], b[column]):
                 reason = reason or causes.for_measure(m, label)
                 out.append(

@@ -137,7 +137,8 @@ def changes_page(build: Any, staging: Path) -> list[Any]:
         current,
         _this_manifest(build),
         quarter=build.quarter.code,
-        results=_results(build),
+        # Only an earlier quarter needs the measures' histories (a pickle of every series).
+        results=_results(build) if previous is not None else [],
         catalogue=default_catalogue(),
         threshold_percent=settings["threshold_percent"],
         missing=missing,
