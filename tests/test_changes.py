@@ -251,3 +251,16 @@ def test_nothing_to_compare_says_so_and_a_wrong_previous_is_an_error(tmp_path):
     other, _ = ch.find_previous(tmp_path, "2025-03", "kent", given=tmp_path / "measures.csv")
     result = ch.compare(other, pd.DataFrame({"measure": []}), {}, quarter="2025-03")
     assert result.previous is None and "no column measure" in result.missing
+
+
+def test_threshold_and_contact_come_from_params(tmp_path):
+    from helpers.publication import publication_settings
+
+    settings = tmp_path / "report.yaml"
+    settings.write_text(
+        "force: Kent\npublication:\n  contact: [a@b.uk]\n  changes: {threshold_percent: 2.5}\n"
+    )
+    assert publication_settings(settings) == {"contact": ["a@b.uk"], "threshold_percent": 2.5}
+    assert publication_settings(tmp_path / "absent.yaml")["threshold_percent"] == 1.0
+    shipped = publication_settings()
+    assert shipped["contact"] and shipped["threshold_percent"] == 1.0

@@ -950,6 +950,10 @@ class Build:
                 raise ConfigError(f"--jobs must be at least 1, got {o.jobs}")
             if o.quarter and o.quarter != "latest":
                 FinancialQuarter.parse(o.quarter)  # a typo fails before the inputs are read
+            if o.previous:  # the changes page's report: a wrong path fails before anything runs
+                from helpers.publication import check_previous
+
+                check_previous(o.previous)
         except (ConfigError, QuarterError) as exc:
             self.log.say(f"error: {exc}")
             raise _Stop(EXIT_USAGE) from None

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,19 @@ def changes_page(build: Any, staging: Path) -> list[Any]:
     )
     stem = f"{ch.PAGE_NUMBER:02d}_{ch.PAGE_ID}"
     return [SectionContent(ch.PAGE_ID, ch.PAGE_NUMBER, ch.PAGE_TITLE, None, stem, fragment)]
+
+
+def check_previous(given: str | Path) -> None:
+    """A `ConfigError` unless `given` (PREVIOUS=) is a report folder or a measures.csv."""
+    from helpers.exceptions import ConfigError
+
+    path = Path(given).expanduser()
+    measures = path if path.suffix == ".csv" else path / "measures.csv"
+    if not measures.is_file():
+        raise ConfigError(
+            f"PREVIOUS={given}: no measures.csv there; give the folder of a published report "
+            "(outputs/<quarter>/<force>) or its measures.csv"
+        )
 
 
 def place_pages(contents: list[Any], pages: Sequence[Any]) -> list[Any]:
@@ -361,8 +375,14 @@ def write_report_ods(build: Any, staging: Path) -> Path:
     hit = cache.ods(build.quarter.code, slug, key) if cache is not None else None
     if hit is not None:
         shutil.copyfile(hit, target)
+        build.log.detail(f"    report.ods: {len(tables)} tables, reused (content unchanged)")
         return target
+    started = time.perf_counter()
     write_spreadsheet(target, cover, tables)
+    build.log.detail(
+        f"    report.ods: {len(tables)} tables, {sum(len(t.rows) for t in tables)} rows, "
+        f"written in {time.perf_counter() - started:.2f} s"
+    )
     if cache is not None:
         cache.store_ods(build.quarter.code, slug, key, target)
     return target
@@ -380,6 +400,7 @@ __all__ = [
     "EXTRA_TABLES",
     "ODS_NAME",
     "changes_page",
+    "check_previous",
     "manifest_extra",
     "measures_sheet",
     "notebook_tables",
