@@ -2,7 +2,7 @@
 
     python -m helpers build [--quarter Q] [--force NAME] [--data-dir DIR] [--jobs N]
                             [--sections id,id] [--outputs DIR] [--no-cache] [--no-pdf]
-                            [--scheduler tcp://host:port]
+                            [--scheduler tcp://host:port] [--previous REPORT_FOLDER]
 
 Steps, each timed and printed as it runs:
 
@@ -16,7 +16,9 @@ Steps, each timed and printed as it runs:
    kept) in notebooks/; each converted in-process to an HTML fragment (no code) as it
    finishes;
 5. the fragments placed in the page templates: sections/<nn>_<id>.html and the assembled
-   report.html;
+   report.html, with the 'Changes since the last report' page (`--previous`, default the
+   previous quarter's report; helpers.publication, helpers.changes); then report.ods, the
+   numbers as a spreadsheet (helpers.spreadsheet);
 6. report.pdf from report.html (WeasyPrint; in a batch, in a PDF worker while the next force
    runs: `Build.stages()`);
 7. build.log and manifest.json.

@@ -76,6 +76,13 @@ def manifest_extra(build: Any = None) -> dict[str, Any]:
         "catalogue_digest": catalogue_digest(),
         "measure_digests": measure_digests(default_catalogue()),
     }
+    if build is not None:
+        # `make verify` writes these back into the rebuild's report.yaml.
+        settings = publication_settings(getattr(build.options, "settings_path", None))
+        extra["publication"] = {
+            "contact": settings["contact"],
+            "changes": {"threshold_percent": settings["threshold_percent"]},
+        }
     changes = getattr(build, "changes", None)
     if changes is not None:
         previous = changes.previous
@@ -136,7 +143,7 @@ def changes_page(build: Any, staging: Path) -> list[Any]:
     build.changes = ch.compare(
         previous,
         current,
-        _this_manifest(build),
+        _this_manifest(build) if previous is not None else {},
         quarter=build.quarter.code,
         # Only an earlier quarter needs the measures' histories (a pickle of every series).
         results=_results(build) if previous is not None else [],
@@ -302,11 +309,8 @@ def _cover(build: Any, tables: Sequence[SheetTable]) -> Cover:
             covers = f"{len(mine)} quarterly files, {first} to {last} (folder {source.path})"
         sources.append((f"{source.description} ({source.publisher})", covers))
     warning = None
-    data_dir = Path(str(getattr(build, "data_dir", "")))
-    readme = data_dir / "README.md"
-    if "sample" in data_dir.name or (
-        readme.is_file() and "synthetic" in readme.read_text(encoding="utf-8").lower()[:2000]
-    ):
+    # The same test as the pages' banner (report.sample_data_banner): the data's README.
+    if getattr(getattr(build, "inputs", None), "is_synthetic", False):
         warning = (
             "SYNTHETIC SAMPLE DATA. These figures were generated for demonstration and testing; "
             "they are not real police data."

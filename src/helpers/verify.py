@@ -145,11 +145,11 @@ def settings_file(manifest: Mapping[str, Any], folder: Path) -> Path:
     recorded = dict(manifest.get("settings") or {})
     keys = ("force", "quarter", "data_dir", "outputs_dir", "narrative_dir")
     keys += ("trend", "benchmark", "population", "disclosure")
+    settings = {k: recorded[k] for k in keys if k in recorded}
+    if manifest.get("publication"):  # report.ods's contact, the changes page's threshold
+        settings["publication"] = manifest["publication"]
     path = folder / "report.yaml"
-    path.write_text(
-        yaml.safe_dump({k: recorded[k] for k in keys if k in recorded}, sort_keys=False),
-        encoding="utf-8",
-    )
+    path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
     return path
 
 
