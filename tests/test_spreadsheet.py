@@ -190,6 +190,7 @@ def book(built):
 def test_every_table_sheet_has_the_guidances_layout(built, book):
     names = book.sheet_names
     assert names[:5] == ["Cover_sheet", "Contents", "Notes", "Measures", "Changes"]
+    assert names[-1] == "Sources"  # the methods page's sources and the periods they cover
     assert len(names) == len(set(names)) and all(len(n) <= 31 for n in names)
     contents = book.get_sheet_by_name("Contents").to_python()
     assert [r[0] for r in contents[3:]] == names[3:]  # every table is listed

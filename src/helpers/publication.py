@@ -330,6 +330,7 @@ def _cover(build: Any, tables: Sequence[SheetTable]) -> Cover:
             "report.pdf): the measures summary, the changes since the last report, every "
             f"chart's data and every comparison table: {len(tables)} tables, one per sheet, "
             "listed on the Contents sheet.",
+            "The periods each source covers (their vintages) are on the Sources sheet; "
             "manifest.json beside this file records every input file with its SHA-256, the "
             "settings and the software used.",
         ),

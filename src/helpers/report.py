@@ -672,7 +672,18 @@ class MethodsReport(_PageBase):
                     "Covers": covers,
                 }
             )
-        sources = data_table(pd.DataFrame(coverage), caption="Sources and the periods they cover")
+        caption = "Sources and the periods they cover"
+        sources = data_table(pd.DataFrame(coverage), caption=caption)
+        from helpers.spreadsheet import SheetTable
+
+        sheet = SheetTable(
+            title=caption,
+            columns=["Input", "Publisher", "Path in the data folder", "Periods covered"],
+            rows=[list(row.values()) for row in coverage],
+            sheet="Sources",
+            description="Sources and their vintages: the periods each input covers",
+            kind="sources",
+        )
         rows = [
             {"File": path, "SHA-256 (first 12)": digest[:12]}
             for path, digest in sorted(inputs.files.items())
@@ -688,7 +699,7 @@ class MethodsReport(_PageBase):
             "Every file's full checksum is in manifest.json; docs/DATA.md describes each source, "
             "its publisher and its vintage.</p>\n" + files
         )
-        return Html(text)
+        return Html(text, tables=(sheet,))
 
     def statistics(self) -> Html:
         from helpers.tables import data_table
