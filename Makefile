@@ -44,7 +44,11 @@ outputs_opt  = $(if $(strip $(OUTPUTS)),--outputs "$(strip $(OUTPUTS))")
 # that Dask cluster (pip install -e ".[dask]").
 PDF       ?=
 SCHEDULER ?=
+# PREVIOUS=outputs/2024-12/avon-and-somerset: the report the 'Changes since the last report' page
+# compares with (default: the previous quarter's report under outputs/).
+PREVIOUS  ?=
 pdf_opt       = $(if $(filter no false 0,$(strip $(PDF))),--no-pdf)
+previous_opt  = $(if $(strip $(PREVIOUS)),--previous "$(strip $(PREVIOUS))")
 scheduler_opt = $(if $(strip $(SCHEDULER)),--scheduler "$(strip $(SCHEDULER))")
 
 # Reinstall whenever pyproject.toml (the pins) changes.
@@ -69,7 +73,7 @@ $(STAMP): pyproject.toml
 	@touch "$@"
 
 report: venv $(if $(filter real,$(strip $(DATA))),import-real) ## Build the report: outputs/<quarter>/<force>/ (DATA=real: real published data)
-	"$(PYTHON)" -m helpers build $(quarter_opt) $(force_opt) $(data_dir_opt) $(outputs_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
+	"$(PYTHON)" -m helpers build $(quarter_opt) $(force_opt) $(data_dir_opt) $(outputs_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt) $(previous_opt)
 
 all-forces: venv ## Every force's report for QUARTER, or each of QUARTERS (PDF=no; SCHEDULER=tcp://..)
 	"$(PYTHON)" -m helpers all-forces $(quarters_opt) $(data_dir_opt) $(outputs_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)

@@ -95,9 +95,9 @@ def measure(label: str, command: list[str] | str, cwd: Path, env: dict[str, str]
     result = Measured(label, seconds, peak / 2**20)
     print(f"  {label:<44} {seconds:8.1f} s  {result.peak_mb:8.0f} MB", flush=True)
     for line in text.splitlines():  # what the build reused, for the record
-        if line.startswith(("reuse notebooks", "report.pdf", "html pages", "Reports for")) or (
-            " reports built in " in line
-        ):
+        if line.startswith(
+            ("reuse notebooks", "report.pdf", "report.ods", "html pages", "Reports for")
+        ) or (" reports built in " in line):
             print(f"      {line}")
     return result
 

@@ -23,8 +23,9 @@ from typing import Any
 
 import pytest
 
+from helpers import changes
 from helpers.browser import CHROMIUM, CHROMIUM_ARGS
-from helpers.build import report_plan
+from helpers.build import SectionSpec, report_plan
 from helpers.config import default_catalogue
 
 pytestmark = pytest.mark.browser
@@ -37,6 +38,11 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 SECTIONS = report_plan()
+# The build adds the changes page, made without a notebook, before the methods page.
+SECTIONS.insert(
+    len(SECTIONS) - 1,
+    SectionSpec(changes.PAGE_ID, changes.PAGE_NUMBER, changes.PAGE_TITLE, None, Path()),
+)
 PAGES = ["report.html", *(f"sections/{s.stem}.html" for s in SECTIONS)]
 
 

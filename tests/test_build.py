@@ -154,11 +154,14 @@ def test_successful_build_writes_every_output(built):
     outputs, status, output = built
     assert status == 0, output
     report = outputs / TARGET
-    for name in ("report.html", "report.pdf", "measures.csv", "manifest.json", "build.log"):
+    for name in ("report.html", "report.pdf", "report.ods", "measures.csv", "manifest.json"):
         assert (report / name).is_file(), name
+    assert (report / "build.log").is_file()
     stems = ["00_summary", "01_ok_1", "02_ok_2", "03_ok_3", "90_methods"]
     assert sorted(p.stem for p in (report / "notebooks").glob("*.ipynb")) == stems
-    assert sorted(p.stem for p in (report / "sections").glob("*.html")) == stems
+    # The changes page is made by the build, not by a notebook, before the methods page.
+    pages = sorted(p.stem for p in (report / "sections").glob("*.html"))
+    assert pages == [*stems[:-1], "89_changes", "90_methods"]
     assert (report / "report.pdf").read_bytes().startswith(b"%PDF-")
     assert leftovers(outputs / "2024-03") == []
     assert not (outputs / ".failed").exists()
@@ -420,6 +423,7 @@ def test_rebuild_replaces_the_report_and_leaves_no_copies(tmp_path):
         "00_summary.html",
         "01_ok_1.html",
         "02_ok_2.html",
+        "89_changes.html",
         "90_methods.html",
     ]
     assert leftovers(tmp_path / "outputs" / "2024-03") == []
@@ -459,6 +463,8 @@ def test_command_line_errors_exit_2_before_anything_runs(tmp_path):
     assert status == 2 and "unknown section 'homicde'" in output
     status, _ = run(tmp_path, steps_for("ok"), "--jobs", "0")
     assert status == 2
+    status, output = run(tmp_path, steps_for("ok"), "--previous", str(tmp_path / "nowhere"))
+    assert status == 2 and "PREVIOUS=" in output and "no measures.csv there" in output
     assert build.main(["--no-such-option"], stream=io.StringIO()) == 2
     assert not (tmp_path / "outputs").exists()
 

@@ -79,7 +79,7 @@ def report(built) -> _Report:
 
 
 def test_build_writes_every_output(built):
-    for name in ("report.html", "report.pdf", "measures.csv", "manifest.json"):
+    for name in ("report.html", "report.pdf", "report.ods", "measures.csv", "manifest.json"):
         assert (built / name).stat().st_size > 0, name
     catalogue = default_catalogue()
     for section in catalogue.sections:
@@ -183,7 +183,7 @@ def test_a_section_runs_alone_with_papermill(tmp_path):
     assert "Residential burglary (rate per 1,000 households)" in text
 
 
-def test_pdf_has_the_chart_data_tables_in_an_appendix_and_no_code(built):
+def test_pdf_points_to_the_spreadsheet_for_chart_data_and_has_no_code(built):
     import contextlib
     import zlib
 
@@ -193,6 +193,7 @@ def test_pdf_has_the_chart_data_tables_in_an_appendix_and_no_code(built):
         with contextlib.suppress(zlib.error):
             parts.append(zlib.decompress(data[match.end() : data.find(b"endstream", match.end())]))
     objects = b"\n".join(parts)
-    assert b"/Title (Appendix: data tables)" in objects  # its own bookmark, after the sections
+    assert b"/Title (Appendix: data tables)" not in objects  # the data are in report.ods
+    assert b"/Title (Changes since the last report)" in objects  # its own bookmark
     html = (built / "report.html").read_text(encoding="utf-8")
-    assert "Appendix: data tables" not in html  # on screen each table stays under its chart
+    assert html.count('class="chart-data"') >= 30  # on screen each table stays under its chart

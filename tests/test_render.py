@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import re
 import zlib
@@ -315,7 +316,7 @@ def test_printable_opens_every_details_element_and_drops_the_code():
     assert printed.count("<details open") == 2 and "1 + 1" not in printed
 
 
-def test_printed_report_moves_chart_data_tables_to_an_appendix(report, sections):
+def test_printed_report_points_to_the_spreadsheet_instead_of_chart_data_tables(report, sections):
     chart_data = (
         '<details class="chart-data"><summary>Data table: Homicide rate</summary>\n'
         "<table><caption>Homicide rate</caption><tr><th>Mar 2024</th><td>0.0123</td></tr>"
@@ -324,21 +325,25 @@ def test_printed_report_moves_chart_data_tables_to_an_appendix(report, sections)
     with_charts = report.replace(TABLE, TABLE + chart_data)
     assert with_charts.count(chart_data) == len(sections)
     printed = render.printable(with_charts)
-    assert 'class="chart-data"' not in printed
-    labels = [f"A{i}" for i in range(1, len(sections) + 1)]
-    refs = re.findall(r'href="#data-table-(a\d+)">data table (A\d+) in the appendix', printed)
-    assert refs == [(label.lower(), label) for label in labels]
-    main = Outline(printed)
-    appendix = main.headings.index((2, "Appendix: data tables"))
-    assert main.headings[appendix + 1 :] == [(3, f"{a}. Homicide rate") for a in labels]
-    assert all(f"data-table-{a.lower()}" in main.ids for a in labels)
-    # Each table says which section its chart is in, and the contents lists the appendix.
-    assert 'Chart in <a class="page-ref" href="#homicide">1. Homicide</a>' in printed
-    contents = printed[printed.index('id="contents"') : printed.index("</nav>")]
-    assert 'href="#appendix-data-tables"' in contents
-    assert set(main.links) <= set(main.ids)
-    # The screen page is untouched, and a page without charts gets no appendix.
-    assert "Appendix" not in with_charts and "Appendix" not in render.printable(report)
+    # No table and no appendix in print: each chart names its table in report.ods instead.
+    assert 'class="chart-data"' not in printed and "Homicide rate</caption>" not in printed
+    assert "Appendix" not in printed
+    refs = re.findall(r'"chart-data-ref">The numbers behind this chart are in (\S+),', printed)
+    assert refs == ["report.ods"] * len(sections)
+    assert printed.count("\u201cHomicide rate (chart data)\u201d") == len(sections)
+    # The screen page keeps its tables.
+    assert with_charts.count("Homicide rate</caption>") == len(sections)
+
+
+def test_section_pages_link_to_the_spreadsheet_one_folder_up(sections, context):
+    fragment = '<p>All the data are in <a href="report.ods">report.ods</a>.</p>'
+    page = render.render_section_page(
+        [dataclasses.replace(sections[0], fragment=fragment)], 0, context
+    )
+    assert page.count('href="../report.ods"') == 2  # the header's link and the fragment's
+    assert 'href="report.ods"' not in page
+    assert 'href="report.ods"' in render.render_report(sections, context)
+    assert not render.find_external_resources(page)
 
 
 # ----- PDF --------------------------------------------------------------------------------------
@@ -475,5 +480,5 @@ def test_the_printed_report_is_laid_out_in_one_pass_but_for_the_contents(report,
 
     printed = render.printable(report.replace(TABLE, TABLE + chart_data))
     pages = len(weasyprint.HTML(string=printed).render().pages)
-    assert pages > 5 and "Appendix: data tables" in printed
+    assert pages > 5 and "chart-data-ref" in printed
     assert len(made) <= pages + 2, sorted(made)

@@ -98,13 +98,33 @@ def test_compare_outputs_names_each_difference(two_builds, tmp_path: Path) -> No
     (changed / "measures.csv").write_text("\n".join(csv) + "\n", encoding="utf-8")
     html = (changed / "report.html").read_text(encoding="utf-8")
     (changed / "report.html").write_text(html.replace("Homicide", "Murder", 1), encoding="utf-8")
+    _change_first_number_of_the_measures_sheet(changed / "report.ods")
 
     differences = verify.compare_outputs(changed, second)
 
+    assert "report.ods: sheet Measures differs in row(s) [3]" in differences
     assert "measures.csv differs:" in differences
     assert "report.html differs:" in differences
     assert any("homicide_changed" in line for line in differences)
     assert any(line.strip().startswith("-") and "Murder" in line for line in differences)
+
+
+def _change_first_number_of_the_measures_sheet(path: Path) -> None:
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as odf:
+        parts = {name: odf.read(name) for name in odf.namelist()}
+    content = parts["content.xml"].decode()
+    start = content.index('table:name="Measures"')
+    number = re.compile(r'office:value="([^"]+)"')
+    found = number.search(content, start)
+    assert found is not None
+    content = content[: found.start(1)] + "123456" + content[found.end(1) :]
+    parts["content.xml"] = content.encode()
+    with zipfile.ZipFile(path, "w") as odf:
+        for name, data in parts.items():
+            odf.writestr(name, data)
 
 
 def test_manifest_records_what_a_rebuild_needs(two_builds) -> None:

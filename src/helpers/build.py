@@ -2,7 +2,7 @@
 
     python -m helpers build [--quarter Q] [--force NAME] [--data-dir DIR] [--jobs N]
                             [--sections id,id] [--outputs DIR] [--no-cache] [--no-pdf]
-                            [--scheduler tcp://host:port]
+                            [--scheduler tcp://host:port] [--previous REPORT_FOLDER]
 
 Steps, each timed and printed as it runs:
 
@@ -16,7 +16,9 @@ Steps, each timed and printed as it runs:
    kept) in notebooks/; each converted in-process to an HTML fragment (no code) as it
    finishes;
 5. the fragments placed in the page templates: sections/<nn>_<id>.html and the assembled
-   report.html;
+   report.html, with the 'Changes since the last report' page (`--previous`, default the
+   previous quarter's report; helpers.publication, helpers.changes); then report.ods, the
+   numbers as a spreadsheet (helpers.spreadsheet);
 6. report.pdf from report.html (WeasyPrint; in a batch, in a PDF worker while the next force
    runs: `Build.stages()`);
 7. build.log and manifest.json.
@@ -756,6 +758,9 @@ class BuildOptions:
     cache: bool = True  # reuse what earlier builds made from the same content (incremental.py)
     pdf: bool = True
     scheduler: str | None = None  # a Dask scheduler: one task per section (helpers.batch)
+    # The report the changes page compares with (a folder or its measures.csv); default: the
+    # previous quarter's under the outputs folder (helpers.changes).
+    previous: str | None = None
     # One warm kernel per worker, reused for its notebooks (helpers.kernels); False: a fresh
     # kernel per notebook (`--cold-kernels`).
     warm_kernels: bool = True
@@ -961,6 +966,10 @@ class Build:
                 raise ConfigError(f"--jobs must be at least 1, got {o.jobs}")
             if o.quarter and o.quarter != "latest":
                 FinancialQuarter.parse(o.quarter)  # a typo fails before the inputs are read
+            if o.previous:  # the changes page's report: a wrong path fails before anything runs
+                from helpers.publication import check_previous
+
+                check_previous(o.previous)
         except (ConfigError, QuarterError) as exc:
             self.log.say(f"error: {exc}")
             raise _Stop(EXIT_USAGE) from None
@@ -1139,18 +1148,24 @@ class Build:
                 print(f"  - {warning}", file=self.log.stream)
         print(
             f"Report built in {total:.1f} s: {_display(target / 'report.html')}, "
-            f"{_display(target / 'report.pdf')}",
+            f"{_display(target / 'report.pdf')}, {_display(target / 'report.ods')}",
             file=self.log.stream,
             flush=True,
         )
         return BuildResult(EXIT_OK, target)
 
     def _produce(self, staging: Path, target: Path) -> Stages:
+        from helpers import publication
+
         self.target = target
         with self.step("measures.csv"):
             self._measures(staging)
         self._execute(staging, target)
+        # Before `_render` removes the measure results: the changes since the last report.
+        self.extra_pages = publication.changes_page(self, staging)
         report, previous = self._render(staging)
+        with self.step("report.ods"):
+            publication.write_report_ods(self, staging)
         yield from self._make_pdf(staging, report, previous)
         with self.step("manifest.json"):
             self._manifest(staging, "complete")
@@ -1371,7 +1386,7 @@ class Build:
     def _render(self, staging: Path) -> tuple[str, dict[str, Any]]:
         """report.html and the section pages; returns the report and the published
         report's manifest."""
-        from helpers import render
+        from helpers import publication, render
         from helpers.manifest import read_manifest
 
         if self.precomputed is not None:
@@ -1393,6 +1408,7 @@ class Build:
                 )
                 for s in self.specs
             ]
+            contents = publication.place_pages(contents, getattr(self, "extra_pages", []))
 
             def context(built: datetime) -> Any:
                 return render.ReportContext(
@@ -1559,6 +1575,7 @@ class Build:
             sections=self._section_records(),
             outputs=sha256_tree(folder, exclude=("manifest.json", "build.log")),
             extra={
+                **_publication_digests(self),
                 "report_built": getattr(self, "report_built", None),
                 "kernel": None
                 if kernel is None
@@ -1599,7 +1616,7 @@ class Build:
         previous = "the previous report is untouched" if target.exists() else "nothing published"
         self.log.say(f"Nothing was published; {previous} ({_display(target)}).")
         try:
-            for name in ("report.html", "report.pdf"):
+            for name in ("report.html", "report.pdf", "report.ods"):
                 (staging / name).unlink(missing_ok=True)
             shutil.rmtree(staging / ".jupyter", ignore_errors=True)
             self.log.say(f"Executed notebooks and build.log: {_display(where)}/")
@@ -1632,6 +1649,16 @@ class Build:
             "the failing cell).",
         ]
         return "\n".join(lines) + "\n"
+
+
+def _publication_digests(build: Build) -> dict[str, Any]:
+    """What the changes pages need in manifest.json (helpers.publication)."""
+    from helpers.publication import manifest_extra
+
+    try:
+        return manifest_extra(build)
+    except Exception:  # a failed build's manifest must still be written
+        return {}
 
 
 def _narrative_files(narrative: Path) -> dict[str, str]:
@@ -1704,6 +1731,11 @@ def _parser() -> argparse.ArgumentParser:
         help="execute every section even if an earlier build made it from the same content",
     )
     parser.add_argument("--no-pdf", action="store_true", help="HTML only (a quick draft)")
+    parser.add_argument(
+        "--previous",
+        help="the report to compare with on the changes page: its folder or measures.csv "
+        "(default: the previous quarter's report under the outputs folder)",
+    )
     parser.add_argument("--scheduler", help="Dask scheduler address: sections run there")
     parser.add_argument(
         "--cold-kernels",
@@ -1736,6 +1768,7 @@ def main(
         pdf=not args.no_pdf,
         scheduler=args.scheduler,
         warm_kernels=not args.cold_kernels,
+        previous=args.previous,
         argv=argv,
     )
     return Build(options, steps, stream).run().status

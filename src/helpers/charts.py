@@ -21,7 +21,7 @@ import re
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.style
 import numpy as np
@@ -41,6 +41,9 @@ from helpers.formatting import (
 from helpers.sentences import chart_alt_text
 from helpers.tables import data_table
 
+if TYPE_CHECKING:
+    from helpers.spreadsheet import SheetTable
+
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
 # deficiency. One palette for the whole project.
 PALETTE: Mapping[str, str] = {
@@ -54,6 +57,13 @@ PALETTE: Mapping[str, str] = {
     "reddish_purple": "#CC79A7",
 }
 NATIONAL_LABEL = ENGLAND_AND_WALES
+# The spreadsheet published beside the report (helpers.spreadsheet); a relative link, so that it
+# works offline wherever the report folder is copied (section pages are one folder down).
+SPREADSHEET = "report.ods"
+SPREADSHEET_NOTE = (
+    f'<p class="ods-note">All the data are in <a href="{SPREADSHEET}">{SPREADSHEET}</a>, '
+    "the spreadsheet published with this report.</p>"
+)
 
 
 @dataclass(frozen=True)
@@ -139,7 +149,37 @@ class Chart:
             f'alt="{html.escape(self.alt_text, quote=True)}">'
             f"<figcaption>{title}</figcaption></figure>\n"
             f'<details class="chart-data"><summary>Data table: {title}</summary>\n'
-            f"{self.data_table_html()}\n</details>"
+            f"{self.data_table_html()}\n{SPREADSHEET_NOTE}\n</details>"
+        )
+
+    def sheet_table(self, notes: tuple[str, ...] = ()) -> SheetTable:
+        """The numbers behind the chart as a spreadsheet table (`helpers.spreadsheet`): the
+        same rows and values as `data`, the unit in each value column's header, missing values
+        as the not-available shorthand."""
+        from helpers.formatting import axis_label
+        from helpers.spreadsheet import SheetTable
+
+        unit = axis_label(self.unit).lower() if self.unit else None
+        if self.column_units is not None:  # mixed units: each column names its own
+            # Counts and populations are named by their headers; rates get their unit.
+            units = {
+                str(k): axis_label(v).lower()
+                for k, v in self.column_units.items()
+                if v not in (None, "count")
+            }
+            columns = [f"{c}: {units[str(c)]}" if str(c) in units else str(c) for c in self.data]
+        else:
+            columns = [
+                str(c) if i == 0 or unit is None else f"{c}: {unit}"
+                for i, c in enumerate(self.data.columns)
+            ]
+        rows = [list(row) for row in self.data.itertuples(index=False)]
+        return SheetTable(
+            title=f"{self.title} (chart data)",
+            columns=columns,
+            rows=rows,
+            notes=notes,
+            kind="chart",
         )
 
     def _repr_html_(self) -> str:

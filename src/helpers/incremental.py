@@ -18,6 +18,9 @@ HTML fragment                 the executed notebook's key, the narrative files i
                               page templates
 report.pdf                    reused from the published report when the new report.html is
                               byte-identical to the published one
+report.ods                    its tables (measures.csv, the changes, every table the notebooks
+                              showed), its cover and the writer's source
+                              (`publication.write_report_ods`)
 ============================  ==================================================================
 
 The cache lives in ``<outputs>/.cache/`` (``make clean`` removes it; deleting it only makes the
@@ -27,6 +30,7 @@ next build cold)::
     .cache/measures/<quarter>/<force slug>/<key>.csv, <key>.pkl
     .cache/notebooks/<quarter>/<force slug>/<nn_section>.<key>.ipynb
     .cache/fragments/<quarter>/<force slug>/<nn_section>.<key>.html
+    .cache/ods/<quarter>/<force slug>/report.<key>.ods
 
 Each folder keeps the newest `KEEP` entries per name, so the cache stays about the size of two
 reports per force and quarter. Writes are atomic (a temporary file renamed into place), so a
@@ -191,6 +195,16 @@ class BuildCache:
             folder = self._dir("fragments", quarter, slug)
             _atomic_write(text.encode("utf-8"), folder / f"{stem}.{key}.html")
             self._prune(folder, stem)
+
+    # ----- report.ods
+    def ods(self, quarter: str, slug: str, key: str) -> Path | None:
+        return self._get(self._dir("ods", quarter, slug) / f"report.{key}.ods")
+
+    def store_ods(self, quarter: str, slug: str, key: str, source: Path) -> None:
+        if self.enabled:
+            folder = self._dir("ods", quarter, slug)
+            _atomic_copy(source, folder / f"report.{key}.ods")
+            self._prune(folder, "report")
 
 
 __all__ = [

@@ -369,7 +369,9 @@ def render_section_page(
     view = views[index]
     template = _environment().get_template("section.html.j2")
     title = f"{view.heading}: {context.page_title}"
-    return template.render(s=view, **_common(context, title))
+    page = template.render(s=view, **_common(context, title))
+    # The spreadsheet is beside report.html, one folder up from the section pages.
+    return page.replace(f'href="{SPREADSHEET}"', f'href="../{SPREADSHEET}"')
 
 
 # ----- PDF -------------------------------------------------------------------------------------
@@ -391,101 +393,33 @@ _SHOW_CODE = re.compile(r'<details class="show-code">.*?</details>\s*', re.DOTAL
 _CHART_DATA = re.compile(
     r'<details class="chart-data"[^>]*>\s*<summary>(.*?)</summary>(.*?)</details>', re.DOTALL
 )
-_SECTION_START = re.compile(
-    r'<section class="report-section" id="([^"]+)"[^>]*>\s*<h([1-6])[^>]*>(.*?)</h\2>', re.DOTALL
-)
 _DATA_TABLE_PREFIX = re.compile(r"^Data table:\s*")
-APPENDIX_ID = "appendix-data-tables"
-APPENDIX_TITLE = "Appendix: data tables"
-# Where report.html.j2 lets the print version add the appendix and its line in the contents.
-APPENDIX_SLOT = "<!-- print: appendix -->"
-APPENDIX_CONTENTS_SLOT = "<!-- print: appendix contents -->"
+SPREADSHEET = "report.ods"
 
 
-@dataclass(frozen=True)
-class _AppendixTable:
-    label: str  # "A3"
-    title: str
-    table: str
-    section_anchor: str | None
-    section_heading: str | None
+def _chart_data_reference(page: str) -> str:
+    """Every chart's data table (``details.chart-data``) replaced, in print, by a sentence
+    saying where its numbers are: report.ods, the table named after the chart. A print reader
+    has the figures in words beside the chart; the tables (44 pages of them) are the
+    spreadsheet's job, and laying them out was half the PDF's time."""
 
-    @property
-    def id(self) -> str:
-        return f"data-table-{self.label.lower()}"
-
-
-def _section_at(starts: list[tuple[int, str, str]], position: int) -> tuple[str | None, str | None]:
-    """(anchor, heading) of the report section that holds `position`."""
-    found: tuple[str | None, str | None] = (None, None)
-    for start, anchor, heading in starts:
-        if start > position:
-            break
-        found = (anchor, heading)
-    return found
-
-
-def _appendix_html(tables: Sequence[_AppendixTable]) -> str:
-    parts = [
-        f'<section class="report-section appendix" id="{APPENDIX_ID}" '
-        f'aria-labelledby="{APPENDIX_ID}-title">',
-        f'<h2 class="section-title matter-title" id="{APPENDIX_ID}-title">{APPENDIX_TITLE}</h2>',
-        "<p>The numbers behind every chart in the report, one table per chart, in the order the "
-        "charts appear. In the HTML report each table sits under its chart.</p>",
-    ]
-    for t in tables:
-        source = ""
-        if t.section_anchor:
-            source = (
-                f'<p class="appendix-source">Chart in <a class="page-ref" '
-                f'href="#{t.section_anchor}">{t.section_heading}</a>.</p>'
-            )
-        parts.append(
-            f'<section class="appendix-table" id="{t.id}" aria-labelledby="{t.id}-title">\n'
-            f'<h3 id="{t.id}-title">{t.label}. {t.title}</h3>\n{source}\n{t.table.strip()}\n'
-            "</section>"
-        )
-    parts.append("</section>")
-    return "\n".join(parts)
-
-
-def _data_table_appendix(page: str) -> str:
-    """Move every chart's data table (``details.chart-data``) to an appendix at the end of the
-    report, A1, A2, ... in order; the chart keeps a link to its table (by its label) and each
-    table links back to its chart's section. A page without the appendix slot (a section page)
-    is returned unchanged."""
-    if APPENDIX_SLOT not in page:
-        return page
-    starts = [
-        (m.start(), m.group(1), heading_text(m.group(3))) for m in _SECTION_START.finditer(page)
-    ]
-    tables: list[_AppendixTable] = []
-
-    def move(m: re.Match[str]) -> str:
-        label = f"A{len(tables) + 1}"
-        anchor, heading = _section_at(starts, m.start())
+    def refer(m: re.Match[str]) -> str:
         title = _DATA_TABLE_PREFIX.sub("", m.group(1).strip())
-        table = _AppendixTable(label, title, m.group(2), anchor, html_lib.escape(heading or ""))
-        tables.append(table)
         return (
-            f'<p class="chart-data-ref">The numbers behind this chart: '
-            f'<a class="page-ref" href="#{table.id}">data table {label} in the appendix</a>.</p>'
+            f'<p class="chart-data-ref">The numbers behind this chart are in {SPREADSHEET}, the '
+            f"spreadsheet published with this report: the table \u201c{title} (chart data)"
+            "\u201d.</p>"
         )
 
-    page = _CHART_DATA.sub(move, page)
-    if not tables:
-        return page
-    entry = f'<li><a href="#{APPENDIX_ID}">{APPENDIX_TITLE}</a></li>'
-    page = page.replace(APPENDIX_CONTENTS_SLOT, entry, 1)
-    return page.replace(APPENDIX_SLOT, _appendix_html(tables), 1)
+    return _CHART_DATA.sub(refer, page)
 
 
 def printable(page: str) -> str:
     """The page as it is printed (the PDF): the code reviewers may open on screen left out;
-    the report's chart data tables moved to an appendix ("Appendix: data tables", one per
-    chart, each chart naming its table); every remaining <details> open, printed in full."""
+    each chart's data table replaced by a sentence naming its table in report.ods (the
+    spreadsheet holds every number); every remaining <details> open, printed in full."""
     page = _SHOW_CODE.sub("", page)
-    page = _data_table_appendix(page)
+    page = _chart_data_reference(page)
     return _DETAILS_OPEN.sub("<details open", page)
 
 

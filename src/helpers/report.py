@@ -36,20 +36,31 @@ from helpers.schemas import not_supplied
 REFRESH_KEY = "helpers_refresh"
 
 
+# Output metadata key of the tables a part of a page shows (`spreadsheet.SheetTable.as_dict`):
+# the build collects them from the executed notebooks, in page order, into report.ods.
+TABLES_KEY = "helpers_tables"
+
+
 @dataclass(frozen=True)
 class Html:
     """A fragment of trusted HTML built by the helpers (every data value escaped on the way in).
 
     `metadata` travels with the output in the executed notebook (IPython's (data, metadata)
-    form of `_repr_html_`).
+    form of `_repr_html_`); so do `tables`, the spreadsheet tables (`helpers.spreadsheet`) of
+    the numbers this fragment shows, under `TABLES_KEY`: whatever a notebook displays with
+    tables goes into report.ods.
     """
 
     text: str
     metadata: dict[str, Any] | None = None
+    tables: tuple[Any, ...] = ()
 
     def _repr_html_(self) -> str | tuple[str, dict[str, Any]]:
-        if self.metadata:
-            return self.text, self.metadata
+        metadata = dict(self.metadata or {})
+        if self.tables:
+            metadata[TABLES_KEY] = [t.as_dict() for t in self.tables]
+        if metadata:
+            return self.text, metadata
         return self.text
 
     def __str__(self) -> str:
@@ -252,6 +263,7 @@ class SectionReport:
             y_from_zero=not m.is_percent,
         )
         parts.append(chart._repr_html_())
+        tables = (chart.sheet_table((m.definition,) if m.definition else ()),)
         if m.definition:
             parts.append(
                 f'<p class="definition"><strong>Definition.</strong> '
@@ -262,8 +274,10 @@ class SectionReport:
             f"</strong>. {html.escape(trend_explanation(result))}</p>"
         )
         if has_funnel_plot(m):
-            parts.append(self.funnel(measure_id).text)
-        return Html("\n".join(parts))
+            funnel = self.funnel(measure_id)
+            parts.append(funnel.text)
+            tables = (*tables, *funnel.tables)
+        return Html("\n".join(parts), tables=tables)
 
     def funnel(self, measure_id: str) -> Html:
         """Where the force stands among all forces: the measure's funnel plot (crime rates)."""
@@ -283,7 +297,10 @@ class SectionReport:
         )
 
     def measures_blocks(self) -> Html:
-        return Html("\n".join(self.measure(m.id).text for m in self.measures))
+        blocks = [self.measure(m.id) for m in self.measures]
+        return Html(
+            "\n".join(b.text for b in blocks), tables=tuple(t for b in blocks for t in b.tables)
+        )
 
     def narrative(self) -> Html:
         """The analysts' narrative. The build re-renders it from the file when it makes the
@@ -413,7 +430,59 @@ def ethnic_group_table(
         f"{what} by ethnic group, {force}, {quarter.year_ending} (counts from 1 to "
         f"{min_count - 1} are shown as <{min_count}, with their rate and ratio suppressed)"
     )
-    return Html(data_table(suppressed, caption=caption, unit={count_column: "count"}))
+    title = (
+        f"{what} by ethnic group, {force}, {quarter.year_ending} (counts from 1 to "
+        f"{min_count - 1}, with their rate and ratio, are suppressed: [c])"
+    )
+    sheet = _ethnic_group_sheet(title, what, groups, count, people, rate, ratio, hidden, white)
+    return Html(
+        data_table(suppressed, caption=caption, unit={count_column: "count"}), tables=(sheet,)
+    )
+
+
+def _ethnic_group_sheet(
+    title: str,
+    what: str,
+    groups: list[str],
+    count: list[int],
+    people: list[Any],
+    rate: list[float | None],
+    ratio: list[float | None],
+    hidden: pd.Series,
+    white: float | None,
+) -> Any:
+    """The ethnic group table for report.ods: the same suppression, as the guidance's [c]."""
+    from helpers.spreadsheet import NOT_APPLICABLE, SUPPRESSED, SheetTable
+
+    rows = []
+    for i, group in enumerate(groups):
+        if hidden.iloc[i]:
+            rows.append([group, SUPPRESSED, people[i], SUPPRESSED, SUPPRESSED])
+            continue
+        compared = ratio[i]
+        if hidden.iloc[0] or white is None:
+            compared = SUPPRESSED if hidden.iloc[0] else None
+        rows.append(
+            [
+                group,
+                count[i],
+                NOT_APPLICABLE if people[i] is None or pd.isna(people[i]) else people[i],
+                NOT_APPLICABLE if rate[i] is None else rate[i],
+                NOT_APPLICABLE if compared is None else compared,
+            ]
+        )
+    return SheetTable(
+        title=title,
+        columns=[
+            "Ethnic group",
+            f"{what} (12 months): number",
+            "Residents (Census 2021): number",
+            "Rate per 1,000 residents",
+            "Compared with White: rate ratio",
+        ],
+        rows=rows,
+        kind="comparison",
+    )
 
 
 def has_funnel_plot(measure: Any) -> bool:
@@ -453,9 +522,7 @@ def funnel_for(result: MeasureResult, settings: Settings, inputs: Any = None) ->
     )
 
 
-def funnel_tables(
-    results: Iterable[MeasureResult], settings: Settings
-) -> dict[str, pd.DataFrame]:
+def funnel_tables(results: Iterable[MeasureResult], settings: Settings) -> dict[str, pd.DataFrame]:
     """measure id -> the tidy table of its funnel plot (`helpers.funnel.funnel_table`: a title
     in `.attrs["title"]`, column units in `.attrs["units"]`), for every crime rate in `results`
     with a plot: what the report's spreadsheet adds beside its other tables."""
@@ -510,7 +577,8 @@ def funnel_block(result: MeasureResult, settings: Settings, inputs: Any = None) 
                 chart._repr_html_(),
                 f'<p class="method-note">{html.escape(method)} See the methods note.</p>',
             ]
-        )
+        ),
+        tables=(chart.sheet_table((method,)),),
     )
 
 
@@ -581,7 +649,27 @@ def comparison_table(result: MeasureResult) -> Html:
         f"{m.title}: {group}, {result.quarter.year_ending} (1 = best; "
         f"{'higher' if m.polarity == 'higher_is_better' else 'lower'} is better)"
     )
-    return Html(data_table(frame, caption=caption))
+    from helpers.formatting import axis_label
+    from helpers.spreadsheet import SheetTable
+
+    sheet = SheetTable(
+        title=caption,
+        columns=[
+            "Rank (1 = best)",
+            "Force",
+            "Count (12 months): number",
+            f"{denominator_name}: number",
+            f"Value: {axis_label(m.unit).lower()}",
+        ],
+        rows=[
+            [int(r), f, c, d, v]
+            for r, f, c, d, v in zip(
+                g["rank"], g["force"], g["count"], g["denominator"], g["value"], strict=True
+            )
+        ],
+        kind="comparison",
+    )
+    return Html(data_table(frame, caption=caption), tables=(sheet,))
 
 
 class _PageBase:
@@ -704,7 +792,18 @@ class MethodsReport(_PageBase):
                     "Covers": covers,
                 }
             )
-        sources = data_table(pd.DataFrame(coverage), caption="Sources and the periods they cover")
+        caption = "Sources and the periods they cover"
+        sources = data_table(pd.DataFrame(coverage), caption=caption)
+        from helpers.spreadsheet import SheetTable
+
+        sheet = SheetTable(
+            title=caption,
+            columns=["Input", "Publisher", "Path in the data folder", "Periods covered"],
+            rows=[list(row.values()) for row in coverage],
+            sheet="Sources",
+            description="Sources and their vintages: the periods each input covers",
+            kind="sources",
+        )
         rows = [
             {"File": path, "SHA-256 (first 12)": digest[:12]}
             for path, digest in sorted(inputs.files.items())
@@ -720,7 +819,7 @@ class MethodsReport(_PageBase):
             "Every file's full checksum is in manifest.json; docs/DATA.md describes each source, "
             "its publisher and its vintage.</p>\n" + files
         )
-        return Html(text)
+        return Html(text, tables=(sheet,))
 
     def statistics(self) -> Html:
         from helpers.tables import data_table

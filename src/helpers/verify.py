@@ -11,8 +11,11 @@
    changed method.
 3. The report is rebuilt with the same parameters (the manifest's settings, not the current
    params/report.yaml) into a temporary folder; the published report is never touched.
-4. measures.csv is compared byte for byte, and report.html and every sections/*.html page after
-   the build timestamp is blanked out (`without_build_time`). Each difference is printed.
+4. measures.csv is compared byte for byte, report.html and every sections/*.html page after
+   the build timestamp is blanked out (`without_build_time`), and report.ods cell by cell (the
+   cover's date blanked; the file's bytes hold the time it was zipped). Each difference is
+   printed. The changes page is rebuilt against the same previous report as the published one
+   (manifest.json `changes.previous`).
 
 Exit status: 0 the rebuild is identical; 1 it differs, or the inputs or packages differ from the
 manifest, or the rebuild failed; 2 bad command line or unreadable manifest.
@@ -142,11 +145,11 @@ def settings_file(manifest: Mapping[str, Any], folder: Path) -> Path:
     recorded = dict(manifest.get("settings") or {})
     keys = ("force", "quarter", "data_dir", "outputs_dir", "narrative_dir")
     keys += ("trend", "benchmark", "funnel", "population", "disclosure")
+    settings = {k: recorded[k] for k in keys if k in recorded}
+    if manifest.get("publication"):  # report.ods's contact, the changes page's threshold
+        settings["publication"] = manifest["publication"]
     path = folder / "report.yaml"
-    path.write_text(
-        yaml.safe_dump({k: recorded[k] for k in keys if k in recorded}, sort_keys=False),
-        encoding="utf-8",
-    )
+    path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
     return path
 
 
@@ -161,6 +164,10 @@ def rebuild(manifest: Mapping[str, Any], outputs: Path, stream: IO[str]) -> Any:
         sections = [s["id"] for s in manifest.get("sections") or []]
     # A fresh folder has no build cache; say so anyway, so that nothing is reused.
     fresh = {"cache": False} if "cache" in BuildOptions.__dataclass_fields__ else {}
+    # The changes page compares with the report the published one compared with.
+    previous = (manifest.get("changes") or {}).get("previous")
+    if previous and "previous" in BuildOptions.__dataclass_fields__:
+        fresh["previous"] = previous if Path(previous).is_dir() else None
     options = BuildOptions(
         **fresh,
         quarter=str(report["quarter"]),
@@ -192,9 +199,45 @@ def _diff(name: str, old: str, new: str) -> list[str]:
     return [f"{name} differs:", *(f"    {line}" for line in shown)]
 
 
+def ods_cells(path: Path) -> dict[str, list[list[Any]]]:
+    """Every sheet's cells (calamine), the cover's date blanked."""
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    sheets = {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+    cover = sheets.get("Cover_sheet") or []
+    for i, row in enumerate(cover[:-1]):
+        if row and row[0] == "Date the figures were made":
+            cover[i + 1] = [BUILD_TIME_MARK]
+    return sheets
+
+
+def _compare_ods(old: Path, new: Path) -> list[str]:
+    a, b = ods_cells(old), ods_cells(new)
+    if list(a) != list(b):
+        return [f"report.ods: sheets differ: {list(a)} against {list(b)}"]
+    out = []
+    for sheet in a:
+        if a[sheet] != b[sheet]:
+            rows = [
+                i + 1 for i, (x, y) in enumerate(zip(a[sheet], b[sheet], strict=False)) if x != y
+            ]
+            if len(a[sheet]) != len(b[sheet]):
+                rows.append(min(len(a[sheet]), len(b[sheet])) + 1)
+            out.append(f"report.ods: sheet {sheet} differs in row(s) {rows[:10]}")
+    return out
+
+
 def compare_outputs(published: Path, rebuilt: Path) -> list[str]:
-    """Differences in measures.csv (byte for byte) and the HTML pages (build time blanked)."""
+    """Differences in measures.csv (byte for byte), the HTML pages (build time blanked) and
+    report.ods (cell by cell)."""
     differences: list[str] = []
+    old_ods, new_ods = published / "report.ods", rebuilt / "report.ods"
+    if old_ods.is_file() != new_ods.is_file():
+        where = "published report" if not old_ods.is_file() else "rebuild"
+        differences.append(f"report.ods: not in the {where}")
+    elif old_ods.is_file():
+        differences.extend(_compare_ods(old_ods, new_ods))
     names = ["measures.csv", "report.html"]
     pages = {p.relative_to(published).as_posix() for p in published.glob("sections/*.html")}
     pages |= {p.relative_to(rebuilt).as_posix() for p in rebuilt.glob("sections/*.html")}
