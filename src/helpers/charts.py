@@ -167,7 +167,12 @@ class Chart:
                 for k, v in self.column_units.items()
                 if v not in (None, "count")
             }
-            columns = [f"{c}: {units[str(c)]}" if str(c) in units else str(c) for c in self.data]
+            columns = [
+                f"{c}: {units[str(c)]}"
+                if str(c) in units and units[str(c)] not in str(c).lower()
+                else str(c)
+                for c in self.data
+            ]
         else:
             columns = [
                 str(c) if i == 0 or unit is None else f"{c}: {unit}"
