@@ -347,3 +347,25 @@ def test_measures_command_checks_only_the_population_years_the_quarter_needs(tmp
     assert table.loc[table["measure"] == "homicide", "available"].iloc[0]
     # A quarter whose windows want mid-2019 or earlier is refused, naming the year.
     assert measures_main(["--data-dir", str(data), "--quarter", "2020-03", "--out", str(out)]) == 1
+
+
+def test_england_and_wales_comparison_is_against_the_rest_of_england_and_wales(inputs, settings):
+    """The relation to England and Wales is tested against England and Wales without the force:
+    recomputed here with statsmodels' Newcombe interval from the published rows."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    measure = default_catalogue().measure("stop_search_ethnicity_not_recorded")
+    r = compute_measure(measure, inputs, Q, AS, settings)
+    raw = pd.read_csv(SAMPLE / "national" / "stop_search.csv")
+    months = [str(p) for p in pd.period_range("2024-04", "2025-03", freq="M")]
+    window = raw[raw["period"].isin(months)]
+    not_recorded = window["ethnic_group"] == "Not recorded"
+    mine = window["force"] == AS
+    a, n = window.loc[mine & not_recorded, "searches"].sum(), window.loc[mine, "searches"].sum()
+    b = window.loc[~mine & not_recorded, "searches"].sum()
+    m = window.loc[~mine, "searches"].sum()
+    assert (r.count, r.denominator) == (a, n)
+    low, high = confint_proportions_2indep(a, n, b, m, method="newcomb", compare="diff")
+    expected = "above" if low > 0 else "below" if high < 0 else "similar to"
+    assert r.relation == expected
+    assert r.benchmark == f"{expected[0].upper()}{expected[1:]} England and Wales"
