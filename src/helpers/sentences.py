@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from helpers.benchmark import ordinal
 from helpers.formatting import format_number, is_missing, normalise_series, period_long
 from helpers.rates import population_fallback_note
 
@@ -452,7 +453,7 @@ def _comparison_facts(result: Any, measure: Any, unit: str, wording: UnitWording
         in_msg = "MSG" in (label or "")
         group = "in its most similar group" if in_msg else "forces with data"
         best = _RANK_BEST.get(getattr(measure, "polarity", ""), "")
-        ranked = f"{result.force} ranked {_ordinal(int(rank))} of {int(rank_of)} {group}{best}"
+        ranked = f"{result.force} ranked {ordinal(int(rank))} of {int(rank_of)} {group}{best}"
         facts.append(_sentence(f"{ranked}; {clause}" if clause else ranked))
     elif clause:
         facts.append(_sentence(clause))
@@ -462,12 +463,6 @@ def _comparison_facts(result: Any, measure: Any, unit: str, wording: UnitWording
         national_text = format_number(national, unit)
         facts.append(_sentence(f"the England and Wales {wording.quantity} was {national_text}"))
     return facts
-
-
-def _ordinal(n: int) -> str:
-    """1st 2nd 3rd 4th 11th 12th 13th 21st."""
-    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def _population_fallback(result: Any, unit: str) -> str:
