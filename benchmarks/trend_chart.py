@@ -6,7 +6,9 @@ A report draws about 39 trend charts. Each is timed from the tidy series to the 
 alt text and data table are the same work either way and are left out), on the chart the report
 draws most: 13 quarterly points of the force, its MSG average and England and Wales; and on a
 60-month series with missing quarters (the runs seaborn draws as separate lines). The one-off
-cost of importing seaborn is timed in a fresh interpreter (a warm kernel pays it once).
+cost of importing seaborn is timed in a fresh interpreter (a warm kernel pays it once). The
+script also says whether the two ways draw the same SVG bytes (they do without gaps; with gaps
+each run is its own line in seaborn's, one broken line in the other).
 
     .venv/bin/python benchmarks/trend_chart.py               # about 30 s
     .venv/bin/python benchmarks/trend_chart.py --repeats 20
@@ -162,8 +164,10 @@ def main() -> None:
         frame = normalise_series(series)
         lines = _lines(frame, "Avon and Somerset", "MSG average", True)
         options = {"title": "Homicide - 12 Month Rolling Rates", "unit": "rate_per_1000"}
-        for draw in methods.values():  # warm-up: first-call costs (font cache, imports)
-            draw(frame, lines, y_from_zero=True, **options)
+        # Warm-up (first-call costs: font cache, imports), and the two pictures compared.
+        svgs = [draw(frame, lines, y_from_zero=True, **options) for draw in methods.values()]
+        same = "the same SVG bytes" if svgs[0] == svgs[1] else "SVGs differ"
+        print(f"{name}: {same}")
         times: dict[str, list[float]] = {m: [] for m in methods}
         for _ in range(args.repeats):
             for method, draw in methods.items():
