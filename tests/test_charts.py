@@ -1,4 +1,5 @@
 import base64
+import math
 import re
 import subprocess
 import sys
@@ -167,12 +168,88 @@ def test_global_matplotlib_state_is_left_alone():
         "s = pd.DataFrame({'period': pd.period_range('2023-03', '2024-03', freq='M'),"
         " 'force_value': range(13)})\n"
         "trend_chart(s, title='t', unit='count', force_name='f')\n"
-        "print('matplotlib.pyplot' in sys.modules, matplotlib.rcParams._get_backend_or_none())\n"
+        "plt = sys.modules.get('matplotlib.pyplot')\n"
+        "print(len(plt.get_fignums()) if plt else 0, matplotlib.rcParams._get_backend_or_none())\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.split() == ["False", "None"]
+    # seaborn imports pyplot, but the chart never goes through it: no figure left in pyplot's
+    # registry and no backend chosen for the notebook.
+    assert out.split() == ["0", "None"]
+
+
+def role_parts(c: Chart, role: str) -> list[ET.Element]:
+    """The groups of one role's line, in drawing order: `series-force`, then `series-force-2`...
+    when missing values break the line into runs."""
+    return [
+        g for name, g in series_groups(c).items() if re.fullmatch(f"series-{role}(-\\d+)?", name)
+    ]
+
+
+def subpaths(group: ET.Element) -> list[list[tuple[float, float]]]:
+    """The vertices of the group's drawn line, one list per unbroken stretch (M starts one)."""
+    for path in group.iter(f"{SVG}path"):
+        if "fill: none" in (path.get("style") or ""):
+            out: list[list[tuple[float, float]]] = []
+            for command, x, y in re.findall(r"([ML]) ([-\d.]+) ([-\d.]+)", path.get("d") or ""):
+                if command == "M":
+                    out.append([])
+                out[-1].append((float(x), float(y)))
+            return out
+    raise AssertionError("no line in group")
+
+
+def marker_points(group: ET.Element) -> list[tuple[float, float]]:
+    return [(float(u.get("x")), float(u.get("y"))) for u in group.iter(f"{SVG}use")]
+
+
+def test_a_missing_value_leaves_a_gap_not_a_line_across_it():
+    force = [0.012, 0.013, np.nan, 0.014, 0.015, np.nan, np.nan, 0.016]
+    comparator = [0.011, np.nan, 0.0112, 0.0113, 0.0114, 0.0113, 0.0112, 0.0115]
+    c = chart(quarterly(force, comparator, [0.010] * 8))
+    step = None
+    for role, values in (("force", force), ("comparator", comparator), ("national", [0.01] * 8)):
+        stretches = [s for g in role_parts(c, role) for s in subpaths(g)]
+        # One stretch per unbroken run of values, each with exactly that run's points.
+        runs = [len(r) for r in "".join("x" if v == v else " " for v in values).split()]
+        assert [len(s) for s in stretches] == runs, role
+        xs = [x for s in stretches for x, _ in s]
+        assert xs == sorted(xs), role
+        if role == "national":  # no gap: the distance between two quarters
+            step = xs[1] - xs[0]
+    for role in ("force", "comparator"):
+        stretches = [s for g in role_parts(c, role) for s in subpaths(g)]
+        for s in stretches:
+            widths = np.diff([x for x, _ in s])
+            assert np.allclose(widths, step), f"{role}: a line joins points across a gap"
+        # Every point drawn has its marker, in the role's colour, not seaborn's white outline.
+        colour = SERIES_STYLES[role].colour.lower()
+        points = [p for g in role_parts(c, role) for p in marker_points(g)]
+        assert sorted(points) == sorted(p for s in stretches for p in s)
+        for g in role_parts(c, role):
+            for use in g.iter(f"{SVG}use"):
+                style = dict(part.split(": ", 1) for part in use.get("style").split("; "))
+                assert (style["fill"], style["stroke"]) == (colour, colour)
+
+
+def test_markers_keep_their_spacing_across_a_gap_and_the_latest_point_has_one():
+    values = np.linspace(40.0, 70.0, 30)
+    values[[11, 12, 20]] = np.nan
+    monthly = pd.DataFrame(
+        {"period": pd.period_range("2021-10", "2024-03", freq="M"), "force_value": values}
+    )
+    c = chart(monthly, unit="count", comparator_label=None)
+    parts = role_parts(c, "force")
+    assert [g.get("id") for g in parts] == ["series-force", "series-force-2", "series-force-3"]
+    # The points drawn, in period order, against their positions in the series.
+    drawn = [p for g in parts for s in subpaths(g) for p in s]
+    positions = [i for i, v in enumerate(values) if not np.isnan(v)]
+    assert len(drawn) == len(positions)
+    step = math.ceil(30 / 13)  # at most 13 markers on a line
+    wanted = [p for p, i in zip(drawn, positions, strict=True) if (29 - i) % step == 0]
+    assert [p for g in parts for p in marker_points(g)] == wanted
+    assert wanted[-1] == drawn[-1]
 
 
 # ----- colours ---------------------------------------------------------------------------------

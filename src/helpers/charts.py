@@ -6,9 +6,10 @@ The lines differ by dash pattern and marker as well as colour, so they survive g
 and colour-blindness; the colours are the Okabe-Ito palette, of which only those with at least 3:1
 contrast against white are used for lines (WCAG 2.2, 1.4.11 non-text contrast).
 
-Charts are drawn on a `matplotlib.figure.Figure` with its own Agg canvas, never through pyplot,
-so no global backend is chosen; settings apply for the duration of one chart only, on top of
-Matplotlib's defaults, so a notebook's own style neither leaks into nor out of a report chart.
+Charts are drawn with seaborn on a `matplotlib.figure.Figure` with its own Agg canvas, never
+through pyplot, so no global backend is chosen; settings apply for the duration of one chart
+only, on top of Matplotlib's defaults, so a notebook's own style neither leaks into nor out of a
+report chart.
 """
 
 from __future__ import annotations
@@ -297,6 +298,32 @@ def _decimals_needed(value: float) -> int:
     return 4
 
 
+def _tidy(frame: pd.DataFrame, lines: list[tuple[str, SeriesStyle]]) -> pd.DataFrame:
+    """The lines as one long table for seaborn: x (month number), series (legend label), value,
+    index (the point's position in `frame`) and run (an unbroken stretch of values).
+
+    seaborn drops rows with a missing value before drawing, which would join the points on
+    either side of a missing quarter; giving each unbroken run its own seaborn unit draws it as
+    its own line instead, so a missing value leaves a gap, as Matplotlib does with NaN."""
+    x = np.array([_month_number(p) for p in frame["period"]], dtype=float)
+    parts = []
+    for label, style in lines:
+        values = frame[style.column].to_numpy(dtype=float)
+        missing = np.isnan(values)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "x": x,
+                    "series": label,
+                    "value": values,
+                    "index": np.arange(len(values)),
+                    "run": np.cumsum(missing),
+                }
+            )[~missing]
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
 def _draw(
     frame: pd.DataFrame,
     lines: list[tuple[str, SeriesStyle]],
@@ -305,35 +332,23 @@ def _draw(
     unit: str,
     y_from_zero: bool,
 ) -> str:
+    import seaborn as sns
+
     periods = list(frame["period"])
     x = np.array([_month_number(p) for p in periods], dtype=float)
     n = len(periods)
     marker_step = max(1, math.ceil(n / MAX_MARKERS))
-    markevery = ((n - 1) % marker_step, marker_step)  # the latest point always has a marker
+    tidy = _tidy(frame, lines)
+    labels = [label for label, _ in lines]
+    styles = dict(lines)
 
     # Matplotlib's defaults, then ours: a notebook's own style never changes a report chart.
     with matplotlib.style.context(["default", _RC]):
         fig = Figure(figsize=FIGURE_SIZE, layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
-        handles = []
-        for label, style in lines:
-            (line,) = ax.plot(
-                x,
-                frame[style.column].to_numpy(dtype=float),
-                label=label,
-                color=style.colour,
-                linestyle=style.dashes,
-                linewidth=style.linewidth,
-                marker=style.marker,
-                markersize=4.5,
-                markevery=markevery,
-                solid_capstyle="butt",
-                dash_capstyle="butt",
-            )
-            line.set_gid(f"series-{_role(style)}")
-            handles.append(line)
-
+        # The axes first: seaborn reads the tick labels to decide whether to label an axis,
+        # cheap once the few ticks are set.
         ticks = _tick_periods(periods)
         ax.set_xticks([_month_number(p) for p in ticks], [period_label(p) for p in ticks])
         if n == 1:
@@ -354,6 +369,35 @@ def _draw(
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         ax.tick_params(axis="both", length=3)
+        # One line per role: hue (colour) and style (dashes, marker) map the role, from
+        # SERIES_STYLES; the points as given (no sorting, no estimate, no band). Widths are set
+        # per line below: seaborn's size semantic would triple the groups it looks up.
+        sns.lineplot(
+            data=tidy,
+            x="x",
+            y="value",
+            hue="series",
+            style="series",
+            units="run",
+            hue_order=labels,
+            style_order=labels,
+            palette={label: s.colour for label, s in styles.items()},
+            dashes={label: _dash_sequence(s) for label, s in styles.items()},
+            markers={label: s.marker for label, s in styles.items()},
+            estimator=None,
+            errorbar=None,
+            sort=False,
+            legend=False,
+            markersize=4.5,
+            # seaborn outlines markers in white; Matplotlib's default is the line's colour.
+            markeredgecolor="auto",
+            markeredgewidth=1.0,
+            solid_capstyle="butt",
+            dash_capstyle="butt",
+            ax=ax,
+        )
+        handles = _mark_runs(ax.get_lines(), tidy, labels, styles, n, marker_step)
+        ax.set_xlabel("")  # seaborn names the x axis after its column
         fig.legend(
             handles=handles,
             loc="outside lower center",
@@ -365,6 +409,47 @@ def _draw(
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Title": title})
     # The DOCTYPE names a DTD on w3.org: nothing should ever try to fetch it on a closed network.
     return _DOCTYPE.sub("", buffer.getvalue(), count=1)
+
+
+def _dash_sequence(style: SeriesStyle) -> Any:
+    """A SeriesStyle's dashes as seaborn takes them: "" for solid, else (on, off, ...)."""
+    return "" if style.dashes == "solid" else style.dashes[1]
+
+
+def _mark_runs(
+    drawn: list[Any],
+    tidy: pd.DataFrame,
+    labels: list[str],
+    styles: Mapping[str, SeriesStyle],
+    n: int,
+    marker_step: int,
+) -> list[Any]:
+    """Name each drawn line by its role in the SVG and place its markers; returns the first line
+    of each series, for the legend.
+
+    seaborn draws the runs of each series in `labels` order (hue_order), each run in its rows'
+    order. Markers go on every `marker_step`-th point counted back from the latest, which always
+    has one, wherever a run starts: the same points as on an unbroken line.
+    """
+    runs = [group for _, group in tidy.groupby(["series", "run"], sort=False)]
+    order = {label: i for i, label in enumerate(labels)}
+    runs.sort(key=lambda g: (order[g["series"].iloc[0]], g["run"].iloc[0]))
+    if len(runs) != len(drawn):
+        raise RuntimeError(f"seaborn drew {len(drawn)} lines for {len(runs)} runs of data")
+    handles = []
+    seen: dict[str, int] = {}
+    for line, run in zip(drawn, runs, strict=True):
+        label = run["series"].iloc[0]
+        role = _role(styles[label])
+        part = seen[label] = seen.get(label, 0) + 1
+        line.set_gid(f"series-{role}" if part == 1 else f"series-{role}-{part}")
+        line.set_linewidth(styles[label].linewidth)
+        positions = run["index"].to_numpy()
+        line.set_markevery([i for i, p in enumerate(positions) if (n - 1 - p) % marker_step == 0])
+        if part == 1:
+            line.set_label(label)
+            handles.append(line)
+    return handles
 
 
 def _role(style: SeriesStyle) -> str:
