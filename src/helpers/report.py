@@ -611,14 +611,15 @@ def trend_explanation(result: MeasureResult) -> str:
         "regression_ar1": "regression allowing for quarter-to-quarter variation that persists",
         "quasi_poisson": "quasi-Poisson (quasi-binomial) regression",
     }
-    text = names.get(t.method, t.method)
+    text = f"Test: {names.get(t.method, t.method)}"
     if t.n_points:
-        text += f" on {t.n_points} points"
+        text += f", {t.n_points} points"
     if t.p_value is not None and not pd.isna(t.p_value):
         text += f", p = {t.p_value:.2f}" if t.p_value >= 0.01 else ", p < 0.01"
     text += "."
-    if t.note:
-        text += f" {t.note}"
+    if t.note:  # the test's notes are joined clauses: print them as one sentence
+        note = t.note.strip()
+        text += f" {note[0].upper()}{note[1:]}" + ("" if note.endswith(".") else ".")
     return text
 
 
