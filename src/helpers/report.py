@@ -29,6 +29,7 @@ from helpers.forces import ENGLAND_AND_WALES, default_forces
 from helpers.measures import MeasureResult, compute_measures
 from helpers.paths import resolve
 from helpers.quarters import FinancialQuarter, resolve_quarter
+from helpers.render import INPUT_FILES_CAPTION
 from helpers.schemas import not_supplied
 
 # Output metadata key of the parts the build re-renders from the narrative files at render time
@@ -811,7 +812,7 @@ class MethodsReport(_PageBase):
         files = (
             sources
             + "\n"
-            + data_table(pd.DataFrame(rows), caption="Input files read by this build")
+            + data_table(pd.DataFrame(rows), caption=INPUT_FILES_CAPTION)
         )
         text = (
             '<h3 id="sources">Data sources</h3>\n'
