@@ -845,6 +845,7 @@ class Build:
         self.shared_pool = pool
         self.own_pool: SectionPool | None = None
         self.pdf_workers = pdf_workers
+        self.own_pdf_worker: PdfWorkers | None = None
         self.log = BuildLog(stream)
         self.started = _utc_now()
         self.timings: dict[str, float] = {}
@@ -906,6 +907,7 @@ class Build:
             )
         finally:
             self._release_pool(failed=not self.published)
+            self._release_pdf_worker()
 
     # -- the section workers --
     def _section_pool(self, notebooks: int) -> SectionPool:
@@ -933,6 +935,30 @@ class Build:
         ):
             return
         self._section_pool(len(self.specs)).start()
+
+    def _start_pdf_worker_early(self) -> None:
+        """A single build's PDF worker, started as soon as something is known to change (the
+        inputs, a notebook, a narrative file), so that it imports WeasyPrint (about 0.5 s) on
+        the other core while this process makes the HTML. Not on a rebuild where nothing
+        changed (report.pdf is reused: the worker would only cost), nor for injected steps
+        (a test's, which expects the PDF made in-process); a batch passes its `pdf_workers`."""
+        if (
+            self.own_pdf_worker is not None
+            or not self.options.pdf
+            or self.pdf_workers is not None
+            or self.steps.validate is not _validate_inputs
+            or self.steps.load_inputs is not _load_inputs
+        ):
+            return
+        from helpers.pool import PdfWorkers
+
+        self.own_pdf_worker = PdfWorkers(1).start()
+
+    def _release_pdf_worker(self) -> None:
+        if self.own_pdf_worker is not None:
+            # Its PDF written, or never needed (report.pdf reused): nothing to wait for.
+            worker, self.own_pdf_worker = self.own_pdf_worker, None
+            worker.stop()
 
     def _release_pool(self, failed: bool = False) -> None:
         if self.own_pool is not None:
@@ -1005,6 +1031,8 @@ class Build:
         if self._checks_from_cache():
             return
         self._start_pool_early()
+        if self.checks_key is not None:  # the inputs changed (not: injected steps, a test's)
+            self._start_pdf_worker_early()
         warnings_before = len(self.warnings)
         self._check_inputs_now()
         self._store_checks(self.warnings[warnings_before:])
@@ -1255,6 +1283,7 @@ class Build:
             self.timings["execute notebooks"] = 0.0
             self.workers = 0
             return
+        self._start_pdf_worker_early()
         # The build validated the inputs and computed every measure already: notebooks reuse
         # both. Not part of the cache key (a temporary path; the content is keyed above).
         run_parameters = dict(self.parameters)
@@ -1368,6 +1397,7 @@ class Build:
         cached = self.cache.fragment(quarter, slug, s.stem, key)
         if cached is not None:
             return cached
+        self._start_pdf_worker_early()  # a narrative or notebook changed: so will the PDF
         notebook = staging / "notebooks" / f"{s.stem}.ipynb"
         try:
             nb = render._read(notebook)
@@ -1457,6 +1487,7 @@ class Build:
             and old_pdf
             and (self.target / "report.pdf").is_file()
             and published.is_file()
+            and old_pdf.get("printer") == render.printer_digest()
             and report.encode("utf-8") == published.read_bytes()
         ):
             started = time.perf_counter()
@@ -1470,11 +1501,12 @@ class Build:
             seconds = time.perf_counter() - started
             self.log.say(self.log.line("report.pdf", "reused", seconds, "report.html unchanged"))
             return
-        if self.pdf_workers is None:
+        workers = self.pdf_workers or self.own_pdf_worker
+        if workers is None:
             with self.step("report.pdf"):
                 info = render.write_pdf(report, staging / "report.pdf", base_url=staging)
         else:
-            job = self.pdf_workers.submit(report, staging / "report.pdf", str(staging))
+            job = workers.submit(report, staging / "report.pdf", str(staging))
             waited = time.perf_counter()
             yield job
             try:
@@ -1525,6 +1557,7 @@ class Build:
         return records
 
     def _manifest(self, folder: Path, status: str) -> None:
+        from helpers import render
         from helpers.manifest import build_manifest, sha256_tree, write_manifest
 
         inputs = getattr(self, "inputs", None)
@@ -1547,6 +1580,8 @@ class Build:
                     "page_size_mm": pdf.page_size_mm,
                     "bookmarks": len(pdf.bookmarks),
                     "variant": pdf.variant,
+                    # The print form's code: a change to it makes the PDF again (`_make_pdf`).
+                    "printer": render.printer_digest(),
                 },
             },
             parameters=getattr(self, "parameters", {}),

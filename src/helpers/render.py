@@ -518,6 +518,17 @@ def printable(page: str) -> str:
     return _DETAILS_OPEN.sub("<details open", page)
 
 
+@lru_cache(maxsize=1)
+def printer_digest() -> str:
+    """What a PDF depends on besides report.html: this module (the print form, `printable`)
+    and WeasyPrint's version. A build reuses report.pdf only when both are unchanged."""
+    import hashlib
+    from importlib.metadata import version
+
+    source = Path(__file__).read_bytes()
+    return hashlib.sha256(source + f"weasyprint {version('weasyprint')}".encode()).hexdigest()
+
+
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
