@@ -564,3 +564,19 @@ def test_a_single_build_has_its_own_pdf_worker_only_for_the_project_steps_and_a_
         other._start_pdf_worker_early()
         assert other.own_pdf_worker is None
     assert made == [2]  # only the batch's own workers were made
+
+
+def test_re_rendering_the_narrative_does_not_import_the_statistics():
+    """A rebuild that computes no measure (nothing changed, a narrative edit) must not pay
+    for importing helpers.measures (scipy, statsmodels: about 0.8 s)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, helpers.build, helpers.report, helpers.render, helpers.publication\n"
+        "print(sorted(m for m in ('helpers.measures', 'statsmodels') if m in sys.modules))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert found == "[]"

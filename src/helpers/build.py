@@ -1201,10 +1201,10 @@ class Build:
     def _measures(self, staging: Path) -> None:
         """measures.csv, and (default step) the results as a pickle the notebooks reuse
         instead of computing every measure again; both cached on content."""
-        from helpers.measures import write_measures_csv
-
         self.precomputed: Path | None = None
         if self.steps.measures_table is not _measures_table:
+            from helpers.measures import write_measures_csv
+
             table = self.steps.measures_table(
                 self.inputs, self.quarter, self.force.name, self.settings
             )
@@ -1213,7 +1213,6 @@ class Build:
         import pickle
 
         from helpers.incremental import digest
-        from helpers.measures import measures_table
 
         key = digest(
             {
@@ -1232,6 +1231,8 @@ class Build:
             shutil.copyfile(cached[1], results_path)
             self.precomputed = results_path
             return
+        from helpers.measures import measures_table, write_measures_csv
+
         results = measure_results(self.inputs, self.quarter, self.force.name, self.settings)
         write_measures_csv(measures_table(results), staging / "measures.csv")
         with open(results_path, "wb") as handle:
