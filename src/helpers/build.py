@@ -40,8 +40,10 @@ files' sha256, catalogue) is unchanged, and each section's HTML fragment. The na
 in the notebook's key: the build re-renders the narrative parts of a page from the files
 (`report.refresh_narrative_outputs`), so a narrative edit re-makes pages, not notebooks. When
 report.html is byte-identical to the published one (the report keeps the time its content was
-made), report.pdf is reused too. A failed section is never cached; `--no-cache` executes
-everything; `--no-pdf` makes HTML only; `--scheduler tcp://...` runs the sections on a Dask
+made) and the print code is the same (`render.printer_digest`), report.pdf is reused too; else
+a single build lays it out in its own PDF worker, started as soon as a change is known, so that
+WeasyPrint is imported while the HTML is made. A failed section is never cached; `--no-cache`
+executes everything; `--no-pdf` makes HTML only; `--scheduler tcp://...` runs the sections on a Dask
 cluster (`helpers.batch`, which also builds every force: `python -m helpers all-forces`).
 
 `--sections id,id` builds only those pages, into outputs/<quarter>/<force>-partial/ with a
