@@ -573,3 +573,12 @@ def test_printed_methods_page_names_where_the_input_files_are_listed():
     assert "local/x/1.csv" not in printed and render.INPUT_FILES_CAPTION not in printed
     assert "This build read 3 input files." in printed and "manifest.json" in printed
     assert printed.startswith(sources)
+
+
+def test_print_svg_leaves_the_styles_of_an_svg_with_its_own_stylesheet():
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><style type="text/css">.a {fill: red}</style>'
+        '<path class="a" d="M 0 0" style="fill: blue"/></svg>'
+    )
+    # As an attribute, fill="blue" would lose to the rule for .a: the style must stay.
+    assert render.print_svg(svg) == svg

@@ -486,14 +486,13 @@ def print_svg(svg: str) -> str:
     attributes of the root element (WeasyPrint parses every style string with its CSS parser
     and matches every rule against every element), and no RDF metadata (never drawn)."""
     svg = _SVG_METADATA.sub("", svg, count=1)
-    defaults: dict[str, str] = {}
     rule = _SVG_STAR_RULE.search(svg)
-    if rule is not None:
-        declarations = _declarations(rule.group(1))
-        if declarations is not None:
-            defaults = declarations
-            svg = svg[: rule.start()] + svg[rule.end() :]
-    return _SVG_TAG.sub(lambda m: _as_attributes(m, defaults), svg)
+    rest = svg if rule is None else svg[: rule.start()] + svg[rule.end() :]
+    defaults = {} if rule is None else _declarations(rule.group(1))
+    if defaults is None or "<style" in rest:
+        # Another stylesheet (or an !important) would win over presentation attributes.
+        return svg
+    return _SVG_TAG.sub(lambda m: _as_attributes(m, defaults), rest)
 
 
 def _lean_charts(page: str) -> str:
