@@ -182,6 +182,20 @@ def test_a_rebuild_with_nothing_changed_executes_nothing_and_reuses_the_pdf(proj
     assert manifest(project)["outputs"]["report.pdf"] == hashlib.sha256(pdf_before).hexdigest()
 
 
+def test_a_change_to_the_print_form_makes_the_pdf_again(project, monkeypatch):
+    from helpers import render
+
+    status, output = run(project, steps(project, Recorder()))
+    assert status == 0, output
+    assert manifest(project)["report"]["pdf"]["printer"] == render.printer_digest()
+    # The same report.html, printed by other code (`printable`, WeasyPrint's version).
+    monkeypatch.setattr(render, "printer_digest", lambda: "another printer")
+    status, output = run(project, steps(project, Recorder()))
+    assert status == 0, output
+    assert "report.html unchanged" not in output
+    assert manifest(project)["report"]["pdf"]["printer"] == "another printer"
+
+
 def test_a_changed_notebook_re_executes_only_its_section(project):
     run(project, steps(project, Recorder()), "--no-pdf")
     nb = nbformat.read(project / "notebooks" / "sec_2.ipynb", as_version=4)
@@ -498,3 +512,71 @@ def test_all_forces_shows_a_progress_bar_on_a_terminal(project, monkeypatch):
     bar = terminal.getvalue()
     assert "0/2 [" in bar and "1/2 [" in bar and "report" in bar
     assert "2/2" not in text.replace("[2/2]", "")  # the log lines stay plain
+
+
+def test_the_pdf_worker_is_started_only_when_something_changed(project, monkeypatch):
+    calls: list[str] = []
+    monkeypatch.setattr(build.Build, "_start_pdf_worker_early", lambda self: calls.append("start"))
+    status, output = run(project, steps(project, Recorder()))
+    assert status == 0, output
+    assert calls  # a first build: every notebook runs
+    calls.clear()
+    status, output = run(project, steps(project, Recorder()))
+    assert status == 0 and "reused" in output, output
+    assert calls == []  # nothing changed: report.pdf is reused, no worker to pay for
+    narrative = project / "narrative" / QUARTER / "sec_1.md"
+    narrative.write_text("## Comments\n1. An edit.\n")
+    status, output = run(project, steps(project, Recorder()))
+    assert status == 0, output
+    assert calls  # a narrative edit: the PDF will be made again
+
+
+def test_a_single_build_has_its_own_pdf_worker_only_for_the_project_steps_and_a_pdf(
+    monkeypatch,
+):
+    from helpers import pool
+
+    made: list[object] = []
+
+    class Workers:
+        def __init__(self, workers: int) -> None:
+            made.append(workers)
+
+        def start(self) -> Workers:
+            return self
+
+        def stop(self) -> None:
+            made.append("stopped")
+
+    monkeypatch.setattr(pool, "PdfWorkers", Workers)
+    own = build.Build(build.BuildOptions(), stream=io.StringIO())
+    own._start_pdf_worker_early()
+    own._start_pdf_worker_early()
+    assert made == [1]
+    own._release_pdf_worker()
+    assert made == [1, "stopped"] and own.own_pdf_worker is None
+    made.clear()
+    for other in (
+        build.Build(build.BuildOptions(pdf=False), stream=io.StringIO()),
+        build.Build(build.BuildOptions(), BuildSteps(validate=lambda d: []), io.StringIO()),
+        build.Build(build.BuildOptions(), stream=io.StringIO(), pdf_workers=Workers(2)),
+    ):
+        other._start_pdf_worker_early()
+        assert other.own_pdf_worker is None
+    assert made == [2]  # only the batch's own workers were made
+
+
+def test_re_rendering_the_narrative_does_not_import_the_statistics():
+    """A rebuild that computes no measure (nothing changed, a narrative edit) must not pay
+    for importing helpers.measures (scipy, statsmodels: about 0.8 s)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, helpers.build, helpers.report, helpers.render, helpers.publication\n"
+        "print(sorted(m for m in ('helpers.measures', 'statsmodels') if m in sys.modules))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert found == "[]"

@@ -131,6 +131,14 @@ def test_a_worker_stopped_before_its_start_exits_without_a_traceback(capfd):
             2, mp_context=multiprocessing.get_context("fork"), initializer=_slow_start
         )
         executor.submit(os.getpid)
+        # Wait (on a loaded machine, as long as it takes) until both workers are forked and
+        # running their slow initializer, then stop them there.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (
+            len(executor._processes) == 2
+            and all(p.is_alive() for p in executor._processes.values())
+        ):
+            time.sleep(0.05)
         time.sleep(0.3)
         processes = list(executor._processes.values())
         stop_workers(executor)

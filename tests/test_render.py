@@ -496,3 +496,103 @@ def test_trend_explanation_is_a_sentence_naming_the_test_points_and_p_value():
         "Test: regression allowing for quarter-to-quarter variation that persists, 12 points, "
         "p = 0.11. Fitted change +45%."
     )
+
+
+# ----- print form of the charts and the methods page -----------------------------------------
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def _matplotlib_svg() -> str:
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.plot([1, 2, 3], [2, 1, 3], linestyle=(0, (6, 3)), marker="s", color="#D55E00")
+    ax.set_title("A 'quoted' & <escaped> title")
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def test_print_svg_turns_matplotlib_styles_into_the_same_attributes():
+    import xml.etree.ElementTree as ET
+
+    svg = _matplotlib_svg()
+    assert ' style="' in svg and "<metadata>" in svg and "*{" in svg
+    before = ET.fromstring(svg.encode())
+    after = ET.fromstring(render.print_svg(svg).encode())
+    assert not [e for e in after.iter() if "style" in e.attrib]
+    assert after.find(f"{SVG_NS}metadata") is None
+    assert after.get("stroke-linejoin") == "round" and after.get("stroke-linecap") == "butt"
+    kept = [e for e in before.iter() if e.tag not in (f"{SVG_NS}style",)]
+    kept = [e for e in kept if not e.tag.startswith(f"{SVG_NS}metadata")]
+    drawn = list(after.iter())
+    metadata = before.find(f"{SVG_NS}metadata")
+    inside = set(metadata.iter()) if metadata is not None else set()
+    kept = [e for e in kept if e not in inside]
+    assert [e.tag for e in kept] == [e.tag for e in drawn]
+    for old, new in zip(kept, drawn, strict=True):
+        expected = {k: v for k, v in old.attrib.items() if k != "style"}
+        for declaration in old.get("style", "").split(";"):
+            name, _, value = declaration.partition(":")
+            if name.strip():
+                expected[name.strip()] = value.strip()
+        if old is before:
+            continue  # the root also carries the stylesheet's rule (checked above)
+        assert new.attrib == expected
+        assert (new.text or "").strip() == (old.text or "").strip()
+
+
+def test_print_svg_lets_a_style_win_over_an_attribute_and_leaves_important_alone():
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><path fill="red" d="M 0 0" style="fill: blue"/>'
+        '<path d="M 1 1" style="stroke: green !important"/></svg>'
+    )
+    printed = render.print_svg(svg)
+    assert '<path fill="blue" d="M 0 0"/>' in printed
+    assert 'style="stroke: green !important"' in printed
+
+
+def test_printable_keeps_each_chart_and_its_alt_text_with_a_lean_svg():
+    import base64
+
+    svg = _matplotlib_svg()
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    page = f'<figure class="chart"><img src="{uri}" alt="Rates rose."></figure>'
+    printed = render.printable(page)
+    found = re.fullmatch(
+        r'<figure class="chart"><img src="data:image/svg\+xml;base64,([^"]+)" '
+        r'alt="Rates rose."></figure>',
+        printed,
+    )
+    assert found is not None
+    assert base64.b64decode(found.group(1)).decode() == render.print_svg(svg)
+
+
+def test_printed_methods_page_names_where_the_input_files_are_listed():
+    rows = "".join(
+        f'<tr><th scope="row">local/x/{q}.csv</th><td>abc{q}</td></tr>' for q in range(3)
+    )
+    files = (
+        f'<table class="data-table">\n<caption>{render.INPUT_FILES_CAPTION}</caption>\n'
+        f"<tbody>\n{rows}\n</tbody>\n</table>"
+    )
+    sources = '<table class="data-table">\n<caption>Sources</caption><tr><td>a</td></tr></table>'
+    printed = render.printable(sources + "\n" + files)
+    assert "local/x/1.csv" not in printed and render.INPUT_FILES_CAPTION not in printed
+    assert "This build read 3 input files." in printed and "manifest.json" in printed
+    assert printed.startswith(sources)
+
+
+def test_print_svg_leaves_the_styles_of_an_svg_with_its_own_stylesheet():
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><style type="text/css">.a {fill: red}</style>'
+        '<path class="a" d="M 0 0" style="fill: blue"/></svg>'
+    )
+    # As an attribute, fill="blue" would lose to the rule for .a: the style must stay.
+    assert render.print_svg(svg) == svg

@@ -40,8 +40,10 @@ files' sha256, catalogue) is unchanged, and each section's HTML fragment. The na
 in the notebook's key: the build re-renders the narrative parts of a page from the files
 (`report.refresh_narrative_outputs`), so a narrative edit re-makes pages, not notebooks. When
 report.html is byte-identical to the published one (the report keeps the time its content was
-made), report.pdf is reused too. A failed section is never cached; `--no-cache` executes
-everything; `--no-pdf` makes HTML only; `--scheduler tcp://...` runs the sections on a Dask
+made) and the print code is the same (`render.printer_digest`), report.pdf is reused too; else
+a single build lays it out in its own PDF worker, started as soon as a change is known, so that
+WeasyPrint is imported while the HTML is made. A failed section is never cached; `--no-cache`
+executes everything; `--no-pdf` makes HTML only; `--scheduler tcp://...` runs the sections on a Dask
 cluster (`helpers.batch`, which also builds every force: `python -m helpers all-forces`).
 
 `--sections id,id` builds only those pages, into outputs/<quarter>/<force>-partial/ with a
@@ -845,6 +847,7 @@ class Build:
         self.shared_pool = pool
         self.own_pool: SectionPool | None = None
         self.pdf_workers = pdf_workers
+        self.own_pdf_worker: PdfWorkers | None = None
         self.log = BuildLog(stream)
         self.started = _utc_now()
         self.timings: dict[str, float] = {}
@@ -906,6 +909,7 @@ class Build:
             )
         finally:
             self._release_pool(failed=not self.published)
+            self._release_pdf_worker()
 
     # -- the section workers --
     def _section_pool(self, notebooks: int) -> SectionPool:
@@ -933,6 +937,30 @@ class Build:
         ):
             return
         self._section_pool(len(self.specs)).start()
+
+    def _start_pdf_worker_early(self) -> None:
+        """A single build's PDF worker, started as soon as something is known to change (the
+        inputs, a notebook, a narrative file), so that it imports WeasyPrint (about 0.5 s) on
+        the other core while this process makes the HTML. Not on a rebuild where nothing
+        changed (report.pdf is reused: the worker would only cost), nor for injected steps
+        (a test's, which expects the PDF made in-process); a batch passes its `pdf_workers`."""
+        if (
+            self.own_pdf_worker is not None
+            or not self.options.pdf
+            or self.pdf_workers is not None
+            or self.steps.validate is not _validate_inputs
+            or self.steps.load_inputs is not _load_inputs
+        ):
+            return
+        from helpers.pool import PdfWorkers
+
+        self.own_pdf_worker = PdfWorkers(1).start()
+
+    def _release_pdf_worker(self) -> None:
+        if self.own_pdf_worker is not None:
+            # Its PDF written, or never needed (report.pdf reused): nothing to wait for.
+            worker, self.own_pdf_worker = self.own_pdf_worker, None
+            worker.stop()
 
     def _release_pool(self, failed: bool = False) -> None:
         if self.own_pool is not None:
@@ -1005,6 +1033,8 @@ class Build:
         if self._checks_from_cache():
             return
         self._start_pool_early()
+        if self.checks_key is not None:  # the inputs changed (not: injected steps, a test's)
+            self._start_pdf_worker_early()
         warnings_before = len(self.warnings)
         self._check_inputs_now()
         self._store_checks(self.warnings[warnings_before:])
@@ -1173,10 +1203,10 @@ class Build:
     def _measures(self, staging: Path) -> None:
         """measures.csv, and (default step) the results as a pickle the notebooks reuse
         instead of computing every measure again; both cached on content."""
-        from helpers.measures import write_measures_csv
-
         self.precomputed: Path | None = None
         if self.steps.measures_table is not _measures_table:
+            from helpers.measures import write_measures_csv
+
             table = self.steps.measures_table(
                 self.inputs, self.quarter, self.force.name, self.settings
             )
@@ -1185,7 +1215,6 @@ class Build:
         import pickle
 
         from helpers.incremental import digest
-        from helpers.measures import measures_table
 
         key = digest(
             {
@@ -1204,6 +1233,8 @@ class Build:
             shutil.copyfile(cached[1], results_path)
             self.precomputed = results_path
             return
+        from helpers.measures import measures_table, write_measures_csv
+
         results = measure_results(self.inputs, self.quarter, self.force.name, self.settings)
         write_measures_csv(measures_table(results), staging / "measures.csv")
         with open(results_path, "wb") as handle:
@@ -1255,6 +1286,7 @@ class Build:
             self.timings["execute notebooks"] = 0.0
             self.workers = 0
             return
+        self._start_pdf_worker_early()
         # The build validated the inputs and computed every measure already: notebooks reuse
         # both. Not part of the cache key (a temporary path; the content is keyed above).
         run_parameters = dict(self.parameters)
@@ -1368,6 +1400,7 @@ class Build:
         cached = self.cache.fragment(quarter, slug, s.stem, key)
         if cached is not None:
             return cached
+        self._start_pdf_worker_early()  # a narrative or notebook changed: so will the PDF
         notebook = staging / "notebooks" / f"{s.stem}.ipynb"
         try:
             nb = render._read(notebook)
@@ -1457,6 +1490,7 @@ class Build:
             and old_pdf
             and (self.target / "report.pdf").is_file()
             and published.is_file()
+            and old_pdf.get("printer") == render.printer_digest()
             and report.encode("utf-8") == published.read_bytes()
         ):
             started = time.perf_counter()
@@ -1470,11 +1504,12 @@ class Build:
             seconds = time.perf_counter() - started
             self.log.say(self.log.line("report.pdf", "reused", seconds, "report.html unchanged"))
             return
-        if self.pdf_workers is None:
+        workers = self.pdf_workers or self.own_pdf_worker
+        if workers is None:
             with self.step("report.pdf"):
                 info = render.write_pdf(report, staging / "report.pdf", base_url=staging)
         else:
-            job = self.pdf_workers.submit(report, staging / "report.pdf", str(staging))
+            job = workers.submit(report, staging / "report.pdf", str(staging))
             waited = time.perf_counter()
             yield job
             try:
@@ -1525,6 +1560,7 @@ class Build:
         return records
 
     def _manifest(self, folder: Path, status: str) -> None:
+        from helpers import render
         from helpers.manifest import build_manifest, sha256_tree, write_manifest
 
         inputs = getattr(self, "inputs", None)
@@ -1547,6 +1583,8 @@ class Build:
                     "page_size_mm": pdf.page_size_mm,
                     "bookmarks": len(pdf.bookmarks),
                     "variant": pdf.variant,
+                    # The print form's code: a change to it makes the PDF again (`_make_pdf`).
+                    "printer": render.printer_digest(),
                 },
             },
             parameters=getattr(self, "parameters", {}),

@@ -31,7 +31,7 @@ ENGINE = "report-warm-kernel"
 # Imported once when a kernel starts (what every section notebook imports).
 WARM_UP = """
 import warnings as _w, sys as _s, types as _t
-import helpers.report, pandas, matplotlib, matplotlib.pyplot, seaborn
+import helpers.report, helpers.measures, pandas, matplotlib, matplotlib.pyplot, seaborn
 _m = _s.modules.setdefault("_report_warm_kernel", _t.ModuleType("_report_warm_kernel"))
 _m.rc = dict(matplotlib.rcParams)
 _m.filters = list(_w.filters)

@@ -20,16 +20,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from helpers.config import Catalogue, Section, Settings, default_catalogue, load_settings
 from helpers.forces import ENGLAND_AND_WALES, default_forces
-from helpers.measures import MeasureResult, compute_measures
 from helpers.paths import resolve
 from helpers.quarters import FinancialQuarter, resolve_quarter
+from helpers.render import INPUT_FILES_CAPTION
 from helpers.schemas import not_supplied
+
+if TYPE_CHECKING:
+    # helpers.measures (scipy, statsmodels: about 0.8 s to import) is imported where a measure
+    # is computed: a rebuild that only re-renders the narrative computes none.
+    from helpers.measures import MeasureResult
 
 # Output metadata key of the parts the build re-renders from the narrative files at render time
 # (`refresh_narrative_outputs`), so that a narrative edit never re-executes a notebook.
@@ -152,6 +157,8 @@ class ReportContext:
         known = self._precomputed_results
         if known and all(m.id in known for m in measures):
             return [known[m.id] for m in measures]
+        from helpers.measures import compute_measures
+
         return compute_measures(measures, self.inputs, self.quarter, self.force, self.settings)
 
     @classmethod
@@ -812,7 +819,7 @@ class MethodsReport(_PageBase):
         files = (
             sources
             + "\n"
-            + data_table(pd.DataFrame(rows), caption="Input files read by this build")
+            + data_table(pd.DataFrame(rows), caption=INPUT_FILES_CAPTION)
         )
         text = (
             '<h3 id="sources">Data sources</h3>\n'
