@@ -507,8 +507,14 @@ def mann_kendall_overlap(
         plain = mk.original_test(x)
     s, var_s = float(plain.s), float(plain.var_s) * factor  # var_s allows for ties
     # Continuity correction as in pymannkendall (and Hamed and Rao): |S| - 1.
-    z = 0.0 if s == 0 else (s - math.copysign(1.0, s)) / math.sqrt(var_s)
+    z = _mann_kendall_z(s, var_s)
     return z, float(2 * norm.sf(abs(z))), float(plain.slope)
+
+
+def _mann_kendall_z(s: float, var_s: float) -> float:
+    """Mann-Kendall's z with the continuity correction of pymannkendall (and Hamed and Rao):
+    (S - sign(S)) / sqrt(Var(S)), 0 when S is 0."""
+    return 0.0 if s == 0 else (s - math.copysign(1.0, s)) / math.sqrt(var_s)
 
 
 def _mann_kendall_rolling(
@@ -877,13 +883,13 @@ def smallest_p_value(
         factor = hamed_rao_variance_factor(n, overlap_autocorrelation(step)) if overlap else 1.0
         s = n * (n - 1) / 2
         var_s = n * (n - 1) * (2 * n + 5) / 18 * factor
-        return float(2 * norm.sf((s - 1) / math.sqrt(var_s)))
+        return float(2 * norm.sf(_mann_kendall_z(s, var_s)))
     if method == "seasonal_mann_kendall":
         season = 12 // frequency_months
         sizes = [n // season + (1 if i < n % season else 0) for i in range(season)]
         s = sum(m * (m - 1) / 2 for m in sizes)
         var_s = sum(m * (m - 1) * (2 * m + 5) / 18 for m in sizes)
-        return 1.0 if s == 0 else float(2 * norm.sf((s - 1) / math.sqrt(var_s)))
+        return 1.0 if s == 0 else float(2 * norm.sf(_mann_kendall_z(s, var_s)))
     if method in REGRESSION_METHODS:
         parameters = 2 + (3 if raw and seasonal_terms else 0)
         return 0.0 if n > parameters else 1.0
