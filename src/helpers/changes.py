@@ -396,7 +396,10 @@ def _same_quarter(
         unit_of = str(b.get("unit") or "")
         years = (a.get("denominator_year"), b.get("denominator_year"))
         reason = None
-        for column, label, unit in _SAME_QUARTER_NUMBERS:
+        # Numbers are flagged by the threshold; a changed word (benchmark, trend) always is.
+        compared = [(c, label, u or unit_of, False) for c, label, u in _SAME_QUARTER_NUMBERS]
+        compared += [(c, label, "text", True) for c, label in _SAME_QUARTER_WORDS]
+        for column, label, unit, word in compared:
             if column in a and column in b and _differs(a[column], b[column]):
                 reason = reason or causes.for_measure(measure, label, years)
                 out.append(
@@ -406,27 +409,10 @@ def _same_quarter(
                         key[1],
                         label,
                         str(b.get("period_end")),
-                        unit or unit_of,
+                        unit,
                         _as_written(a[column]),
                         _as_written(b[column]),
-                        _flag(a[column], b[column], threshold),
-                        reason,
-                    )
-                )
-        for column, label in _SAME_QUARTER_WORDS:
-            if column in a and column in b and _differs(a[column], b[column]):
-                reason = reason or causes.for_measure(measure, label, years)
-                out.append(
-                    Change(
-                        key[0],
-                        str(b.get("title") or key[0]),
-                        key[1],
-                        label,
-                        str(b.get("period_end")),
-                        "text",
-                        _as_written(a[column]),
-                        _as_written(b[column]),
-                        True,
+                        word or _flag(a[column], b[column], threshold),
                         reason,
                     )
                 )
