@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,10 +125,12 @@ def full_period_range(periods: Sequence[pd.Period]) -> list[pd.Period]:
     period is a quarter end, otherwise every month. A period absent from the data is in it."""
     if len(periods) == 0:
         return []
-    first, last = min(periods), max(periods)
-    quarterly = all(p.month % 3 == 0 for p in periods)
-    step = 3 if quarterly else 1
-    return list(pd.period_range(first, last, freq="M"))[::step]
+    return list(pd.period_range(min(periods), max(periods), freq="M"))[:: _step_months(periods)]
+
+
+def _step_months(periods: Iterable[pd.Period]) -> int:
+    """A source's own step: 3 (quarterly) when every period is a quarter end, else 1 (monthly)."""
+    return 3 if all(p.month % 3 == 0 for p in periods) else 1
 
 
 def _complete_grid(
@@ -230,8 +232,6 @@ def _extract_series(measure: Measure, inputs: Any) -> pd.DataFrame:
         periods = full_period_range(sorted(reported["period"].unique()))
         forces_seen = sorted(reported["force"].unique())
         data = _complete_grid(data, forces_seen, periods, value_columns, reported=reported)
-        if den_spec is None:
-            data["denominator"] = np.nan
         rolled = rolling_12_months(data, value_columns)
         raw = data.rename(columns={"count": "raw_count", "denominator": "raw_denominator"})
         rolled = rolled.merge(raw, on=["force", "period"], how="left")
@@ -476,8 +476,7 @@ def _missing_periods(source: pd.DataFrame | None, force: str, period: pd.Period)
     if source is None or "period" not in source or "force" not in source:
         return []
     present = set(source.loc[source["force"] == force, "period"])
-    every = source["period"].unique()
-    step = 3 if all(p.month % 3 == 0 for p in every) else 1
+    step = _step_months(source["period"].unique())
     window = [period - k for k in range(0, 12, step)][::-1]
     if not present or min(present) > window[0]:
         return []  # the data start inside the window: nothing is missing, the window is short
