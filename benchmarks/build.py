@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                 "(d2) narrative edit, HTML only (--no-pdf)", [*build, "--no-pdf"], copy, env
             )
         if "all-forces" not in skip:
-            from helpers.forces import default_forces
+            from helpers.core.forces import default_forces
 
             every = default_forces().names
             names = every[: args.forces]

@@ -1,4 +1,5 @@
-"""How long one trend chart takes to draw: seaborn (`helpers.charts._draw`, what the report uses)
+"""How long one trend chart takes to draw: seaborn (`helpers.present.charts._draw`, what the
+report uses)
 against the same chart drawn with Matplotlib by hand (the drawing before issue 13, kept here as
 the comparison), in one run, interleaved so that both see the same load on a shared machine.
 
@@ -33,7 +34,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from helpers.charts import (
+from helpers.present.charts import (
     _DOCTYPE,
     _GRID_COLOUR,
     _RC,
@@ -47,7 +48,7 @@ from helpers.charts import (
     _tick_periods,
     _TickFormatter,
 )
-from helpers.formatting import axis_label, normalise_series, period_label
+from helpers.present.formatting import axis_label, normalise_series, period_label
 
 CHARTS_PER_REPORT = 39
 
@@ -143,7 +144,7 @@ def monthly_with_gaps() -> pd.DataFrame:
 
 def seaborn_import_seconds() -> float:
     code = (
-        "import time, helpers.charts\n"
+        "import time, helpers.present.charts\n"
         "t = time.perf_counter(); import seaborn; print(time.perf_counter() - t)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

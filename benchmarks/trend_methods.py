@@ -1,6 +1,6 @@
 """Simulation study of the Trend / Outlook methods: false alarms first, then power.
 
-Every method of `helpers.trends` (and two baselines: the unmodified Mann-Kendall test on the
+Every method of `helpers.stats.trends` (and two baselines: the unmodified Mann-Kendall test on the
 rolling points, and a quasi-Poisson regression with Newey-West standard errors) is run on the
 same simulated series, and the script prints for each scenario:
 
@@ -28,9 +28,9 @@ respondents a quarter), but only the year-ending estimates (sums of 4 quarters) 
 
 The default must keep false alarms at or below 5% in every no-trend scenario of its kind
 (persistent noise excepted, see BENCHMARKS.md) and, among the methods that do, have the best
-power. The rank methods are vectorised here (the same formulas as `helpers.trends`, checked
+power. The rank methods are vectorised here (the same formulas as `helpers.stats.trends`, checked
 against `trend_outlook` on every method at the start of the run); the regressions are
-`helpers.trends.regression_trend` itself, which takes a batch of series.
+`helpers.stats.trends.regression_trend` itself, which takes a batch of series.
 
     .venv/bin/python benchmarks/trend_methods.py                 # about 5 min, seed 20240331
     .venv/bin/python benchmarks/trend_methods.py --runs 400 --power-runs 100   # quick look
@@ -50,8 +50,8 @@ from scipy.stats import binomtest, norm
 from scipy.stats import t as student_t
 from statsmodels.stats.proportion import proportions_ztest
 
-from helpers.config import TrendSettings
-from helpers.trends import (
+from helpers.core.config import TrendSettings
+from helpers.stats.trends import (
     WORKING_CV,
     WORKING_RHO,
     _spc_signals,

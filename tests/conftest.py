@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import build
+from helpers.pipeline import build
 
 QUARTER = "2025-03"
 FORCE_SLUG = "avon-and-somerset"

@@ -1,7 +1,7 @@
 """The catalogue of bad inputs (docs/ERRORS.md), each run END TO END through the build command.
 
 A small valid data folder (`write_minimal_sample`) is copied and broken in one way per case, then
-`helpers.build.main([... "--data-dir", broken, "--outputs", tmp])` runs on it.
+`helpers.pipeline.build.main([... "--data-dir", broken, "--outputs", tmp])` runs on it.
 
 * Cases that must stop: exit status non-zero, the message names the file, the line and the
   column, no notebook runs, and the outputs folder (holding a previous good report) is untouched.
@@ -33,8 +33,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import build
-from helpers.sample_data import write_minimal_sample
+from helpers.inputs.sample_data import write_minimal_sample
+from helpers.pipeline import build
 
 QUARTER = "2025-03"
 PREVIOUS = Path(QUARTER) / "avon-and-somerset"
@@ -530,7 +530,7 @@ def test_narrative_html_and_script_are_never_in_the_report(
 
 # ----- the matrix: every published input by every kind of fault ------------------------------
 # Each input of the data folder (docs/DATA.md) is broken in each way below, one case at a time,
-# and built with `helpers.build.main` into the outputs folder of the session's good report
+# and built with `helpers.pipeline.build.main` into the outputs folder of the session's good report
 # (`built`): the build must stop before any notebook with a message naming the file, the line
 # where one is at fault and what is wrong; stderr must hold no traceback; and every byte of the
 # last good report must stay as it was. A few cases run through `make`, the way users run it.
@@ -918,7 +918,7 @@ def test_a_bad_prc_workbook_stops_the_import_located_in_its_sheet(
 ) -> None:
     from workbooks import ods_workbook, xlsx_workbook
 
-    from helpers import published
+    from helpers.inputs import published
 
     name = f"prc-pfa-mar2013-onwards-tables-test.{suffix}"
     raw = tmp_path / "raw"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.config import default_catalogue, load_settings
-from helpers.measures import MeasureResult, measures_table
-from helpers.quarters import FinancialQuarter
-from helpers.report import comparison_table, ethnic_group_table
+from helpers.core.config import default_catalogue, load_settings
+from helpers.core.quarters import FinancialQuarter
+from helpers.measures.compute import MeasureResult, measures_table
+from helpers.present.report import comparison_table, ethnic_group_table
 
 QUARTER = FinancialQuarter.parse("2025-03")
 FORCE = "Avon and Somerset"

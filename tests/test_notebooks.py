@@ -13,10 +13,10 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from helpers.benchmark import is_valid_benchmark
-from helpers.config import default_catalogue
-from helpers.paths import NOTEBOOKS_DIR
-from helpers.trends import TREND_WORDS
+from helpers.core.config import default_catalogue
+from helpers.core.paths import NOTEBOOKS_DIR
+from helpers.stats.benchmark import is_valid_benchmark
+from helpers.stats.trends import TREND_WORDS
 
 pytestmark = pytest.mark.notebooks
 
@@ -141,10 +141,10 @@ def test_each_crime_rate_has_its_funnel_plot_on_its_section_page(built):
 def test_reviewers_see_code_only_if_they_ask_and_a_missing_narrative_is_flagged(built):
     text = (built / "report.html").read_text(encoding="utf-8")
     shown = re.sub(r'<details class="show-code">.*?</details>', "", text, flags=re.DOTALL)
-    assert "from helpers.report import" not in shown
+    assert "from helpers.present.report import" not in shown
     assert "section.measure(" not in shown
     # ...and every code cell is one "Show code" away.
-    assert "from helpers.report import SectionReport" in text
+    assert "from helpers.present.report import SectionReport" in text
     assert text.count('<details class="show-code">') >= len(default_catalogue().sections) * 3
     assert "Narrative missing: no file params/narrative/2025-03/serious_violence.md" in text
     assert "Planned action to drive performance" in text

@@ -6,8 +6,8 @@ One module per concern: `quarters` (financial quarters), `forces` (names, codes,
 table), `charts`, `narrative`, `tables` (presentation), `build` (the pipeline).
 """
 
-from helpers.config import Catalogue, Measure, Section, Settings, load_catalogue, load_settings
-from helpers.exceptions import (
+from helpers.core.config import Catalogue, Measure, Section, Settings, load_catalogue, load_settings
+from helpers.core.exceptions import (
     ConfigError,
     InputProblem,
     InputValidationError,
@@ -15,8 +15,14 @@ from helpers.exceptions import (
     ReportError,
     SectionFailed,
 )
-from helpers.forces import ENGLAND_AND_WALES, Force, ForceRegistry, canonical_force, load_forces
-from helpers.quarters import FinancialQuarter, quarter_range
+from helpers.core.forces import (
+    ENGLAND_AND_WALES,
+    Force,
+    ForceRegistry,
+    canonical_force,
+    load_forces,
+)
+from helpers.core.quarters import FinancialQuarter, quarter_range
 
 __all__ = [
     "ENGLAND_AND_WALES",

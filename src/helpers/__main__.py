@@ -6,15 +6,27 @@ import importlib
 import sys
 
 COMMANDS = {
-    "build": ("helpers.build", "build the report (what `make report` runs)"),
-    "all-forces": ("helpers.batch", "build every force's report for a quarter (make all-forces)"),
-    "measures": ("helpers.measures", "compute measures.csv without running notebooks"),
-    "validate": ("helpers.validation", "check every input file against its data contract"),
-    "sample-data": ("helpers.sample_data", "regenerate the synthetic sample data"),
-    "narrative": ("helpers.narrative", "create a quarter's narrative files to fill in"),
-    "verify": ("helpers.verify", "rebuild a report from its manifest and report any difference"),
-    "download": ("helpers.download", "download the publishers' files into data/raw (make data)"),
-    "import-real": ("helpers.published", "convert published files (data/raw) into data/real"),
+    "build": ("helpers.pipeline.build", "build the report (what `make report` runs)"),
+    "all-forces": (
+        "helpers.pipeline.batch",
+        "build every force's report for a quarter (make all-forces)",
+    ),
+    "measures": ("helpers.measures.compute", "compute measures.csv without running notebooks"),
+    "validate": ("helpers.inputs.validation", "check every input file against its data contract"),
+    "sample-data": ("helpers.inputs.sample_data", "regenerate the synthetic sample data"),
+    "narrative": ("helpers.present.narrative", "create a quarter's narrative files to fill in"),
+    "verify": (
+        "helpers.pipeline.verify",
+        "rebuild a report from its manifest, report any difference",
+    ),
+    "download": (
+        "helpers.inputs.download",
+        "download the publishers' files into data/raw",
+    ),
+    "import-real": (
+        "helpers.inputs.published",
+        "convert published files into data/real",
+    ),
 }
 
 

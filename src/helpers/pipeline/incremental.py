@@ -1,0 +1,219 @@
+"""Incremental builds: what a build may reuse from earlier builds, keyed on content.
+
+Nothing here looks at a timestamp. Every reusable product is stored under a key that is the
+SHA-256 of everything that decides it, so a stale product can never be found:
+
+============================  ==================================================================
+product                       key (besides the project's helpers source and measure catalogue)
+============================  ==================================================================
+checked inputs                every input file's SHA-256, settings, quarter asked for, force,
+(validation + preflight)      sections: the build skips validation when the same files passed
+measures.csv and the          the same, and the resolved quarter
+measure results (pickle)
+executed notebook             `build.section_cache_key`: the notebook, its parameters, the input
+                              files, helpers, catalogue. NOT the narrative: the narrative parts
+                              of a page are re-rendered from the files at render time
+                              (`report.refresh_narrative_outputs`)
+HTML fragment                 the executed notebook's key, the narrative files it shows, the
+                              page templates
+report.pdf                    reused from the published report when the new report.html is
+                              byte-identical to the published one
+report.ods                    its tables (measures.csv, the changes, every table the notebooks
+                              showed), its cover and the writer's source
+                              (`publication.write_report_ods`)
+============================  ==================================================================
+
+The cache lives in ``<outputs>/.cache/`` (``make clean`` removes it; deleting it only makes the
+next build cold)::
+
+    .cache/checks/<key>.json
+    .cache/measures/<quarter>/<force slug>/<key>.csv, <key>.pkl
+    .cache/notebooks/<quarter>/<force slug>/<nn_section>.<key>.ipynb
+    .cache/fragments/<quarter>/<force slug>/<nn_section>.<key>.html
+    .cache/ods/<quarter>/<force slug>/report.<key>.ods
+
+Each folder keeps the newest `KEEP` entries per name, so the cache stays about the size of two
+reports per force and quarter. Writes are atomic (a temporary file renamed into place), so a
+killed build leaves no half-written entry, and two builds of different forces share it safely.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+CACHE_DIR = ".cache"
+KEEP = 2
+
+
+def digest(payload: Any) -> str:
+    """SHA-256 of a JSON-able value (keys sorted; anything else by its `str`)."""
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def files_digest(files: Mapping[str, str]) -> str:
+    """SHA-256 of {name: sha256}: one key for a set of files."""
+    return digest(dict(sorted(files.items())))
+
+
+def narrative_files(narrative_dir: Path, quarter: str, section_ids: list[str]) -> dict[str, str]:
+    """{"<quarter>/<section>.md": sha256 or "missing"} of the narrative files of `section_ids`."""
+    out = {}
+    for section in section_ids:
+        path = Path(narrative_dir) / quarter / f"{section}.md"
+        try:
+            out[f"{quarter}/{section}.md"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            out[f"{quarter}/{section}.md"] = "missing"
+    return out
+
+
+def templates_digest() -> str:
+    """SHA-256 of the page and nbconvert templates (they change the HTML, not execution)."""
+    from helpers.core.paths import TEMPLATES_DIR
+
+    folder = TEMPLATES_DIR
+    files = {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+    return files_digest(files)
+
+
+def _atomic_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _atomic_write(data: bytes, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class BuildCache:
+    """The content-addressed store of one outputs folder (`<outputs>/.cache`)."""
+
+    def __init__(self, outputs_root: Path, enabled: bool = True):
+        self.root = Path(outputs_root) / CACHE_DIR
+        self.enabled = enabled
+
+    # ----- generic
+    def _get(self, path: Path) -> Path | None:
+        if not self.enabled or not path.is_file():
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # newest used = last pruned
+        return path
+
+    def _prune(self, folder: Path, stem: str) -> None:
+        """Keep the newest `KEEP` entries named `<stem>.<key>.*` in `folder`."""
+        entries: dict[str, float] = {}
+        for path in folder.glob(f"{stem}.*"):
+            key = path.name[len(stem) + 1 :].split(".")[0]
+            with contextlib.suppress(OSError):
+                entries[key] = max(entries.get(key, 0.0), path.stat().st_mtime)
+        for key in sorted(entries, key=entries.__getitem__, reverse=True)[KEEP:]:
+            for path in folder.glob(f"{stem}.{key}.*"):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+    # ----- checked inputs
+    def checks(self, key: str) -> dict[str, Any] | None:
+        path = self._get(self.root / "checks" / f"{key}.json")
+        if path is None:
+            return None
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def store_checks(self, key: str, value: Mapping[str, Any]) -> None:
+        if self.enabled:
+            data = json.dumps(value, sort_keys=True, indent=1).encode()
+            _atomic_write(data, self.root / "checks" / f"{key}.json")
+
+    # ----- measures
+    def _measures_dir(self, quarter: str, slug: str) -> Path:
+        return self.root / "measures" / quarter / slug
+
+    def measures(self, quarter: str, slug: str, key: str) -> tuple[Path, Path] | None:
+        folder = self._measures_dir(quarter, slug)
+        csv = self._get(folder / f"m.{key}.csv")
+        results = self._get(folder / f"m.{key}.pkl")
+        return (csv, results) if csv is not None and results is not None else None
+
+    def store_measures(self, quarter: str, slug: str, key: str, csv: Path, results: Path) -> None:
+        if not self.enabled:
+            return
+        folder = self._measures_dir(quarter, slug)
+        _atomic_copy(results, folder / f"m.{key}.pkl")
+        _atomic_copy(csv, folder / f"m.{key}.csv")
+        self._prune(folder, "m")
+
+    # ----- executed notebooks and their HTML
+    def _dir(self, kind: str, quarter: str, slug: str) -> Path:
+        return self.root / kind / quarter / slug
+
+    def notebook(self, quarter: str, slug: str, stem: str, key: str) -> Path | None:
+        return self._get(self._dir("notebooks", quarter, slug) / f"{stem}.{key}.ipynb")
+
+    def store_notebook(self, quarter: str, slug: str, stem: str, key: str, source: Path) -> None:
+        if self.enabled:
+            folder = self._dir("notebooks", quarter, slug)
+            _atomic_copy(source, folder / f"{stem}.{key}.ipynb")
+            self._prune(folder, stem)
+
+    def fragment(self, quarter: str, slug: str, stem: str, key: str) -> str | None:
+        path = self._get(self._dir("fragments", quarter, slug) / f"{stem}.{key}.html")
+        return None if path is None else path.read_text(encoding="utf-8")
+
+    def store_fragment(self, quarter: str, slug: str, stem: str, key: str, text: str) -> None:
+        if self.enabled:
+            folder = self._dir("fragments", quarter, slug)
+            _atomic_write(text.encode("utf-8"), folder / f"{stem}.{key}.html")
+            self._prune(folder, stem)
+
+    # ----- report.ods
+    def ods(self, quarter: str, slug: str, key: str) -> Path | None:
+        return self._get(self._dir("ods", quarter, slug) / f"report.{key}.ods")
+
+    def store_ods(self, quarter: str, slug: str, key: str, source: Path) -> None:
+        if self.enabled:
+            folder = self._dir("ods", quarter, slug)
+            _atomic_copy(source, folder / f"report.{key}.ods")
+            self._prune(folder, "report")
+
+
+__all__ = [
+    "CACHE_DIR",
+    "BuildCache",
+    "digest",
+    "files_digest",
+    "narrative_files",
+    "templates_digest",
+]

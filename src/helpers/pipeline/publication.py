@@ -1,0 +1,417 @@
+"""What a build publishes beside the pages: report.ods and the 'Changes since the last report'
+page. The build calls three functions at three stages (kept out of build.py so that it stays
+about running things):
+
+* `changes_page(build, staging)` after the notebooks ran, while the measure results are still
+  in staging: compares with the previous report (`helpers.pipeline.changes`) and returns the page,
+  which `place_pages` puts before the methods page when the HTML is made;
+* `write_report_ods(build, staging)` after the HTML: report.ods (`helpers.present.spreadsheet`);
+* `manifest_extra()`: the digests manifest.json records so that the next report can name the
+  causes of a change (code, catalogue, each measure's declaration).
+
+report.ods holds, in this order: the measures summary (measures.csv, the force's rows), the
+changes since the last report, then every table the section notebooks displayed with
+`report.Html(..., tables=...)` (each chart's data, each comparison table), in report order.
+To add tables, either display them from a notebook that way, or return them from a function
+added to `EXTRA_TABLES` (called with the build and its staging folder, after the HTML is
+made; it returns a list of `spreadsheet.SheetTable`, placed after the notebooks' tables).
+
+report.ods is cached on its content (`.cache/ods/`): the tables, the cover and the changes; a
+narrative edit, which changes none of them, copies it.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from helpers.present.spreadsheet import NOT_APPLICABLE, NOT_AVAILABLE, Cover, SheetTable
+
+ODS_NAME = "report.ods"
+# Functions (build, staging folder) -> list of SheetTable, for tables made outside notebooks.
+EXTRA_TABLES: list[Callable[[Any, Path], Sequence[SheetTable]]] = []
+
+
+# ----- settings from params/report.yaml (the `publication:` block) ----------------------------
+
+
+def publication_settings(path: Path | None = None) -> dict[str, Any]:
+    """The `publication:` block of params/report.yaml: contact lines and the changes
+    threshold (percent of the previous figure)."""
+    from helpers.core.paths import PARAMS_DIR
+
+    path = path or PARAMS_DIR / "report.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        raw = {}
+    block = raw.get("publication") or {}
+    changes = block.get("changes") or {}
+    return {
+        "contact": [str(line) for line in block.get("contact") or []],
+        "threshold_percent": float(changes.get("threshold_percent", 1.0)),
+    }
+
+
+# ----- the manifest ----------------------------------------------------------------------------
+
+
+def manifest_extra(build: Any = None) -> dict[str, Any]:
+    """For manifest.json: the digests of the helpers' code, the catalogue and each measure's
+    entry (the next report names causes from them), and which report the changes page
+    compared with (`make verify` rebuilds against the same one)."""
+    from helpers.core.config import default_catalogue
+    from helpers.pipeline.build import catalogue_digest, helpers_digest
+    from helpers.pipeline.changes import measure_digests
+
+    extra: dict[str, Any] = {
+        "helpers_digest": helpers_digest(),
+        "catalogue_digest": catalogue_digest(),
+        "measure_digests": measure_digests(default_catalogue()),
+    }
+    if build is not None:
+        # `make verify` writes these back into the rebuild's report.yaml.
+        settings = publication_settings(getattr(build.options, "settings_path", None))
+        extra["publication"] = {
+            "contact": settings["contact"],
+            "changes": {"threshold_percent": settings["threshold_percent"]},
+        }
+    changes = getattr(build, "changes", None)
+    if changes is not None:
+        previous = changes.previous
+        extra["changes"] = {
+            "previous": None if previous is None else str(previous.folder),
+            "compared": changes.compared or changes.missing,
+            "changed": len(changes.changes),
+            "flagged": sum(c.flagged for c in changes.changes),
+            "threshold_percent": changes.threshold_percent,
+        }
+    return extra
+
+
+def _this_manifest(build: Any) -> dict[str, Any]:
+    """What this build will record, as far as the comparison needs it."""
+    from helpers.pipeline.manifest import git_state
+
+    inputs = getattr(build, "inputs", None)
+    return {
+        "inputs": {"files": dict(getattr(inputs, "files", None) or {})},
+        "settings": build.settings.as_dict(),
+        "git": {"commit": git_state().commit},
+        **manifest_extra(),
+    }
+
+
+# ----- the changes page ------------------------------------------------------------------------
+
+
+def _results(build: Any) -> list[Any]:
+    path = getattr(build, "precomputed", None)
+    if path is None or not Path(path).is_file():
+        return []
+    with open(path, "rb") as handle:
+        return list(pickle.load(handle))
+
+
+def changes_page(build: Any, staging: Path) -> list[Any]:
+    """The changes page as a `render.SectionContent` (in a list: none for a partial build),
+    and `build.changes` for the spreadsheet."""
+    import pandas as pd
+
+    from helpers.core.config import default_catalogue
+    from helpers.pipeline import changes as ch
+    from helpers.present.render import SectionContent
+
+    build.changes = None
+    if getattr(build, "partial", False):
+        return []
+    settings = publication_settings(getattr(build.options, "settings_path", None))
+    previous, missing = ch.find_previous(
+        build.outputs_root,
+        build.quarter.code,
+        build.force.slug,
+        getattr(build.options, "previous", None),
+    )
+    current = pd.read_csv(staging / "measures.csv", dtype={"period_end": str})
+    build.changes = ch.compare(
+        previous,
+        current,
+        _this_manifest(build) if previous is not None else {},
+        quarter=build.quarter.code,
+        # Only an earlier quarter needs the measures' histories (a pickle of every series).
+        results=_results(build) if previous is not None else [],
+        catalogue=default_catalogue(),
+        threshold_percent=settings["threshold_percent"],
+        missing=missing,
+    )
+    if previous is not None:
+        build.log.detail(
+            f"    changes: {len(build.changes.changes)} figure(s) differ from {previous.folder}"
+        )
+    fragment = ch.page_html(
+        build.changes, force=build.force.name, quarter_title=build.quarter.title
+    )
+    stem = f"{ch.PAGE_NUMBER:02d}_{ch.PAGE_ID}"
+    return [SectionContent(ch.PAGE_ID, ch.PAGE_NUMBER, ch.PAGE_TITLE, None, stem, fragment)]
+
+
+def check_previous(given: str | Path) -> None:
+    """A `ConfigError` unless `given` (PREVIOUS=) is a report folder or a measures.csv."""
+    from helpers.core.exceptions import ConfigError
+
+    path = Path(given).expanduser()
+    measures = path if path.suffix == ".csv" else path / "measures.csv"
+    if not measures.is_file():
+        raise ConfigError(
+            f"PREVIOUS={given}: no measures.csv there; give the folder of a published report "
+            "(outputs/<quarter>/<force>) or its measures.csv"
+        )
+
+
+def place_pages(contents: list[Any], pages: Sequence[Any]) -> list[Any]:
+    """`contents` with `pages` before the methods page (at the end if there is none)."""
+    if not pages:
+        return contents
+    at = next((i for i, c in enumerate(contents) if c.id == "methods"), len(contents))
+    return [*contents[:at], *pages, *contents[at:]]
+
+
+# ----- the spreadsheet -------------------------------------------------------------------------
+
+_MEASURE_COLUMNS = (
+    # (measures.csv column, header with its unit)
+    ("section", "Section"),
+    ("title", "Measure"),
+    ("measure", "Measure id"),
+    ("unit", "Unit of the value columns"),
+    ("period_end", "12 months ending (quarter code)"),
+    ("count_12m", "Count (12 months): number"),
+    ("denominator", "Denominator (12 months): number"),
+    ("denominator_year", "Population year used (mid-year)"),
+    ("value", "Value: in the unit"),
+    ("ci_low", "Lower 95% confidence limit: in the unit"),
+    ("ci_high", "Upper 95% confidence limit: in the unit"),
+    ("previous_value", "Value a year earlier: in the unit"),
+    ("comparator", "Comparator"),
+    ("comparator_value", "Comparator value: in the unit"),
+    ("national_value", "England and Wales value: in the unit"),
+    ("msg_rank", "Rank (1 = best)"),
+    ("rank_of", "Forces ranked"),
+    ("benchmark", "Benchmark"),
+    ("trend", "Trend / Outlook"),
+    ("trend_p_value", "Trend test p-value"),
+    ("note", "Note"),
+)
+# Columns where a blank means "does not apply" rather than "not available".
+_NOT_APPLICABLE_WHEN_BLANK = frozenset(
+    {
+        "denominator",
+        "denominator_year",
+        "comparator_value",
+        "national_value",
+        "msg_rank",
+        "rank_of",
+        "previous_value",
+        "trend_p_value",
+        "note",
+        "comparator",
+    }
+)
+
+
+def measures_sheet(measures: Any, confidence: float = 0.95) -> SheetTable:
+    """The measures summary: the report force's rows of measures.csv, the same values."""
+    import pandas as pd
+
+    frame = measures
+    if "is_report_force" in frame:
+        frame = frame[frame["is_report_force"].astype(str).str.lower() == "true"]
+    columns = [(c, h) for c, h in _MEASURE_COLUMNS if c in frame.columns]
+    level = f"{confidence:.0%}"
+    rows = []
+    for record in frame.to_dict("records"):
+        row = []
+        for column, _ in columns:
+            value = record[column]
+            missing = value is None or (isinstance(value, float) and pd.isna(value))
+            if missing or (isinstance(value, str) and not value.strip()):
+                if column == "note":
+                    value = NOT_APPLICABLE
+                elif column in ("value", "count_12m", "ci_low", "ci_high"):
+                    value = NOT_AVAILABLE
+                else:
+                    value = (
+                        NOT_APPLICABLE if column in _NOT_APPLICABLE_WHEN_BLANK else NOT_AVAILABLE
+                    )
+            row.append(value)
+        rows.append(row)
+    headers = [h.replace("95%", level) for _, h in columns]
+    return SheetTable(
+        title="Measures summary: every measure for the force at the report's quarter",
+        columns=headers,
+        rows=rows,
+        notes=(
+            "Units: rate_per_1000 = per 1,000 residents; rate_per_1000_households = per 1,000 "
+            "households; percent = percentage (0 to 100); count = number; ratio = rate ratio "
+            "to the White group. The same figures as measures.csv.",
+        ),
+        sheet="Measures",
+        description="Measures summary (measures.csv): every measure, its figure, benchmark "
+        "and trend",
+        kind="measures",
+    )
+
+
+def notebook_tables(notebooks: Sequence[Path]) -> list[SheetTable]:
+    """Every table the notebooks displayed (`report.TABLES_KEY` in an output's metadata), in
+    the order given and, within a notebook, the order shown."""
+    from helpers.present.report import TABLES_KEY
+
+    tables = []
+    for path in notebooks:
+        try:
+            nb = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for cell in nb.get("cells", []):
+            for output in cell.get("outputs", []) or []:
+                metadata = output.get("metadata") or {}
+                found = (metadata.get("text/html") or {}).get(TABLES_KEY) or metadata.get(
+                    TABLES_KEY
+                )
+                for data in found or []:
+                    tables.append(SheetTable.from_dict(data))
+    return tables
+
+
+def _cover(build: Any, tables: Sequence[SheetTable]) -> Cover:
+    from helpers.inputs.schemas import SOURCES
+
+    settings = publication_settings(getattr(build.options, "settings_path", None))
+    files = dict(getattr(getattr(build, "inputs", None), "files", None) or {})
+    sources = []
+    for source in SOURCES.values():
+        mine = sorted(p for p in files if p == source.path or p.startswith(source.path + "/"))
+        if not mine:
+            covers = "not supplied"
+        elif len(mine) == 1:
+            covers = f"file {mine[0]} (SHA-256 {files[mine[0]][:12]})"
+        else:
+            first = Path(mine[0]).stem
+            last = Path(mine[-1]).stem
+            covers = f"{len(mine)} quarterly files, {first} to {last} (folder {source.path})"
+        sources.append((f"{source.description} ({source.publisher})", covers))
+    warning = None
+    # The same test as the pages' banner (report.sample_data_banner): the data's README.
+    if getattr(getattr(build, "inputs", None), "is_synthetic", False):
+        warning = (
+            "SYNTHETIC SAMPLE DATA. These figures were generated for demonstration and testing; "
+            "they are not real police data."
+        )
+    quarter = build.quarter
+    return Cover(
+        title=f"Performance Report: {build.force.name}, {quarter.title}: data tables",
+        force=build.force.name,
+        quarter=quarter.title,
+        period=f"12 months from {quarter.window_label(12)}",
+        # The day, not the time: a narrative edit the same day reuses the cached file.
+        published=str(getattr(build, "report_built", "") or "")[:10],
+        sources=sources,
+        contact=settings["contact"] or ["See the report's methods page."],
+        about=(
+            "The numbers behind the report published beside this file (report.html, "
+            "report.pdf): the measures summary, the changes since the last report, every "
+            f"chart's data and every comparison table: {len(tables)} tables, one per sheet, "
+            "listed on the Contents sheet.",
+            "The periods each source covers (their vintages) are on the Sources sheet; "
+            "manifest.json beside this file records every input file with its SHA-256, the "
+            "settings and the software used.",
+        ),
+        warning=warning,
+    )
+
+
+def report_tables(build: Any, staging: Path) -> list[SheetTable]:
+    """Every table report.ods holds, in order."""
+    import pandas as pd
+
+    from helpers.pipeline import changes as ch
+
+    tables = []
+    measures = staging / "measures.csv"
+    if measures.is_file():
+        frame = pd.read_csv(measures, dtype={"period_end": str})
+        tables.append(measures_sheet(frame, build.settings.benchmark.confidence))
+    if getattr(build, "changes", None) is not None:
+        tables.append(ch.sheet_table(build.changes))
+    notebooks = [staging / "notebooks" / f"{s.stem}.ipynb" for s in build.specs]
+    tables += notebook_tables(notebooks)
+    for extra in EXTRA_TABLES:
+        tables += list(extra(build, staging))
+    return tables
+
+
+def write_report_ods(build: Any, staging: Path) -> Path:
+    """report.ods in `staging`, copied from the cache when its content is unchanged."""
+    from dataclasses import asdict
+
+    from helpers.pipeline.incremental import digest
+    from helpers.present.spreadsheet import write_spreadsheet
+
+    tables = report_tables(build, staging)
+    cover = _cover(build, tables)
+    target = staging / ODS_NAME
+    key = digest(
+        {
+            "tables": [t.as_dict() for t in tables],
+            "cover": asdict(cover),
+            "writer": _source_digest(),
+        }
+    )
+    cache = getattr(build, "cache", None)
+    slug = getattr(getattr(build, "target", None), "name", build.force.slug)
+    hit = cache.ods(build.quarter.code, slug, key) if cache is not None else None
+    if hit is not None:
+        shutil.copyfile(hit, target)
+        build.log.detail(f"    report.ods: {len(tables)} tables, reused (content unchanged)")
+        return target
+    started = time.perf_counter()
+    write_spreadsheet(target, cover, tables)
+    build.log.detail(
+        f"    report.ods: {len(tables)} tables, {sum(len(t.rows) for t in tables)} rows, "
+        f"written in {time.perf_counter() - started:.2f} s"
+    )
+    if cache is not None:
+        cache.store_ods(build.quarter.code, slug, key, target)
+    return target
+
+
+def _source_digest() -> str:
+    import hashlib
+
+    from helpers.present import spreadsheet
+
+    text = b"".join(Path(m).read_bytes() for m in (spreadsheet.__file__, __file__))
+    return hashlib.sha256(text).hexdigest()
+
+
+__all__ = [
+    "EXTRA_TABLES",
+    "ODS_NAME",
+    "changes_page",
+    "check_previous",
+    "manifest_extra",
+    "measures_sheet",
+    "notebook_tables",
+    "place_pages",
+    "publication_settings",
+    "report_tables",
+    "write_report_ods",
+]

@@ -1,0 +1,610 @@
+"""HTML pages and the PDF of the report, made from executed section notebooks.
+
+A reviewer sees no code unless they ask: nbconvert's HTML exporter runs in-process (no `jupyter
+nbconvert` start-up per notebook) with prompts excluded and each code cell's source folded into a
+closed "Show code" <details> (no script needed; hidden in print), and each notebook's HTML becomes a
+*fragment* placed in the project's own page templates (`templates/*.html.j2`, `report.css`). Every
+page is self-contained: CSS inline, images already data URIs or inline SVG, no script or font
+from a network (police networks are closed). The PDF is made once, from the assembled report,
+by WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import base64
+import html as html_lib
+import itertools
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from helpers.core.exceptions import RenderError
+from helpers.core.paths import TEMPLATES_DIR
+from helpers.core.quarters import FinancialQuarter
+
+REPORT_TITLE = "Performance Report"
+LANG = "en-GB"
+GENERATOR = "police-performance-report (helpers.pipeline.build)"
+# Cells the reader never sees: papermill's parameter cells, and the usual Jupyter tags.
+REMOVE_CELL_TAGS = frozenset(
+    {"parameters", "injected-parameters", "remove-cell", "remove_cell", "hide-cell"}
+)
+REMOVE_OUTPUT_TAGS = frozenset({"remove-output", "remove_output", "hide-output"})
+# The PDF variant tried first; plain PDF if WeasyPrint cannot make it (see `write_pdf`).
+PDF_VARIANT = "pdf/ua-1"
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>/])", re.IGNORECASE)
+_HEADING_ELEMENT = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
+_HEADING_ID = re.compile(r"(<h[1-6]\b[^>]*?\sid=\")([^\"]+)(\")", re.IGNORECASE)
+_CELL_ID_ATTR = re.compile(r'\sid="cell-id=[^"]*"')
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_LEADING_NUMBER = re.compile(r"^\d+[.):]?\s+")
+
+# ----- notebook -> fragment ----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _exporter() -> Any:
+    """One HTMLExporter per process: making one (templates, filters) costs more than converting."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
+    config.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
+    return HTMLExporter(
+        config=config,
+        extra_template_basedirs=[str(TEMPLATES_DIR / "nbconvert")],
+        template_name="fragment",
+        # The fragment template puts each code cell's source in a closed "Show code" <details>.
+        exclude_input=False,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+
+
+def _read(notebook: Path | Any) -> Any:
+    import nbformat
+
+    if isinstance(notebook, str | Path):
+        return nbformat.read(str(notebook), as_version=4)
+    return notebook
+
+
+def notebook_to_fragment(notebook: Path | Any) -> str:
+    """The reader's view of an executed notebook as an HTML fragment: outputs and text, no
+    prompts, and each code cell's source hidden in a closed ``<details class="show-code">``.
+
+    `notebook` is a path or an `nbformat.NotebookNode`. Output written to stderr (warnings) is
+    left out; `stderr_messages` lists it for the build log.
+    """
+    nb = _read(notebook)
+    body, _ = _exporter().from_notebook_node(nb)
+    return _CELL_ID_ATTR.sub("", body).strip()
+
+
+def stderr_messages(notebook: Path | Any) -> list[str]:
+    """The text a notebook's cells wrote to stderr: kept out of the report, written to the log."""
+    nb = _read(notebook)
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                found.append(str(output.get("text", "")).strip())
+    return [m for m in found if m]
+
+
+def heading_text(html_fragment: str) -> str:
+    """Visible text of a piece of HTML (tags and the nbconvert pilcrow removed)."""
+    text = html_lib.unescape(_TAG.sub("", html_fragment)).replace("¶", "")
+    return _SPACE.sub(" ", text).strip()
+
+
+def _same_title(text: str, title: str) -> bool:
+    def norm(s: str) -> str:
+        return _LEADING_NUMBER.sub("", s).strip().casefold()
+
+    return norm(text) == norm(title)
+
+
+@dataclass(frozen=True)
+class PreparedFragment:
+    body: str
+    title_id: str | None  # id of the notebook's own section heading, which the page now carries
+
+
+def heading_ids(fragment: str) -> set[str]:
+    return {m.group(2) for m in _HEADING_ID.finditer(fragment)}
+
+
+def prepare_fragment(
+    fragment: str,
+    *,
+    anchor: str,
+    title: str,
+    base_level: int,
+    prefix_ids: set[str] | frozenset[str] = frozenset(),
+) -> PreparedFragment:
+    """Fit a notebook's HTML into a page whose section heading (level `base_level - 1`) the
+    template writes.
+
+    - A first heading that repeats the section title is dropped (the template writes it) and its
+      id returned, so that links to it keep working.
+    - Headings are renumbered so that the notebook's top level becomes `base_level` and no level
+      is skipped (accessibility: headings in order), capped at h6.
+    - Heading ids in `prefix_ids` (those that more than one assembled section uses, such as
+      nbconvert's "Measures-Summary") get the prefix `anchor--`, and links to them inside the
+      fragment follow. Ids used once are kept, so that links between sections still work.
+    """
+    title_id = None
+    first = _HEADING_ELEMENT.search(fragment)
+    if first and _same_title(heading_text(first.group(2)), title):
+        own = _HEADING_ID.search(first.group(0))
+        title_id = own.group(2) if own else None
+        fragment = fragment[: first.start()] + fragment[first.end() :]
+
+    levels = sorted({int(m.group(2)) for m in _HEADING_TAG.finditer(fragment)})
+    mapping = {level: min(6, base_level + i) for i, level in enumerate(levels)}
+    fragment = _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{mapping[int(m.group(2))]}", fragment)
+
+    renamed: dict[str, str] = {}
+
+    def rename(m: re.Match[str]) -> str:
+        if m.group(2) not in prefix_ids:
+            return m.group(0)
+        new = f"{anchor}--{m.group(2)}"
+        renamed[m.group(2)] = new
+        return f"{m.group(1)}{new}{m.group(3)}"
+
+    fragment = _HEADING_ID.sub(rename, fragment)
+    if renamed:
+        links = re.compile(r'href="#(' + "|".join(re.escape(k) for k in renamed) + r')"')
+        fragment = links.sub(lambda m: f'href="#{renamed[m.group(1)]}"', fragment)
+    if title_id in prefix_ids:
+        title_id = None
+    return PreparedFragment(fragment, title_id)
+
+
+# ----- self-containment ------------------------------------------------------------------------
+
+# Attributes that make a browser (or WeasyPrint) fetch something. A hyperlink (<a href>) is not
+# a request and may point anywhere; a resource must be a data: URI or an in-page #fragment.
+_RESOURCE_ATTR = re.compile(
+    r"<(script|img|iframe|embed|source|audio|video|track|input|object|link|image|use|feimage)\b"
+    r"[^>]*?\s(src|href|xlink:href|data|poster|srcset)\s*=\s*([\"'])(.*?)\3",
+    re.IGNORECASE | re.DOTALL,
+)
+_CSS_URL = re.compile(r"url\(\s*([\"']?)([^)\"']*)\1\s*\)|@import\s+([\"'])(.*?)\3", re.IGNORECASE)
+
+
+def _is_local(value: str) -> bool:
+    v = value.strip()
+    return v.startswith(("data:", "#")) or v == ""
+
+
+def find_external_resources(page: str) -> list[str]:
+    """Every resource a page would have to fetch (script, stylesheet, font, image, frame).
+
+    An empty list means the page works offline, on its own, wherever it is copied.
+    """
+    found = []
+    for m in _RESOURCE_ATTR.finditer(page):
+        element, attribute, value = m.group(1).lower(), m.group(2).lower(), m.group(4)
+        if element == "link" and attribute == "href":
+            found.append(f"<link href={value!r}>")
+        elif attribute == "srcset":
+            found.extend(
+                f"<{element} srcset={part.split()[0]!r}>"
+                for part in value.split(",")
+                if part.strip() and not _is_local(part)
+            )
+        elif not _is_local(value):
+            found.append(f"<{element} {attribute}={value!r}>")
+    for m in _CSS_URL.finditer(page):
+        value = m.group(2) if m.group(2) is not None else m.group(4)
+        if value is not None and not _is_local(value):
+            found.append(f"url({value!r})")
+    return found
+
+
+# ----- pages ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionContent:
+    """One section as the page templates need it: identity, place in the report, and body."""
+
+    id: str
+    number: int
+    title: str
+    part: str | None
+    stem: str  # "01_homicide": the file name of its page and executed notebook
+    fragment: str  # raw output of `notebook_to_fragment`
+
+    @property
+    def heading(self) -> str:
+        """ "1. Homicide" for a numbered section, the bare title for front or back matter."""
+        return f"{self.number}. {self.title}" if self.part else self.title
+
+    @property
+    def anchor(self) -> str:
+        return self.id.replace("_", "-")
+
+    @property
+    def filename(self) -> str:
+        return f"{self.stem}.html"
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    quarter: FinancialQuarter
+    force: str
+    built: datetime
+    partial: tuple[str, ...] = ()
+    title: str = REPORT_TITLE
+
+    @property
+    def page_title(self) -> str:
+        return f"{self.title}: {self.force}, {self.quarter.title}"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def report_css() -> Any:
+    """The stylesheet, marked safe for the template (it is ours, and CSS must not be escaped)."""
+    from markupsafe import Markup
+
+    return Markup((TEMPLATES_DIR / "report.css").read_text(encoding="utf-8"))
+
+
+def _built_text(built: datetime) -> str:
+    return f"{built.day} {built:%B %Y, %H:%M} {built.tzname() or ''}".strip()
+
+
+def _common(context: ReportContext, page_title: str) -> dict[str, Any]:
+    return {
+        "lang": LANG,
+        "css": report_css(),
+        "page_title": page_title,
+        "report_title": context.title,
+        "author": context.force,
+        "description": f"{context.title} for {context.force}, {context.quarter.title}",
+        "generator": GENERATOR,
+        "force": context.force,
+        "quarter_title": context.quarter.title,
+        "window_label": context.quarter.window_label(12),
+        "running_title": f"{context.title}: {context.force}, {context.quarter.short_label}",
+        "built_iso": context.built.isoformat(timespec="seconds"),
+        "built_text": _built_text(context.built),
+        "partial": list(context.partial),
+    }
+
+
+@dataclass
+class _View:
+    """A section as a template sees it (heading level and body depend on the page)."""
+
+    id: str
+    anchor: str
+    heading: str
+    heading_id: str
+    filename: str
+    level: int
+    body: Any
+    previous: _View | None = None
+    next: _View | None = None
+
+
+def _views(sections: Sequence[SectionContent], *, level_of: Any, shared: bool) -> list[_View]:
+    """Template views of `sections`; `shared` when they are assembled into one page."""
+    from collections import Counter
+
+    from markupsafe import Markup
+
+    collisions: set[str] = set()
+    if shared:
+        counts = Counter(i for s in sections for i in heading_ids(s.fragment))
+        own = {s.anchor for s in sections} | {f"{s.anchor}-title" for s in sections}
+        collisions = {i for i, n in counts.items() if n > 1} | (set(counts) & own)
+    views = []
+    for s in sections:
+        level = level_of(s)
+        prepared = prepare_fragment(
+            s.fragment, anchor=s.anchor, title=s.title, base_level=level + 1, prefix_ids=collisions
+        )
+        heading_id = prepared.title_id or f"{s.anchor}-title"
+        views.append(
+            _View(s.id, s.anchor, s.heading, heading_id, s.filename, level, Markup(prepared.body))
+        )
+    for before, after in itertools.pairwise(views):
+        before.next, after.previous = after, before
+    return views
+
+
+@dataclass
+class _Group:
+    part: str | None
+    anchor: str
+    sections: list[_View] = field(default_factory=list)
+
+
+def render_report(sections: Sequence[SectionContent], context: ReportContext) -> str:
+    """The assembled report: title page, contents, every section in the order given (grouped
+    into consecutive runs of the same part), navigation between sections."""
+    views = _views(sections, level_of=lambda s: 3 if s.part else 2, shared=True)
+    groups: list[_Group] = []
+    for s, view in zip(sections, views, strict=True):
+        if not groups or groups[-1].part != s.part:
+            number = sum(1 for g in groups if g.part) + 1
+            groups.append(_Group(s.part, f"part-{number}" if s.part else f"matter-{len(groups)}"))
+        groups[-1].sections.append(view)
+    template = _environment().get_template("report.html.j2")
+    return template.render(groups=groups, **_common(context, context.page_title))
+
+
+def render_section_page(
+    sections: Sequence[SectionContent], index: int, context: ReportContext
+) -> str:
+    """The stand-alone page of `sections[index]` (sections/<nn>_<id>.html), linking to its
+    neighbours and back to the full report."""
+    views = _views(sections, level_of=lambda s: 1, shared=False)
+    view = views[index]
+    template = _environment().get_template("section.html.j2")
+    title = f"{view.heading}: {context.page_title}"
+    page = template.render(s=view, **_common(context, title))
+    # The spreadsheet is beside report.html, one folder up from the section pages.
+    return page.replace(f'href="{SPREADSHEET}"', f'href="../{SPREADSHEET}"')
+
+
+# ----- PDF -------------------------------------------------------------------------------------
+
+
+@dataclass
+class PdfInfo:
+    """What the PDF step made: pages, bookmarks (flattened, in order), the PDF variant."""
+
+    pages: int
+    page_size_mm: tuple[float, float]
+    bookmarks: list[tuple[int, str]]  # (level, label)
+    variant: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+_DETAILS_OPEN = re.compile(r"<details(?![^>]*\sopen\b)", re.IGNORECASE)
+_SHOW_CODE = re.compile(r'<details class="show-code">.*?</details>\s*', re.DOTALL)
+_CHART_DATA = re.compile(
+    r'<details class="chart-data"[^>]*>\s*<summary>(.*?)</summary>(.*?)</details>', re.DOTALL
+)
+_DATA_TABLE_PREFIX = re.compile(r"^Data table:\s*")
+SPREADSHEET = "report.ods"
+
+
+def _chart_data_reference(page: str) -> str:
+    """Every chart's data table (``details.chart-data``) replaced, in print, by a sentence
+    saying where its numbers are: report.ods, the table named after the chart. A print reader
+    has the figures in words beside the chart; the tables (44 pages of them) are the
+    spreadsheet's job, and laying them out was half the PDF's time."""
+
+    def refer(m: re.Match[str]) -> str:
+        title = _DATA_TABLE_PREFIX.sub("", m.group(1).strip())
+        return (
+            f'<p class="chart-data-ref">The numbers behind this chart are in {SPREADSHEET}, the '
+            f"spreadsheet published with this report: the table \u201c{title} (chart data)"
+            "\u201d.</p>"
+        )
+
+    return _CHART_DATA.sub(refer, page)
+
+
+# The methods page's list of the files a build read, each with the start of its checksum: for
+# re-running and checking the build (manifest.json holds the full checksums), not for reading.
+INPUT_FILES_CAPTION = "Input files read by this build"
+_INPUT_FILES_TABLE = re.compile(
+    r'<table class="data-table">\s*<caption>' + re.escape(INPUT_FILES_CAPTION) + r"</caption>"
+    r".*?</table>",
+    re.DOTALL,
+)
+_TABLE_ROW = re.compile(r"<tr>\s*<th scope=\"row\">")
+
+
+def _input_files_reference(page: str) -> str:
+    """The list of input files and their checksums (176 rows, 4 pages) replaced, in print, by
+    a sentence saying how many there are and where they are listed: a print reader cannot
+    check a checksum, and the list is in report.html and manifest.json, published with it."""
+
+    def refer(m: re.Match[str]) -> str:
+        files = len(_TABLE_ROW.findall(m.group(0)))
+        return (
+            f'<p class="input-files-ref">This build read {files} input files. Each one, with its '
+            "SHA-256 checksum, is listed in report.html (this section) and in manifest.json, "
+            "both published with this report.</p>"
+        )
+
+    return _INPUT_FILES_TABLE.sub(refer, page)
+
+
+_SVG_URI = re.compile(r'(<img\b[^>]*?\ssrc=")data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
+_SVG_TAG = re.compile(r"<([A-Za-z][\w:.-]*)(\s[^<>]*?)?(/?)>")
+_SVG_ATTRIBUTE = re.compile(r'\s+([\w:.-]+)="([^"]*)"')
+_SVG_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+# Matplotlib's one stylesheet: a rule for every element, which WeasyPrint matches against each.
+_SVG_STAR_RULE = re.compile(r'<style type="text/css">\s*\*\s*\{([^{}<]*)\}\s*</style>')
+
+
+def _declarations(style: str) -> dict[str, str] | None:
+    """``name: value`` pairs of a style string; None if one is !important (left as CSS)."""
+    found = {}
+    for declaration in html_lib.unescape(style).split(";"):
+        name, colon, value = declaration.partition(":")
+        if colon and name.strip() and value.strip():
+            if "!" in value:
+                return None
+            found[name.strip().lower()] = value.strip()
+    return found
+
+
+def _as_attributes(m: re.Match[str], defaults: dict[str, str]) -> str:
+    tag, attributes, close = m.group(1), m.group(2) or "", m.group(3)
+    pairs = dict(_SVG_ATTRIBUTE.findall(attributes))
+    if tag == "svg":
+        # The stylesheet's rule for every element, as inherited attributes of the root.
+        pairs.update({k: html_lib.escape(v, quote=True) for k, v in defaults.items()})
+    elif "style" not in pairs:
+        return m.group(0)
+    if "style" in pairs:
+        declarations = _declarations(pairs["style"])
+        if declarations is None:
+            return m.group(0)
+        del pairs["style"]  # a style declaration wins over an attribute of the same name
+        pairs.update({k: html_lib.escape(v, quote=True) for k, v in declarations.items()})
+    written = "".join(f' {name}="{value}"' for name, value in pairs.items())
+    return f"<{tag}{written}{close}>"
+
+
+def print_svg(svg: str) -> str:
+    """A chart's SVG as WeasyPrint draws it fastest, looking the same: Matplotlib's
+    ``style="..."`` declarations as presentation attributes and its one ``* {...}`` rule as
+    attributes of the root element (WeasyPrint parses every style string with its CSS parser
+    and matches every rule against every element), and no RDF metadata (never drawn)."""
+    svg = _SVG_METADATA.sub("", svg, count=1)
+    rule = _SVG_STAR_RULE.search(svg)
+    rest = svg if rule is None else svg[: rule.start()] + svg[rule.end() :]
+    defaults = {} if rule is None else _declarations(rule.group(1))
+    if defaults is None or "<style" in rest:
+        # Another stylesheet (or an !important) would win over presentation attributes.
+        return svg
+    return _SVG_TAG.sub(lambda m: _as_attributes(m, defaults), rest)
+
+
+def _lean_charts(page: str) -> str:
+    def lean(m: re.Match[str]) -> str:
+        svg = base64.b64decode(m.group(2)).decode("utf-8")
+        encoded = base64.b64encode(print_svg(svg).encode("utf-8")).decode("ascii")
+        return f'{m.group(1)}data:image/svg+xml;base64,{encoded}"'
+
+    return _SVG_URI.sub(lean, page)
+
+
+def printable(page: str) -> str:
+    """The page as it is printed (the PDF): the code reviewers may open on screen left out;
+    each chart's data table replaced by a sentence naming its table in report.ods (the
+    spreadsheet holds every number), and the list of input files by a sentence naming where
+    it is; every remaining <details> open, printed in full; the charts' SVG in the form
+    WeasyPrint draws fastest (`print_svg`)."""
+    page = _SHOW_CODE.sub("", page)
+    page = _chart_data_reference(page)
+    page = _input_files_reference(page)
+    page = _lean_charts(page)
+    return _DETAILS_OPEN.sub("<details open", page)
+
+
+@lru_cache(maxsize=1)
+def printer_digest() -> str:
+    """What a PDF depends on besides report.html: this module (the print form, `printable`)
+    and WeasyPrint's version. A build reuses report.pdf only when both are unchanged."""
+    import hashlib
+    from importlib.metadata import version
+
+    source = Path(__file__).read_bytes()
+    return hashlib.sha256(source + f"weasyprint {version('weasyprint')}".encode()).hexdigest()
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _weasyprint_warnings() -> Iterator[list[str]]:
+    """WeasyPrint warns through logging (unknown CSS in notebook output, refused fetches):
+    collect it for build.log rather than printing it between the build's progress lines."""
+    handler = _Collect()
+    loggers = [logging.getLogger("weasyprint"), logging.getLogger("weasyprint.progress")]
+    saved = [(lg, lg.propagate) for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.propagate = False
+    try:
+        yield handler.messages
+    finally:
+        for lg, propagate in saved:
+            lg.removeHandler(handler)
+            lg.propagate = propagate
+
+
+def _flatten(tree: Sequence[Any], level: int = 1) -> list[tuple[int, str]]:
+    out = []
+    for bookmark in tree:
+        label, _target, children, _state = bookmark
+        out.append((level, label))
+        out.extend(_flatten(children, level + 1))
+    return out
+
+
+def write_pdf(
+    page: str,
+    target: Path,
+    *,
+    base_url: str | Path | None = None,
+    variant: str | None = PDF_VARIANT,
+) -> PdfInfo:
+    """Render `page` (the assembled report) to `target` with WeasyPrint.
+
+    Network access is refused (only data: URIs are fetched), so a stray external reference
+    cannot hang an offline build. The tagged PDF/UA-1 variant is tried first; if WeasyPrint
+    cannot make it the plain PDF is written and the reason recorded in `warnings`.
+    """
+    import weasyprint
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1)
+    with _weasyprint_warnings() as warnings:
+        document = weasyprint.HTML(
+            string=printable(page),
+            base_url=str(base_url) if base_url is not None else None,
+            url_fetcher=fetcher,
+        ).render(pdf_tags=variant is not None)
+        bookmarks = _flatten(document.make_bookmark_tree())
+        used = variant
+        try:
+            document.write_pdf(target, **({"pdf_variant": variant} if variant else {}))
+        except Exception as exc:  # any failure of the variant falls back to a plain PDF
+            warnings.append(
+                f"PDF variant {variant} failed ({type(exc).__name__}: {exc}); wrote a plain PDF"
+            )
+            used = None
+            document.write_pdf(target)
+    if not document.pages:
+        raise RenderError("WeasyPrint produced a PDF with no pages")
+    first = document.pages[0]
+    px_to_mm = 25.4 / 96
+    return PdfInfo(
+        pages=len(document.pages),
+        page_size_mm=(round(first.width * px_to_mm, 1), round(first.height * px_to_mm, 1)),
+        bookmarks=bookmarks,
+        variant=used,
+        warnings=list(warnings),
+    )
