@@ -55,3 +55,27 @@ def test_markdown_links_point_inside_the_repository() -> None:
             if not path.is_relative_to(ROOT) or not path.exists():
                 broken.append(f"{rel} -> {target}")
     assert broken == []
+
+
+# A file of the project's code named in prose: src/helpers/...py, tests/...py, benchmarks/...py.
+CODE_PATH = re.compile(r"(?<![\w/.-])((?:src/helpers|tests|benchmarks)/[\w/]+\.py)\b")
+
+
+def test_the_code_path_pattern_finds_what_it_looks_for() -> None:
+    text = "in `src/helpers/inputs/schemas.py` and tests/stats/test_trends.py::test_x, not a/tests/x.py"
+    assert CODE_PATH.findall(text) == [
+        "src/helpers/inputs/schemas.py",
+        "tests/stats/test_trends.py",
+    ]
+
+
+def test_every_code_file_a_document_names_exists() -> None:
+    # The map of the house (docs/ARCHITECTURE.md) and the how-to steps name modules and tests; a
+    # module moved or split must take its mentions with it.
+    stale = [
+        f"{rel} names {path}"
+        for rel in DOCUMENTS
+        for path in CODE_PATH.findall((ROOT / rel).read_text(encoding="utf-8"))
+        if not (ROOT / path).is_file()
+    ]
+    assert stale == []
