@@ -62,7 +62,7 @@ CODE_PATH = re.compile(r"(?<![\w/.-])((?:src/helpers|tests|benchmarks)/[\w/]+\.p
 
 
 def test_the_code_path_pattern_finds_what_it_looks_for() -> None:
-    text = "in `src/helpers/inputs/schemas.py` and tests/stats/test_trends.py::test_x, not a/tests/x"
+    text = "`src/helpers/inputs/schemas.py` and tests/stats/test_trends.py::test_x, not b/tests/y"
     assert CODE_PATH.findall(text) == [
         "src/helpers/inputs/schemas.py",
         "tests/stats/test_trends.py",
