@@ -1,7 +1,7 @@
-"""How long one trend chart takes to draw: seaborn (`helpers.present.charts._draw`, what the
-report uses)
-against the same chart drawn with Matplotlib by hand (the drawing before issue 13, kept here as
-the comparison), in one run, interleaved so that both see the same load on a shared machine.
+"""How long one trend chart takes to draw: seaborn (`helpers.present.charts.trend_chart._draw`,
+what the report uses) against the same chart drawn with Matplotlib by hand (the drawing before
+issue 13, kept here as the comparison), in one run, interleaved so that both see the same load
+on a shared machine.
 
 A report draws about 39 trend charts. Each is timed from the tidy series to the SVG text (the
 alt text and data table are the same work either way and are left out), on the chart the report
@@ -18,7 +18,6 @@ each run is its own line in seaborn's, one broken line in the other).
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import statistics
 import subprocess
@@ -34,10 +33,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from helpers.present.charts import (
-    _DOCTYPE,
-    _GRID_COLOUR,
-    _RC,
+from helpers.present.charts.figure import CHART_RC, GRID_COLOUR, TickFormatter, svg_text
+from helpers.present.charts.trend_chart import (
     FIGURE_SIZE,
     MAX_MARKERS,
     SeriesStyle,
@@ -46,7 +43,6 @@ from helpers.present.charts import (
     _month_number,
     _role,
     _tick_periods,
-    _TickFormatter,
 )
 from helpers.present.formatting import axis_label, normalise_series, period_label
 
@@ -67,7 +63,7 @@ def draw_by_hand(
     n = len(periods)
     marker_step = max(1, math.ceil(n / MAX_MARKERS))
     markevery = ((n - 1) % marker_step, marker_step)
-    with matplotlib.style.context(["default", _RC]):
+    with matplotlib.style.context(["default", CHART_RC]):
         fig = Figure(figsize=FIGURE_SIZE, layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
@@ -93,14 +89,14 @@ def draw_by_hand(
         pad = (x[-1] - x[0]) * 0.02
         ax.set_xlim(x[0] - pad, x[-1] + pad)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=unit == "count", min_n_ticks=3))
-        ax.yaxis.set_major_formatter(_TickFormatter(unit))
+        ax.yaxis.set_major_formatter(TickFormatter(unit))
         values = frame[[style.column for _, style in lines]].to_numpy(dtype=float)
         top = np.nanmax(values)
         if y_from_zero and np.nanmin(values) >= 0:
             ax.set_ylim(0, top * 1.08 if top > 0 else 1)
         ax.set_ylabel(axis_label(unit))
         ax.set_title(textwrap.fill(title, 95), loc="left", fontweight="bold")
-        ax.grid(axis="y", color=_GRID_COLOUR, linewidth=0.6)
+        ax.grid(axis="y", color=GRID_COLOUR, linewidth=0.6)
         ax.set_axisbelow(True)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -112,9 +108,7 @@ def draw_by_hand(
             frameon=False,
             handlelength=3.2,
         )
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Title": title})
-    return _DOCTYPE.sub("", buffer.getvalue(), count=1)
+        return svg_text(fig, title)
 
 
 def quarterly() -> pd.DataFrame:
