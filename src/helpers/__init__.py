@@ -1,9 +1,9 @@
 """Shared code of the quarterly police and crime performance report.
 
-One module per concern: `quarters` (financial quarters), `forces` (names, codes, MSGs), `config`
-(settings and the measure catalogue), `rolling`, `rates`, `intervals`, `benchmark`, `trends`
-(statistics), `schemas`, `validation`, `datasets`, `sample_data` (inputs), `measures` (the measures
-table), `charts`, `narrative`, `tables` (presentation), `build` (the pipeline).
+Six layers, each a sub-package that imports only those below it (docs/ARCHITECTURE.md):
+`core` (quarters, forces, settings), `stats` (rates, intervals, comparisons, trend tests),
+`inputs` (contracts, validation, readers), `measures` (the measures table), `present` (words,
+charts, pages, PDF) and `pipeline` (the build). This face holds the names a notebook starts from.
 """
 
 from helpers.core.config import Catalogue, Measure, Section, Settings, load_catalogue, load_settings
