@@ -38,6 +38,7 @@ from helpers.inputs.schemas import (
     WORKFORCE_ETHNIC_GROUPS,
 )
 
+# How ONS spells the areas in its tables, and how the Census aggregation file spells them, where
 # that differs from the canonical (Home Office) name.
 _ONS_NAMES = {"London, City of": "City of London"}
 _CENSUS_FILE_NAMES = {"Devon and Cornwall": "Devon & Cornwall"}

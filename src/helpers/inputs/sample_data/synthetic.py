@@ -79,7 +79,6 @@ _FORCE_FACTS: dict[str, tuple[float, float, float, tuple[float, float, float, fl
     "South Wales": (1283.3, 1363.6, 0.428, (4.3, 1.5, 2.1, 1.4)),
     "Dyfed-Powys": (514.9, 524.2, 0.437, (1.1, 0.2, 1.0, 0.4)),
 }
-# How ONS spells the areas in its tables, and how the Census aggregation file spells them, where
 
 
 # Stable identifiers of the random streams: changing one source never changes another.
