@@ -24,8 +24,9 @@ import pandas as pd
 from helpers.core.exceptions import InputNotSupplied, InputProblem, InputValidationError
 from helpers.core.forces import ENGLAND_AND_WALES, default_forces
 from helpers.core.quarters import FinancialQuarter
+from helpers.inputs.reading import source_files
 from helpers.inputs.schemas import SOURCES, Source, area_codes, is_other_ons_area
-from helpers.inputs.validation import read_source, source_files
+from helpers.inputs.validation import read_source
 
 PRC_TIDY_COLUMNS = [
     "period",

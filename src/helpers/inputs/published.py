@@ -44,8 +44,8 @@ import pandas as pd
 
 from helpers.core.exceptions import InputProblem, InputValidationError, ReportError
 from helpers.core.forces import ENGLAND_AND_WALES, NON_TERRITORIAL, default_forces
+from helpers.inputs.reading import parse_whole_numbers
 from helpers.inputs.schemas import PRC_COLUMNS, RECORDED_ETHNIC_GROUPS, SOURCES, area_codes
-from helpers.inputs.validation import parse_whole_numbers
 
 SPREADSHEET_SUFFIXES = (".ods", ".xlsx", ".xlsm", ".xls")
 # A sheet of the PRC workbook holding one financial year: "2017-18" (also "2017_18", "2017/18").
@@ -818,6 +818,6 @@ def _as_list(value: Path | str | Sequence[Path | str] | None) -> list[Path | str
 
 
 def validation_files(data_dir: Path, source) -> list[Path]:
-    from helpers.inputs.validation import source_files
+    from helpers.inputs.reading import source_files
 
     return source_files(data_dir, source)
