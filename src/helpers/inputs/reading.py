@@ -20,10 +20,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.exceptions import InputProblem
-from helpers.inputs.schemas import (
-    SOURCES,
-    Source,
-)
+from helpers.inputs.schemas import SOURCES, Source
 
 FILE_COLUMN = "_file"
 LINE_COLUMN = "_line"

@@ -31,6 +31,8 @@ _STEP_MONTHS = {"monthly": 1, "quarterly": 3, "year_ending": 3, "semiannual": 6}
 def check_source_rules(
     frame: pd.DataFrame, source: Source, out: ProblemCollector, files: list[str]
 ) -> None:
+    """The rules of `source` beyond its contract: police recorded crime's, population coverage,
+    and periods missing inside a series."""
     if source.name == "prc":
         _check_prc(frame, out)
     elif source.name == "population":

@@ -32,11 +32,7 @@ command line).
 
 from __future__ import annotations
 
-from helpers.inputs.published.ons import (
-    read_census_ethnicity,
-    read_ons_population,
-    tidy_population,
-)
+from helpers.inputs.published.ons import read_census_ethnicity, read_ons_population, tidy_population
 from helpers.inputs.published.police_uk import (
     police_uk_force,
     read_police_uk_stop_search,

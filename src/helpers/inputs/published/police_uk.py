@@ -14,10 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core.forces import NON_TERRITORIAL
-from helpers.inputs.published.sheets import (
-    PublishedFileError,
-    canonical_force_names,
-)
+from helpers.inputs.published.sheets import PublishedFileError, canonical_force_names
 from helpers.inputs.schemas import RECORDED_ETHNIC_GROUPS
 
 # data.police.uk

@@ -263,6 +263,7 @@ def _as_list(value: Path | str | Sequence[Path | str] | None) -> list[Path | str
 
 
 def validation_files(data_dir: Path, source) -> list[Path]:
+    """The files of `source` in `data_dir` that validation reads."""
     from helpers.inputs.reading import source_files
 
     return source_files(data_dir, source)

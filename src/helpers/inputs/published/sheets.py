@@ -23,6 +23,7 @@ class PublishedFileError(ReportError):
 
 
 def is_spreadsheet(path: Path) -> bool:
+    """Whether `path` is a spreadsheet (ODS, XLSX, XLSM, XLS), by its suffix."""
     return Path(path).suffix.lower() in SPREADSHEET_SUFFIXES
 
 
@@ -66,6 +67,7 @@ def with_header(frame: pd.DataFrame, row: int) -> pd.DataFrame:
 
 
 def read_text_table(path: Path) -> pd.DataFrame:
+    """A published CSV (gzipped or not) as text cells, named by its first row."""
     raw = Path(path).read_bytes()
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)

@@ -131,6 +131,8 @@ def _fy_start(text: str) -> int:
 
 
 def offence_classification() -> pd.DataFrame:
+    """The Home Office offence codes: England and Wales mean count, offence family, first and
+    last financial year in use (codes in use in the last real year carry on to 2024/25)."""
     frame = pd.read_csv(REFERENCE_DIR / "offence_classification.csv", dtype=str)
     frame["mean"] = frame["ew_quarterly_mean"].astype(float)
     frame["first"] = frame["first_year"].map(_fy_start)
@@ -213,6 +215,8 @@ def _family_trends(
 
 
 def prc_frame(seed: int, forces: list[SyntheticForce]) -> pd.DataFrame:
+    """Every force's police recorded crime (and British Transport Police and Action Fraud), in
+    the published file's columns."""
     rng = stream_rng(seed, "prc")
     quarters = quarter_range(PRC_FIRST, PRC_LAST)
     classes = offence_classification()

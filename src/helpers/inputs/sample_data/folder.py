@@ -19,15 +19,8 @@ from helpers.core.paths import DATA_DIR
 from helpers.core.quarters import FinancialQuarter
 from helpers.inputs.sample_data.local import LOCAL_BUILDERS
 from helpers.inputs.sample_data.national import NATIONAL_BUILDERS
-from helpers.inputs.sample_data.synthetic import (
-    DEFAULT_OUT,
-    DEFAULT_SEED,
-    synthetic_forces,
-)
-from helpers.inputs.schemas import (
-    LOCAL_SOURCES,
-    SOURCES,
-)
+from helpers.inputs.sample_data.synthetic import DEFAULT_OUT, DEFAULT_SEED, synthetic_forces
+from helpers.inputs.schemas import LOCAL_SOURCES, SOURCES
 
 
 def _csv_bytes(frame: pd.DataFrame, columns: Sequence[str]) -> bytes:

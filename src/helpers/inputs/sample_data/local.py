@@ -22,10 +22,7 @@ from helpers.inputs.sample_data.synthetic import (
     stream_rng,
     year_fraction,
 )
-from helpers.inputs.schemas import (
-    REQUEST_TYPES,
-    SATISFACTION_SURVEYS,
-)
+from helpers.inputs.schemas import REQUEST_TYPES, SATISFACTION_SURVEYS
 
 
 def _local_months() -> list[pd.Period]:

@@ -46,6 +46,8 @@ _ONS_ENGLAND_AND_WALES = "ENGLAND AND WALES"
 
 
 def population_frame(seed: int, forces: list[SyntheticForce]) -> pd.DataFrame:
+    """ONS mid-year population and households by PFA, England and Wales first, the areas
+    spelt as ONS spells them."""
     rng = stream_rng(seed, "population")
     rows = []
     for force in forces:
@@ -65,6 +67,8 @@ def population_frame(seed: int, forces: list[SyntheticForce]) -> pd.DataFrame:
 
 
 def population_ethnicity_frame(seed: int, forces: list[SyntheticForce]) -> pd.DataFrame:
+    """Census 2021 residents by PFA and broad ethnic group, the areas spelt as the Census
+    aggregation file spells them."""
     rng = stream_rng(seed, "population_ethnicity")
     rows = []
     for force in forces:

@@ -92,6 +92,9 @@ _STREAMS = {
 
 @dataclass(frozen=True)
 class SyntheticForce:
+    """A force as the generator sees it: its population, households per resident and Census
+    2021 ethnic shares."""
+
     name: str
     code: str
     pop2011: float  # residents
@@ -111,6 +114,7 @@ class SyntheticForce:
 
 
 def synthetic_forces() -> list[SyntheticForce]:
+    """Every territorial force of params/forces.yaml, with its facts."""
     out = []
     for force in default_forces().forces:
         pop2011, pop2024, ratio, (asian, black, mixed, other) = _FORCE_FACTS[force.name]
@@ -130,6 +134,7 @@ def synthetic_forces() -> list[SyntheticForce]:
 
 
 def month_range(first: pd.Period, last: pd.Period) -> list[pd.Period]:
+    """Every month from `first` to `last`, both included."""
     return list(pd.period_range(first, last, freq="M"))
 
 
@@ -139,6 +144,7 @@ def year_fraction(period: pd.Period) -> float:
 
 
 def stream_rng(seed: int, stream: str) -> np.random.Generator:
+    """The random stream of one source: the same seed and source always give the same draws."""
     return np.random.default_rng([seed, _STREAMS[stream]])
 
 
@@ -158,6 +164,8 @@ def smooth_log_curve(
 def poisson_counts(
     rng: np.random.Generator, lam: np.ndarray, overdispersion: float = 0.0
 ) -> np.ndarray:
+    """Poisson counts of mean `lam`; with `overdispersion`, each mean is first multiplied by a
+    gamma variable of mean 1 with that coefficient of variation."""
     lam = np.clip(np.asarray(lam, dtype=float), 0, None)
     if overdispersion > 0:
         shape = 1 / overdispersion**2
@@ -166,6 +174,7 @@ def poisson_counts(
 
 
 def binomial_counts(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Binomial counts of `n` trials with probability `p` (clipped to 0..1)."""
     return rng.binomial(np.asarray(n, dtype=np.int64), np.clip(p, 0.0, 1.0)).astype(np.int64)
 
 
@@ -183,4 +192,5 @@ def periods_frame(
 
 
 def force_lookup(forces: list[SyntheticForce]) -> dict[str, SyntheticForce]:
+    """{force name: its SyntheticForce}."""
     return {f.name: f for f in forces}

@@ -68,6 +68,7 @@ def _mann_kendall_points(
 def mann_kendall_hamed_rao_outlook(
     data: pd.DataFrame, unit: str, settings: TrendSettings, down_word: str, frequency_months: int
 ) -> TrendResult:
+    """``mann_kendall_hamed_rao``: pymannkendall's Hamed-Rao test on the rolling points."""
     method = settings.method
     x, settled, note = _mann_kendall_points(data, unit, settings, frequency_months, method)
     if settled is not None:
@@ -110,6 +111,8 @@ def mann_kendall_rolling_outlook(
     method: str = "mann_kendall_rolling",
     why: str = "",
 ) -> TrendResult:
+    """``mann_kendall_rolling``: Mann-Kendall on the rolling points, Var(S) widened for the
+    overlap of their 12-month windows; `method` and `why` name a method that falls back on it."""
     x, settled, note = _mann_kendall_points(data, unit, settings, frequency_months, method, rolled)
     if settled is not None:
         return replace(settled, note=join_notes(why, settled.note))

@@ -24,6 +24,7 @@ from helpers.stats.trends.window import window_end
 def rate_ratio_outlook(
     data: pd.DataFrame, unit: str, settings: TrendSettings, down_word: str
 ) -> TrendResult:
+    """``rate_ratio``: the latest 12 months against the 12 before."""
     method = settings.method
     latest = window_end(data)
     previous = latest - 12

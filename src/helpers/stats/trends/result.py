@@ -46,18 +46,22 @@ class TrendResult:
 
 
 def not_available(method: str, n_points: int, note: str) -> TrendResult:
+    """ "Not available", with the reason in the note."""
     return TrendResult(NOT_AVAILABLE, method, None, None, None, n_points, note)
 
 
 def at_ceiling(values: np.ndarray, unit: str) -> bool:
+    """A percentage at 100 throughout: "Stable (100%)", as no rise is possible."""
     return unit == "percent" and len(values) > 0 and bool(np.isclose(values, 100.0).all())
 
 
 def trend_word(significant: bool, direction: float, down_word: str) -> str:
+    """Stable unless the change is significant; then Increasing or the measure's down word."""
     if not significant or direction == 0:
         return STABLE
     return INCREASING if direction > 0 else down_word
 
 
 def join_notes(*notes: str) -> str:
+    """The non-empty notes, joined with "; "."""
     return "; ".join(n.strip("; ") for n in notes if n)

@@ -26,6 +26,7 @@ from helpers.stats.trends.xmr import SPC_RULES, spc_signals
 def seasonal_mann_kendall_outlook(
     data: pd.DataFrame, unit: str, settings: TrendSettings, down_word: str, frequency_months: int
 ) -> TrendResult:
+    """``seasonal_mann_kendall``: pymannkendall's seasonal test on the un-rolled values."""
     method = settings.method
     if "raw_value" not in data.columns:
         return not_available(method, 0, "the seasonal test needs the un-rolled values (raw_value)")
@@ -60,6 +61,8 @@ def seasonal_mann_kendall_outlook(
 def spc_outlook(
     data: pd.DataFrame, unit: str, settings: TrendSettings, down_word: str, frequency_months: int
 ) -> TrendResult:
+    """``spc``: special-cause variation, on the XmR chart of the un-rolled values, that
+    includes the latest point."""
     method = settings.method
     # Making Data Count charts each month's (or quarter's) own figure. Rolled figures share 9 of
     # 12 months, so their moving ranges understate the variation and the limits sit too close.

@@ -7,13 +7,12 @@ import pandas as pd
 
 from helpers.core.config import TrendSettings
 from helpers.stats.trends.fewest import too_few
-from helpers.stats.trends.result import (
-    TrendResult,
-    not_available,
-)
+from helpers.stats.trends.result import TrendResult, not_available
 
 
 def prepare_series(series: pd.DataFrame) -> pd.DataFrame:
+    """The series indexed by its monthly period, in order; a column missing, a period that is
+    not monthly or one that appears twice is an error."""
     for column in ("period", "value"):
         if column not in series.columns:
             raise KeyError(f"trend_outlook: the series has no column '{column}'")
