@@ -54,11 +54,11 @@ from helpers.core.config import TrendSettings
 from helpers.stats.trends import (
     WORKING_CV,
     WORKING_RHO,
-    _spc_signals,
     design_matrix,
     hamed_rao_variance_factor,
     overlap_autocorrelation,
     regression_trend,
+    spc_signals,
     trend_outlook,
 )
 
@@ -219,7 +219,7 @@ def spc(batch: Batch, alpha: float) -> np.ndarray:
     out = np.zeros(len(batch.events), dtype=int)
     rules = ("beyond_limits", "two_of_three", "run", "trend")
     for i, x in enumerate(batch.raw_value()):
-        signals = _spc_signals(x)
+        signals = spc_signals(x)
         if signals:
             out[i] = next(signals[r] for r in rules if r in signals)
     return out

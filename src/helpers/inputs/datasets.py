@@ -24,8 +24,9 @@ import pandas as pd
 from helpers.core.exceptions import InputNotSupplied, InputProblem, InputValidationError
 from helpers.core.forces import ENGLAND_AND_WALES, default_forces
 from helpers.core.quarters import FinancialQuarter
+from helpers.inputs.reading import source_files
 from helpers.inputs.schemas import SOURCES, Source, area_codes, is_other_ons_area
-from helpers.inputs.validation import read_source, source_files
+from helpers.inputs.validation import read_source
 
 PRC_TIDY_COLUMNS = [
     "period",
@@ -92,7 +93,7 @@ def prc_periods(financial_year: pd.Series, financial_quarter: pd.Series) -> pd.S
 
 
 # ----- tidy forms
-def _tidy_prc(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def tidy_prc_tables(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the 43 territorial forces, Action Fraud's national series)."""
     registry = default_forces()
     names = raw["Force Name"]
@@ -299,7 +300,7 @@ class InputData:
         assert result.frame is not None
         raw = result.frame
         if name == "prc":
-            forces, action_fraud = _tidy_prc(raw)
+            forces, action_fraud = tidy_prc_tables(raw)
             tables = {"prc": forces, "action_fraud_national": action_fraud}
         elif name == "population":
             tables = {name: _tidy_population(raw)}

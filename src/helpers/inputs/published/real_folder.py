@@ -1,0 +1,269 @@
+"""A folder of published files converted into the data-folder layout (`python -m helpers
+import-real`), each converted table checked against its contract before it is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import re
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.core.exceptions import InputProblem, InputValidationError, ReportError
+from helpers.inputs.published.ons import read_census_ethnicity, read_ons_population
+from helpers.inputs.published.prc import read_prc, read_prc_located
+from helpers.inputs.published.sheets import PublishedFileError
+from helpers.inputs.published.use_of_force import read_use_of_force
+from helpers.inputs.schemas import SOURCES
+
+
+def check_converted(
+    frame: pd.DataFrame,
+    source: str,
+    locate: Callable[[], Sequence[tuple[str, int]]] | None = None,
+) -> None:
+    """Apply the data-folder contract of `source` to a converted table before it is written,
+    every problem located in the published file (`locate()`: file and sheet, row, for each
+    row, asked for only when there is a problem); raises `InputValidationError`. A bad
+    published file never reaches the data folder."""
+    import tempfile
+
+    from helpers.inputs.validation import read_source
+
+    spec = SOURCES[source]
+    with tempfile.TemporaryDirectory(prefix="converted-") as tmp:
+        write_csv(frame, Path(tmp) / spec.path)
+        errors = read_source(Path(tmp), spec).errors
+    if not errors:
+        return
+    where = locate() if locate is not None else None
+    located = []
+    for problem in errors:
+        file, row, message = problem.file, problem.row, problem.message
+        if where:
+            if row is not None and 2 <= row < len(where) + 2:
+                file, row = where[row - 2]  # line 2 of the CSV is the table's first row
+            else:
+                file = where[0][0].split(", sheet")[0]
+
+            def _there(match: re.Match[str], file: str = file) -> str:
+                line = int(match[1])
+                if not 2 <= line < len(where) + 2:
+                    return match[0]
+                other, other_row = where[line - 2]
+                return f"row {other_row}" if other == file else f"{other}, row {other_row}"
+
+            message = re.sub(r"\bline (\d+)", _there, message)
+        located.append(InputProblem(file, message, row, problem.column, problem.value))
+    raise InputValidationError(located)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A data-folder CSV, written whole then moved into place (never half-written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    text = frame.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    if path.name.endswith(".gz"):
+        tmp.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
+    else:
+        tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def data_folder_view(
+    out: Path,
+    *,
+    prc: Path | str | None = None,
+    population: Path | str | Sequence[Path | str] | None = None,
+) -> Path:
+    """A data folder made from named files of any supported format (`measures --prc`)."""
+    from helpers.inputs.processed import cached
+
+    out = Path(out)
+    (out / "national").mkdir(parents=True, exist_ok=True)
+    if prc is not None:
+        frame = cached("prc_published", [prc], lambda: read_prc(prc))
+        write_csv(frame, out / SOURCES["prc"].path)
+    if population is not None:
+        files = [population] if isinstance(population, (str, Path)) else list(population)
+        frame = cached("population", files, lambda: read_ons_population(files))
+        write_csv(frame, out / SOURCES["population"].path)
+    return out
+
+
+REAL_README = """# REAL published data (converted by `python -m helpers import-real`)
+
+Built from {real_dir} (real files as published by the Home Office, ONS and data.police.uk, with
+their PROVENANCE.md). Nothing here is synthetic. Do not edit by hand: rerun the command.
+
+| data-folder file | from |
+|---|---|
+{rows}
+
+Not supplied (the report says "local data not supplied"): {missing}.
+"""
+
+
+# The published files `import_real` reads, by the names their publishers give them (or the
+# names of their converted CSV forms), found anywhere under the folder.
+PUBLISHED_NAMES: dict[str, tuple[str, ...]] = {
+    "prc": ("prc_pfa_*.csv", "prc_pfa_*.csv.gz", "prc-pfa-*tables*.ods", "prc-pfa-*tables*.xlsx"),
+    "population": ("ons_pfa_table_P*.csv", "ons_pfa_population*.csv"),
+    "population_ethnicity": ("pfa-ethnicity-census2021.csv",),
+    "use_of_force": ("police-use-of-force-*tables*.ods",),
+}
+
+
+def published_files(real_dir: Path, source: str) -> list[Path]:
+    """The files of `source` (a key of `PUBLISHED_NAMES`) anywhere under `real_dir`, in the
+    order of the patterns, then by name (the order matters where files overlap: the later
+    wins); a publisher's own year-by-year sheets (a folder named `original-sheet-*`) are left
+    out: they repeat the years of the full file."""
+    found: list[Path] = []
+    for pattern in PUBLISHED_NAMES[source]:
+        matches = (
+            path
+            for path in real_dir.rglob(pattern)
+            if path.is_file()
+            and path not in found
+            and not any(part.startswith("original-sheet") for part in path.parts)
+        )
+        found.extend(sorted(matches, key=lambda p: (p.name, p.as_posix())))
+    return found
+
+
+def import_real(real_dir: Path | str, out: Path | str) -> dict[str, list[str]]:
+    """Convert a folder of published files (`make data`'s `data/raw/`, or any folder holding
+    them) into a data folder; returns {data-folder file: sources}."""
+    from helpers.inputs.processed import cached
+
+    real_dir, out = Path(real_dir), Path(out)
+    if not real_dir.is_dir():
+        raise PublishedFileError(
+            f"{real_dir}: the folder of published files does not exist (make data downloads "
+            "them into data/raw; or name your folder with REAL_DIR=...)"
+        )
+    absent = [
+        f"{SOURCES[name].description} ({' or '.join(PUBLISHED_NAMES[name])})"
+        for name in ("prc", "population")
+        if not published_files(real_dir, name)
+    ]
+    if absent:
+        raise PublishedFileError(
+            f"{real_dir}: no file for a required input: {'; '.join(absent)} "
+            "(docs/DATA.md, 'Real published data', lists the forms read)"
+        )
+    made: dict[str, list[str]] = {}
+
+    prc = published_files(real_dir, "prc")
+    if prc:
+        frame = cached("prc_published", prc[-1:], lambda: read_prc(prc[-1]))
+        # Checked here, where a problem can be located in the workbook's own sheet and row,
+        # and before anything is written: data/real keeps its last good tables.
+        check_converted(frame, "prc", lambda: read_prc_located(prc[-1])[1])
+        write_csv(frame, out / SOURCES["prc"].path)
+        made[SOURCES["prc"].path] = [prc[-1].relative_to(real_dir).as_posix()]
+
+    pop = published_files(real_dir, "population")
+    if pop:
+        frame = cached("population", pop, lambda: read_ons_population(pop))
+        write_csv(frame, out / SOURCES["population"].path)
+        made[SOURCES["population"].path] = [p.relative_to(real_dir).as_posix() for p in pop]
+
+    for census in published_files(real_dir, "population_ethnicity")[:1]:
+        read_census_ethnicity(census)  # every force name known, numbers readable
+        target = out / SOURCES["population_ethnicity"].path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(census, target)  # already the project's form: kept byte for byte
+        made[SOURCES["population_ethnicity"].path] = [census.relative_to(real_dir).as_posix()]
+
+    uof = published_files(real_dir, "use_of_force")
+    if uof:
+        frame = cached(
+            "use_of_force",
+            uof,
+            lambda: pd.concat([read_use_of_force(p) for p in uof], ignore_index=True),
+        )
+        write_csv(frame, out / SOURCES["use_of_force"].path)
+        made[SOURCES["use_of_force"].path] = [p.relative_to(real_dir).as_posix() for p in uof]
+
+    missing = [
+        f"{s.name} ({s.path})" for s in SOURCES.values() if s.path not in made and not s.required
+    ]
+    rows = "\n".join(f"| `{k}` | {', '.join(f'`{v}`' for v in vs)} |" for k, vs in made.items())
+    (out / "README.md").write_text(
+        REAL_README.format(real_dir=real_dir, rows=rows, missing="; ".join(missing)),
+        encoding="utf-8",
+    )
+    return made
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m helpers import-real`: the real published files as a data folder."""
+    from helpers.core.paths import PROJECT_ROOT
+
+    parser = argparse.ArgumentParser(prog="python -m helpers import-real", description=main.__doc__)
+    parser.add_argument(
+        "--real-dir",
+        type=Path,
+        default=PROJECT_ROOT / "data" / "raw",
+        help="folder of published files (default: data/raw, which `make data` fills)",
+    )
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "data" / "real")
+    args = parser.parse_args(argv)
+    try:
+        made = import_real(args.real_dir, args.out)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for target, sources in made.items():
+        print(f"{args.out / target}  <-  {', '.join(sources)}")
+    return 0
+
+
+def named_files_folder(
+    *,
+    prc: Path | str | None,
+    population: Path | str | Sequence[Path | str] | None,
+    base: Path | None = None,
+) -> Path:
+    """A data folder (in `data/processed/views/`) holding the named files, converted, and every
+    other input of `base` (linked, not copied). Without `base`, both files are needed."""
+    from helpers.inputs.processed import PROCESSED_DIR, cache_key
+
+    if base is None and (prc is None or population is None):
+        raise PublishedFileError("--prc and --population are both needed without --data-dir")
+    named = [p for p in (prc, *(_as_list(population))) if p is not None]
+    for path in named:
+        if not Path(path).is_file():
+            raise PublishedFileError(f"{path}: no such file")
+    view = PROCESSED_DIR / "views" / cache_key("view", named)[:24]
+    if base is not None:
+        for source in SOURCES.values():
+            if (source.name == "prc" and prc) or (source.name == "population" and population):
+                continue
+            for path in validation_files(Path(base), source):
+                target = view / path.relative_to(base)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if not target.exists():
+                    target.symlink_to(path.resolve())
+    return data_folder_view(view, prc=prc, population=population)
+
+
+def _as_list(value: Path | str | Sequence[Path | str] | None) -> list[Path | str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, (str, Path)) else list(value)
+
+
+def validation_files(data_dir: Path, source) -> list[Path]:
+    """The files of `source` in `data_dir` that validation reads."""
+    from helpers.inputs.reading import source_files
+
+    return source_files(data_dir, source)
