@@ -102,7 +102,7 @@ def _readme(seed: int, frames: dict[str, pd.DataFrame]) -> str:
         "# SYNTHETIC sample data - not real statistics",
         "",
         "Every number in this folder is **invented** by `python -m helpers sample-data` "
-        f"(`src/helpers/sample_data.py`, seed {seed}). It is never real data: do not quote, "
+        f"(`src/helpers/inputs/sample_data/`, seed {seed}). It is never real data: do not quote, "
         "publish or compare it with anything.",
         "",
         "It has the layout, file formats and column names of the real inputs (see `docs/DATA.md`), "
