@@ -2,7 +2,7 @@
 
 Starting a kernel (about 0.6 s) and importing the helpers' scientific stack in it (about 1.5 s)
 cost about 2 s per notebook, 16 times per force. A worker keeps ONE kernel instead (started with
-the build's kernelspec, see `build.prepare_kernel`), imports the heavy modules in it once, and
+the build's kernelspec, see `worker.prepare_kernel`), imports the heavy modules in it once, and
 executes its notebooks there one after another, through papermill (parameters cell, error
 cells, `PapermillExecutionError`) with nbclient driving the already started kernel.
 
