@@ -54,7 +54,12 @@ from helpers.pipeline.checks import check_inputs
 from helpers.pipeline.executors import Executor, executor_for
 from helpers.pipeline.incremental import BuildCache
 from helpers.pipeline.interrupts import Terminated, no_interrupt, terminate_as_interrupt
-from helpers.pipeline.manifest import read_manifest, report_manifest, write_manifest
+from helpers.pipeline.manifest import (
+    pin_mismatches,
+    read_manifest,
+    report_manifest,
+    write_manifest,
+)
 from helpers.pipeline.measuring import remove_shared, save_tables, write_measures
 from helpers.pipeline.pages import Fragments, section_contents, write_pages
 from helpers.pipeline.pdf import Stages, make_pdf
@@ -100,7 +105,7 @@ def _utc_now() -> datetime:
 
 
 class Build:
-    """One build; `run()` returns a `BuildResult`. Use `main()` from the command line.
+    """One build; `run()` returns a `BuildResult` (`cli.main()` from the command line).
 
     The build holds only what it owns (its executor and PDF worker while it runs, its log and
     its record); the plan and the inputs are passed from stage to stage."""
@@ -176,7 +181,10 @@ class Build:
     def _release_executor(self, failed: bool = False) -> None:
         if self.own_executor is not None:
             executor, self.own_executor = self.own_executor, None
-            executor.stop() if failed else executor.close()
+            if failed:
+                executor.stop()
+            else:
+                executor.close()
 
     def _inputs_changed(self, request: BuildRequest) -> None:
         """The inputs must be checked again, so notebooks will run: start this build's workers
@@ -220,8 +228,6 @@ class Build:
         self.log.say(
             f"Performance report: {request.force.name}, inputs from {display(request.data_dir)}"
         )
-        from helpers.pipeline.manifest import pin_mismatches
-
         for mismatch in pin_mismatches():
             # Recorded in the manifest too: the report may differ from one built with the pins.
             self.record.warnings.append(mismatch)

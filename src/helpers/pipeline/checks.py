@@ -80,10 +80,11 @@ def check_inputs(
     cached = cache.checks(key) if key else None
     if cached is not None and lazy is not None:
         started = time.perf_counter()
+        quarter = FinancialQuarter.parse(cached["quarter"])
         seconds = time.perf_counter() - started
         log.say(log.line("validate inputs", "cached", seconds, "files unchanged"))
         _warn(log, record, cached["warnings"])
-        return CheckedInputs(lazy, FinancialQuarter.parse(cached["quarter"]), cached=True)
+        return CheckedInputs(lazy, quarter, cached=True)
     if key is not None:
         on_change()
     before = len(record.warnings)

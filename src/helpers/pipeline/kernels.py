@@ -107,6 +107,7 @@ class WarmKernel:
         self.kernel_name = kernel_name
         self.uses = 0
         self.km = AsyncKernelManager(kernel_name=kernel_name, config=config)
+        self.kc: Any = None  # the client, once the kernel has started
         _local.starting = self  # for `kill_now`, until `acquire` has it
         run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
         try:
@@ -150,10 +151,9 @@ class WarmKernel:
     def shutdown(self) -> None:
         from nbclient.util import run_sync
 
-        kc = getattr(self, "kc", None)
-        if kc is not None:
+        if self.kc is not None:
             with contextlib.suppress(Exception):
-                kc.stop_channels()
+                self.kc.stop_channels()
         with contextlib.suppress(Exception):
             run_sync(self.km.shutdown_kernel)(now=True)
         with contextlib.suppress(Exception):

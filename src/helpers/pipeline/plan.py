@@ -138,10 +138,6 @@ class BuildRequest:
     quarter_wanted: str | None  # as asked ("latest", a code, a title) or None: the data's latest
 
     @property
-    def narrative_dir(self) -> Path:
-        return resolve(self.settings.narrative_dir)
-
-    @property
     def slug(self) -> str:
         return self.force.slug + (PARTIAL_SUFFIX if self.partial else "")
 

@@ -3,9 +3,10 @@
 `SectionPool` owns the processes that execute section notebooks: one per core by default,
 each with its warm kernel (`helpers.pipeline.kernels`), and the kernelspec they all run (written by
 `worker.prepare_kernel` into the pool's own folder, so that it outlives any one build's staging
-folder). A build makes its own pool, started while it validates the inputs so that the kernels
-are up and warm when the first notebook is ready; `make all-forces` makes one pool for the
-whole batch, so that every force after the first finds its kernels warm.
+folder). Builds use it through `executors.ParallelExecutor`: a build's own is started while it
+validates the inputs so that the kernels are up and warm when the first notebook is ready;
+`make all-forces` shares one for the whole batch, so that every force after the first finds
+its kernels warm.
 
 `PdfWorkers` renders report.pdf in other processes, so that a batch lays out one force's PDF
 (WeasyPrint, single-threaded, the longest step) while the section pool executes the next
