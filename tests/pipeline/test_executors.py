@@ -210,3 +210,26 @@ def test_a_build_publishes_the_same_report_with_either_local_executor(tmp_path, 
         "89_changes.html",
         "90_methods.html",
     ]
+
+
+def test_the_serial_executor_runs_real_notebooks_in_one_warm_kernel_here(tmp_path):
+    from helpers.pipeline.worker import execute_section
+
+    executor = SerialExecutor()
+    jobs = [
+        SectionJob(
+            spec=SectionSpec(name, number, name, None, FIXTURES / f"{name}.ipynb"),
+            output=tmp_path / f"{name}.ipynb",
+            parameters={"force": "Kent", "quarter": "2024-03", "data_dir": str(tmp_path)},
+        )
+        for number, name in enumerate(("ok", "fail"), start=1)
+    ]
+    found: dict[str, SectionOutcome] = {}
+    before = os.environ.get("JUPYTER_PATH")
+    try:
+        executor.run(jobs, execute_section, lambda o, j, c: found.update({o.id: o}))
+    finally:
+        executor.close()
+    assert found["ok"].ok and (tmp_path / "ok.ipynb").is_file()
+    assert (found["fail"].cell, found["fail"].ename) == (4, "ValueError")
+    assert os.environ.get("JUPYTER_PATH") == before  # its kernelspec is gone with it
