@@ -74,15 +74,24 @@ def terminate_as_interrupt() -> Iterator[None]:
 
 @contextlib.contextmanager
 def no_interrupt() -> Iterator[None]:
-    """Hold Ctrl-C for the two renames of a publish, so that they happen both or neither."""
-    if hasattr(signal, "pthread_sigmask"):
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            yield
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
-    else:  # pragma: no cover
+    """Hold Ctrl-C for the two renames of a publish, so that they happen both or neither; a
+    Ctrl-C that arrives meanwhile is delivered when the block ends.
+
+    Not with a signal mask: the kernel delivers a signal to any thread that does not block it,
+    and a build has others (its process pools' manager threads), so a mask on the main thread
+    alone let Ctrl-C through. Python runs signal handlers in the main thread, so a handler that
+    only takes note holds it whichever thread received it."""
+    if threading.current_thread() is not threading.main_thread():
         yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if held:
+            signal.raise_signal(signal.SIGINT)
 
 
 __all__ = [
