@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.pipeline import build
+from helpers.pipeline import cli
 
 QUARTER = "2025-03"
 FORCE_SLUG = "avon-and-somerset"
@@ -28,6 +28,6 @@ def built(tmp_path_factory) -> Path:
             pytest.fail(f"REPORT_TEST_BUILT={given}: no report.html there")
         return folder
     outputs = tmp_path_factory.mktemp("outputs")
-    status = build.main(["--quarter", QUARTER, "--outputs", str(outputs), "--jobs", "2"])
+    status = cli.main(["--quarter", QUARTER, "--outputs", str(outputs), "--jobs", "2"])
     assert status == 0
     return outputs / QUARTER / FORCE_SLUG

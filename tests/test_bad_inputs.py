@@ -1,7 +1,7 @@
 """The catalogue of bad inputs (docs/ERRORS.md), each run END TO END through the build command.
 
 A small valid data folder (`write_minimal_sample`) is copied and broken in one way per case, then
-`helpers.pipeline.build.main([... "--data-dir", broken, "--outputs", tmp])` runs on it.
+`helpers.pipeline.cli.main([... "--data-dir", broken, "--outputs", tmp])` runs on it.
 
 * Cases that must stop: exit status non-zero, the message names the file, the line and the
   column, no notebook runs, and the outputs folder (holding a previous good report) is untouched.
@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 
 from helpers.inputs.sample_data import write_minimal_sample
-from helpers.pipeline import build
+from helpers.pipeline import cli
 
 QUARTER = "2025-03"
 PREVIOUS = Path(QUARTER) / "avon-and-somerset"
@@ -58,7 +58,7 @@ def _tree(root: Path) -> dict[str, str]:
 
 def _build(tmp: Path, data: Path, *args: str) -> tuple[int, str]:
     out = io.StringIO()
-    status = build.main(
+    status = cli.main(
         [
             "--data-dir",
             str(data),
@@ -530,7 +530,7 @@ def test_narrative_html_and_script_are_never_in_the_report(
 
 # ----- the matrix: every published input by every kind of fault ------------------------------
 # Each input of the data folder (docs/DATA.md) is broken in each way below, one case at a time,
-# and built with `helpers.pipeline.build.main` into the outputs folder of the session's good report
+# and built with `helpers.pipeline.cli.main` into the outputs folder of the session's good report
 # (`built`): the build must stop before any notebook with a message naming the file, the line
 # where one is at fault and what is wrong; stderr must hold no traceback; and every byte of the
 # last good report must stay as it was. A few cases run through `make`, the way users run it.
@@ -751,7 +751,7 @@ def test_every_input_by_every_fault_stops_before_any_notebook(
     expected = fault(item, data)
     log = io.StringIO()
 
-    status = build.main(
+    status = cli.main(
         ["--data-dir", str(data), "--outputs", str(outputs), "--jobs", "2", "--cold-kernels"],
         stream=log,
     )

@@ -26,7 +26,7 @@ import pytest
 from helpers.core.config import default_catalogue
 from helpers.pipeline import changes
 from helpers.pipeline.browser import CHROMIUM, CHROMIUM_ARGS
-from helpers.pipeline.build import SectionSpec, report_plan
+from helpers.pipeline.plan import SectionSpec, report_plan
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import importlib
 import sys
 
 COMMANDS = {
-    "build": ("helpers.pipeline.build", "build the report (what `make report` runs)"),
+    "build": ("helpers.pipeline.cli", "build the report (what `make report` runs)"),
     "all-forces": (
         "helpers.pipeline.batch",
         "build every force's report for a quarter (make all-forces)",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
 import signal
@@ -26,20 +25,12 @@ import pandas as pd
 import papermill
 import pytest
 
-from helpers.core.exceptions import BuildLocked, ConfigError, InputProblem, InputValidationError
-from helpers.pipeline import build
-from helpers.pipeline.build import (
-    BuildLock,
-    BuildSteps,
-    SectionJob,
-    SectionOutcome,
-    SectionSpec,
-    check_kernel,
-    prepare_kernel,
-    publish,
-    recover_interrupted_publish,
-    section_cache_key,
-)
+from helpers.core.exceptions import InputProblem, InputValidationError
+from helpers.pipeline import cli
+from helpers.pipeline.plan import SectionSpec
+from helpers.pipeline.publish import BuildLock
+from helpers.pipeline.steps import BuildSteps
+from helpers.pipeline.worker import SectionJob, SectionOutcome
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 PART_1 = "National Police and Crime Measures"
@@ -119,7 +110,7 @@ def run(tmp: Path, steps: BuildSteps, *args: str) -> tuple[int, str]:
     data = tmp / "data"
     data.mkdir(exist_ok=True)
     out = io.StringIO()
-    status = build.main(
+    status = cli.main(
         ["--data-dir", str(data), "--outputs", str(tmp / "outputs"), "--jobs", "2", *args],
         steps=steps,
         stream=out,
@@ -343,7 +334,9 @@ def test_ctrl_c_or_kill_during_a_real_build_leave_no_partial_output(tmp_path, si
         import sys
         from pathlib import Path
         import pandas as pd
-        from helpers.pipeline import build
+        from helpers.pipeline import cli
+        from helpers.pipeline.plan import SectionSpec
+        from helpers.pipeline.steps import BuildSteps
 
         # Ctrl-C raises KeyboardInterrupt, as in a terminal, even when this test runs where
         # SIGINT is ignored from the start (a shell's background job), which Python keeps.
@@ -353,13 +346,13 @@ def test_ctrl_c_or_kill_during_a_real_build_leave_no_partial_output(tmp_path, si
             files, latest_quarter, missing = {{}}, "2024-03", ()
 
         slow = Path({str(FIXTURES / "slow.ipynb")!r})
-        steps = build.BuildSteps(
+        steps = BuildSteps(
             validate=lambda d: [],
             load_inputs=lambda d: Inputs(),
             measures_table=lambda *a: pd.DataFrame({{"m": [1]}}),
-            plan=lambda: [build.SectionSpec(f"slow_{{i}}", i, "Slow", None, slow) for i in (1, 2)],
+            plan=lambda: [SectionSpec(f"slow_{{i}}", i, "Slow", None, slow) for i in (1, 2)],
         )
-        sys.exit(build.main(["--data-dir", {str(tmp_path)!r}, "--outputs",
+        sys.exit(cli.main(["--data-dir", {str(tmp_path)!r}, "--outputs",
                              {str(tmp_path / "outputs")!r}, "--jobs", "2"], steps=steps))
     """)
     )
@@ -398,16 +391,6 @@ def test_a_second_build_of_the_same_report_is_refused(tmp_path):
     assert not lock_path.exists()
 
 
-def test_lock_left_by_a_killed_build_is_taken_over(tmp_path):
-    lock_path = tmp_path / ".report.lock"
-    lock_path.write_text("pid 999999 on a-host, since yesterday")  # nobody holds it
-    with BuildLock(lock_path):
-        assert f"pid {os.getpid()}" in lock_path.read_text()
-        with pytest.raises(BuildLocked), BuildLock(lock_path):
-            pass
-    assert not lock_path.exists()
-
-
 # ----- publishing -------------------------------------------------------------------------------
 
 
@@ -429,28 +412,6 @@ def test_rebuild_replaces_the_report_and_leaves_no_copies(tmp_path):
     assert leftovers(tmp_path / "outputs" / "2024-03") == []
 
 
-def test_publish_swaps_whole_folders(tmp_path):
-    target, staging = tmp_path / "report", tmp_path / ".report.staging-1"
-    target.mkdir()
-    (target / "old.txt").write_text("old")
-    staging.mkdir()
-    (staging / "new.txt").write_text("new")
-    publish(staging, target)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
-    assert tree(target) == {"new.txt": hashlib.sha256(b"new").hexdigest()}
-
-
-def test_recovery_restores_a_report_left_aside_by_a_killed_build(tmp_path):
-    target = tmp_path / "avon"
-    aside = tmp_path / ".avon.previous"
-    aside.mkdir()
-    (aside / "report.html").write_text("good")
-    (tmp_path / ".avon.staging-abc").mkdir()
-    recover_interrupted_publish(target)
-    assert (target / "report.html").read_text() == "good"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["avon"]
-
-
 # ----- parameters, ordering, command line --------------------------------------------------------
 
 
@@ -465,7 +426,7 @@ def test_command_line_errors_exit_2_before_anything_runs(tmp_path):
     assert status == 2
     status, output = run(tmp_path, steps_for("ok"), "--previous", str(tmp_path / "nowhere"))
     assert status == 2 and "PREVIOUS=" in output and "no measures.csv there" in output
-    assert build.main(["--no-such-option"], stream=io.StringIO()) == 2
+    assert cli.main(["--no-such-option"], stream=io.StringIO()) == 2
     assert not (tmp_path / "outputs").exists()
 
 
@@ -507,89 +468,6 @@ def test_slowest_notebooks_start_first(tmp_path):
     assert finished == ["ok_2", "ok_3", "ok_1", "summary", "methods"]
 
 
-def test_section_cache_key_follows_every_ingredient(tmp_path):
-    notebook = tmp_path / "01_x.ipynb"
-    notebook.write_text("{}")
-    spec = SectionSpec("x", 1, "X", PART_1, notebook)
-    params = {"quarter": "2024-03", "force": "Kent"}
-    files = {"prc.csv": "aa"}
-
-    def key(**changes):
-        args = {
-            "spec": spec,
-            "parameters": params,
-            "input_files": files,
-            "helpers": "h",
-            "catalogue": "c",
-            "extra_files": {"narrative.md": "n"},
-        } | changes
-        return section_cache_key(
-            args.pop("spec"), args.pop("parameters"), args.pop("input_files"), **args
-        )
-
-    base = key()
-    assert key() == base
-    variants = [
-        key(parameters={**params, "force": "Essex"}),
-        key(input_files={"prc.csv": "ab"}),
-        key(helpers="h2"),
-        key(catalogue="c2"),
-        key(extra_files={"narrative.md": "m"}),
-    ]
-    notebook.write_text('{"cells": []}')
-    variants.append(key())
-    assert len({base, *variants}) == len(variants) + 1
-
-
-# ----- the kernel -------------------------------------------------------------------------------
-
-
-def test_kernel_is_this_environments_python_even_if_another_spec_shadows_it(tmp_path, monkeypatch):
-    shadow = tmp_path / "user-jupyter"
-    spec_dir = shadow / "kernels" / "python3"
-    spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(
-        json.dumps(
-            {
-                "argv": [
-                    "/usr/bin/python3-somewhere-else",
-                    "-m",
-                    "ipykernel_launcher",
-                    "-f",
-                    "{connection_file}",
-                ],
-                "display_name": "Other Python",
-                "language": "python",
-            }
-        )
-    )
-    monkeypatch.setenv("JUPYTER_PATH", str(shadow))
-
-    with pytest.raises(ConfigError, match="python3-somewhere-else"):
-        check_kernel("python3", str(shadow))
-
-    kernel = prepare_kernel(tmp_path / "build-kernel")
-    assert kernel.executable == sys.executable
-    assert Path(kernel.resource_dir) == tmp_path / "build-kernel" / "kernels" / "python3"
-    assert os.environ["JUPYTER_PATH"] == str(shadow)  # the check left the environment alone
-
-
-def test_declared_parameters_reads_the_cell_like_python_does(tmp_path):
-    cell = nbformat.v4.new_code_cell(
-        'quarter = "latest"  # "2024-03" or "2023/24 Q4"; "latest" = the latest quarter\n'
-        "trend_method = None  # None = the default of params/report.yaml\n"
-        "window: int = 12\n"
-        "a, b = 1, 2\n"
-    )
-    cell.metadata["tags"] = ["parameters"]
-    path = tmp_path / "n.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
-    assert build.declared_parameters(path) == {"quarter", "trend_method", "window", "a", "b"}
-
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), path)
-    assert build.declared_parameters(path) is None  # no parameters cell: everything is passed
-
-
 def test_input_error_found_while_computing_measures_is_listed_in_the_summary(tmp_path):
     def broken(*args):
         raise InputValidationError(
@@ -613,77 +491,3 @@ def test_report_warnings_are_repeated_in_the_closing_summary(tmp_path):
     closing = output[output.index("publish") :]
     assert "1 warning(s)" in closing
     assert "  - national/prc_pfa.csv.gz: 3 rows have negative counts" in closing
-
-
-# ----- warm kernels ---------------------------------------------------------------------------
-
-
-def _notebook(path: Path, *sources: str) -> Path:
-    cells = [
-        nbformat.v4.new_code_cell('force = "Avon and Somerset"', metadata={"tags": ["parameters"]}),
-        *(nbformat.v4.new_code_cell(source) for source in sources),
-    ]
-    metadata = {
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"},
-    }
-    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata=metadata), path)
-    return path
-
-
-def _stdout(notebook: Path) -> str:
-    nb = nbformat.read(notebook, as_version=4)
-    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-
-
-def test_warm_kernel_keeps_notebooks_apart_and_survives_a_failing_one(tmp_path, monkeypatch):
-    from helpers.pipeline import kernels
-
-    kernel = prepare_kernel(tmp_path / "jupyter")
-    monkeypatch.setenv("JUPYTER_PATH", kernel.jupyter_path)
-    first = _notebook(tmp_path / "first.ipynb", "secret = 42\nimport os\nprint('pid', os.getpid())")
-    second = _notebook(
-        tmp_path / "second.ipynb",
-        "import os, sys\nprint('pid', os.getpid())\n"
-        "print('secret' in globals(), 'pandas' in sys.modules, os.getcwd())",
-    )
-
-    def run_one(spec_id: str, notebook: Path, warm: int = 5) -> tuple[SectionOutcome, Path]:
-        output = tmp_path / "out" / f"{spec_id}-{warm}.ipynb"
-        output.parent.mkdir(exist_ok=True)
-        job = SectionJob(
-            spec=SectionSpec(spec_id, 1, spec_id, None, notebook),
-            output=output,
-            parameters={"force": "Kent"},
-            kernel_name=kernel.name,
-            cwd=tmp_path,
-            warm_kernel=warm,
-        )
-        return build.execute_section(job), output
-
-    try:
-        one, out_one = run_one("first", first)
-        two, out_two = run_one("second", second)
-        assert one.ok and two.ok, (one, two)
-        pid_one = _stdout(out_one).split()[1]
-        lines = _stdout(out_two).split("\n")
-        # The same kernel process, warm (pandas imported at warm-up), with a fresh namespace.
-        assert lines[0] == f"pid {pid_one}"
-        assert lines[1] == f"False True {tmp_path.resolve()}"
-        # Execution counts start at 1 again, as in a fresh kernel.
-        counts = [c.execution_count for c in nbformat.read(out_two, as_version=4).cells]
-        assert counts[:3] == [1, 2, 3]
-
-        failed, _ = run_one("fail", FIXTURES / "fail.ipynb")
-        cold, _ = run_one("fail", FIXTURES / "fail.ipynb", warm=0)
-        assert not failed.ok
-        assert (failed.cell, failed.ename) == (cold.cell, cold.ename) == (4, "ValueError")
-        assert failed.evalue == cold.evalue == "fixture failure on purpose for Kent"
-        assert "ValueError" in failed.traceback
-
-        # The next notebook still runs, in a fresh kernel.
-        again, out_again = run_one("first", first)
-        assert again.ok, again
-        assert _stdout(out_again).split()[1] != pid_one
-    finally:
-        kernels.discard()

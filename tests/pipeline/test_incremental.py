@@ -20,8 +20,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers.pipeline import batch, build
-from helpers.pipeline.build import BuildSteps, SectionJob, SectionOutcome, SectionSpec
+from helpers.pipeline import batch, build, cli, hashing
+from helpers.pipeline.plan import BuildOptions, SectionSpec
+from helpers.pipeline.progress import EXIT_INTERRUPTED
+from helpers.pipeline.steps import BuildSteps
+from helpers.pipeline.worker import SectionJob, SectionOutcome
 from helpers.present.report import REFRESH_KEY
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
@@ -121,7 +124,7 @@ def steps(root: Path, execute, inputs: FakeInputs | None = None) -> BuildSteps:
 
 def run(root: Path, the_steps: BuildSteps, *args: str, data: str = "data") -> tuple[int, str]:
     out = io.StringIO()
-    status = build.main(
+    status = cli.main(
         [
             "--data-dir",
             str(root / data),
@@ -220,7 +223,7 @@ def test_what_every_section_depends_on_re_executes_every_section(project, change
     if change == "input file":
         inputs = FakeInputs(files={"prc/offences.csv": hashlib.sha256(b"revised").hexdigest()})
     if change == "helpers":
-        monkeypatch.setattr(build, "helpers_digest", lambda: "another version of the helpers")
+        monkeypatch.setattr(hashing, "helpers_digest", lambda: "another version of the helpers")
     again = Recorder()
     status, output = run(project, steps(project, again, inputs), "--no-pdf", data=data)
     assert status == 0, output
@@ -378,7 +381,7 @@ def test_all_forces_runs_each_section_on_a_dask_cluster(project):
 
 
 def _paused_build(project, workers) -> tuple[build.Build, object]:
-    options = build.BuildOptions(
+    options = BuildOptions(
         data_dir=str(project / "data"),
         outputs=str(project / "outputs"),
         narrative_dir=str(project / "narrative"),
@@ -419,7 +422,7 @@ def test_a_paused_build_that_is_interrupted_publishes_nothing_and_cleans_up(proj
             stages.throw(KeyboardInterrupt())
     finally:
         workers.close()
-    assert done.value.value.status == build.EXIT_INTERRUPTED
+    assert done.value.value.status == EXIT_INTERRUPTED
     assert "nothing was published" in "\n".join(the_build.log.lines)
     quarter = project / "outputs" / QUARTER
     assert not (quarter / "avon-and-somerset").exists()
@@ -550,7 +553,7 @@ def test_a_single_build_has_its_own_pdf_worker_only_for_the_project_steps_and_a_
             made.append("stopped")
 
     monkeypatch.setattr(pool, "PdfWorkers", Workers)
-    own = build.Build(build.BuildOptions(), stream=io.StringIO())
+    own = build.Build(BuildOptions(), stream=io.StringIO())
     own._start_pdf_worker_early()
     own._start_pdf_worker_early()
     assert made == [1]
@@ -558,9 +561,9 @@ def test_a_single_build_has_its_own_pdf_worker_only_for_the_project_steps_and_a_
     assert made == [1, "stopped"] and own.own_pdf_worker is None
     made.clear()
     for other in (
-        build.Build(build.BuildOptions(pdf=False), stream=io.StringIO()),
-        build.Build(build.BuildOptions(), BuildSteps(validate=lambda d: []), io.StringIO()),
-        build.Build(build.BuildOptions(), stream=io.StringIO(), pdf_workers=Workers(2)),
+        build.Build(BuildOptions(pdf=False), stream=io.StringIO()),
+        build.Build(BuildOptions(), BuildSteps(validate=lambda d: []), io.StringIO()),
+        build.Build(BuildOptions(), stream=io.StringIO(), pdf_workers=Workers(2)),
     ):
         other._start_pdf_worker_early()
         assert other.own_pdf_worker is None

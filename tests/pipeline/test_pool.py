@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers.pipeline.build import SectionJob, SectionOutcome, SectionSpec, _terminate_as_interrupt
+from helpers.pipeline.interrupts import terminate_as_interrupt
+from helpers.pipeline.plan import SectionSpec
 from helpers.pipeline.pool import PdfWorkers, SectionPool, stop_workers
+from helpers.pipeline.worker import SectionJob, SectionOutcome
 
 
 def _job(tmp_path: Path, name: str) -> SectionJob:
@@ -105,7 +107,7 @@ def test_stop_ends_the_workers_at_once(tmp_path):
 def test_workers_stopped_during_a_build_exit_without_a_traceback(tmp_path, capfd):
     """A build installs its SIGTERM handler before it starts its workers (forked, they inherit
     it); stopping them (a refused input, Ctrl-C) must not print their tracebacks."""
-    with _terminate_as_interrupt():
+    with terminate_as_interrupt():
         pool = SectionPool(2, warm_kernels=False).start()
         _run(pool, [_job(tmp_path, "a")] * 2, report_pid)
         pids = pool.worker_pids()
@@ -126,7 +128,7 @@ def test_a_worker_stopped_before_its_start_exits_without_a_traceback(capfd):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with _terminate_as_interrupt():
+    with terminate_as_interrupt():
         executor = ProcessPoolExecutor(
             2, mp_context=multiprocessing.get_context("fork"), initializer=_slow_start
         )

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers.inputs.sample_data import write_minimal_sample
-from helpers.pipeline import build, verify
+from helpers.pipeline import cli, verify
 
 SECTIONS = "homicide,summary"
 TARGET = Path("2025-03") / "avon-and-somerset-partial"
@@ -36,7 +36,7 @@ def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pa
     reports = []
     for run in ("first", "second"):
         out = io.StringIO()
-        status = build.main(
+        status = cli.main(
             [
                 "--data-dir",
                 str(data),

@@ -19,7 +19,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from helpers.core.quarters import FinancialQuarter
 from helpers.present import render
 from helpers.present.render import (
-    ReportContext,
+    Masthead,
     SectionContent,
     find_external_resources,
     prepare_fragment,
@@ -79,8 +79,8 @@ def sections() -> list[SectionContent]:
 
 
 @pytest.fixture(scope="module")
-def context() -> ReportContext:
-    return ReportContext(
+def context() -> Masthead:
+    return Masthead(
         FinancialQuarter.parse("2024-03"),
         "Avon and Somerset",
         datetime(2024, 5, 2, 9, 30, tzinfo=UTC),

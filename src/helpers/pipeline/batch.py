@@ -11,9 +11,9 @@ atomic publish, manifest, incremental cache), so a batch report is the same as
 
 * the inputs are validated once and loaded once (one `InputData` for every force);
 * each measure's series for every force (`measures.all_forces_series`) is computed once and
-  reused for each force's figures (`build.measure_results`);
-* one section pool (`helpers.pipeline.pool.SectionPool`): its workers and their warm kernels serve
-  every force, so only the first force waits for kernels to start;
+  reused for each force's figures (`measuring.measure_results`);
+* one executor (`helpers.pipeline.executors`; locally the section workers): its workers and their
+  warm kernels serve every force, so only the first force waits for kernels to start;
 * PDF workers (`helpers.pipeline.pool.PdfWorkers`): a force's build pauses while its PDF is laid out
   in another process (`Build.stages()`), and the next force's notebooks run meanwhile; up to
   three forces are in flight on two cores, and each is published when its PDF is done;
@@ -25,9 +25,8 @@ with a progress bar on a terminal; the closing summary lists every failed force 
 status 1 if any failed. `--quarters` builds every force for each quarter (a research batch).
 
 With `--scheduler` (Make: `SCHEDULER=tcp://...`) every section notebook is one task on the Dask
-cluster (`run_on_dask`). The workers must see the project and the data folder at the same paths
-(a shared file system, as on an HPC cluster); they send the executed notebook back to the build,
-which writes it.
+cluster (`executors.DaskExecutor`): the batch hands its builds that executor instead, and
+nothing else changes.
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ import io
 import os
 import re
 import sys
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
@@ -47,20 +45,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from helpers.pipeline.build import (
+from helpers.pipeline.build import Build, BuildResult
+from helpers.pipeline.executors import Executor, executor_for
+from helpers.pipeline.interrupts import Terminated, terminate_as_interrupt
+from helpers.pipeline.plan import BuildOptions
+from helpers.pipeline.progress import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_TERMINATED,
     EXIT_USAGE,
-    Build,
-    BuildOptions,
-    BuildResult,
-    BuildSteps,
-    SectionJob,
-    SectionOutcome,
-    execute_section,
 )
+from helpers.pipeline.steps import BuildSteps
 
 
 @dataclass
@@ -102,9 +98,16 @@ def _once(function: Callable[[Path], Any]) -> Callable[[Path], Any]:
 
 
 def shared_steps(steps: BuildSteps | None = None) -> BuildSteps:
-    """`steps` with validation and loading done once for the whole batch."""
-    steps = steps or BuildSteps()
-    return replace(steps, validate=_once(steps.validate), load_inputs=_once(steps.load_inputs))
+    """`steps` with validation and loading done once for the whole batch. Their checks are
+    not cached: the cache would give each force inputs of its own, where the batch shares one
+    loaded `InputData` (and with it each measure's series for every force)."""
+    steps = steps or BuildSteps.project()
+    return replace(
+        steps,
+        validate=_once(steps.validate),
+        load_inputs=_once(steps.load_inputs),
+        cache_checks=False,
+    )
 
 
 # A build that executed nothing says "reuse notebooks ... 16 of 16 unchanged".
@@ -179,8 +182,7 @@ def all_forces(
     from tqdm import tqdm
 
     from helpers.core.forces import default_forces
-    from helpers.pipeline.build import _terminate_as_interrupt
-    from helpers.pipeline.pool import PdfWorkers, SectionPool
+    from helpers.pipeline.pool import PdfWorkers
 
     stream = stream if stream is not None else sys.stdout
     names = list(forces) if forces else default_forces().names
@@ -199,7 +201,8 @@ def all_forces(
     )
     bar = tqdm(total=len(reports), unit="report", file=sys.stderr, disable=None, leave=False)
     pdf_count, depth = _pipeline_depth(pdf)
-    pool = pdf_workers = None
+    executor: Executor | None = None
+    pdf_workers: PdfWorkers | None = None
     running: deque[_Running] = deque()
 
     def report(entry: _Running, status: int, output: str, seconds: float) -> None:
@@ -246,11 +249,14 @@ def all_forces(
         return ended(entry, value)
 
     try:
-        with _terminate_as_interrupt():
-            if scheduler is None:
-                pool = SectionPool(
-                    min(jobs or os.cpu_count() or 1, 64), warm_kernels=warm_kernels
-                ).start()
+        with terminate_as_interrupt():
+            shared = BuildOptions(
+                jobs=min(jobs or os.cpu_count() or 1, 64),
+                scheduler=scheduler,
+                warm_kernels=warm_kernels,
+            )
+            executor = executor_for(shared)
+            executor.start()
             if pdf_count:
                 pdf_workers = PdfWorkers(pdf_count).start()
             for number, (wanted_quarter, name) in enumerate(reports, start=1):
@@ -270,7 +276,7 @@ def all_forces(
                     ],
                 )
                 buffer = io.StringIO()
-                build = Build(options, steps, buffer, pool=pool, pdf_workers=pdf_workers)
+                build = Build(options, steps, buffer, executor=executor, pdf_workers=pdf_workers)
                 entry = _Running(
                     number,
                     name,
@@ -300,11 +306,11 @@ def all_forces(
         for entry in running:
             with contextlib.suppress(BaseException):
                 entry.stages.throw(KeyboardInterrupt())
-        for workers in (pool, pdf_workers):
+        for workers in (executor, pdf_workers):
             if workers is not None:
                 workers.stop()
         raise
-    for workers in (pool, pdf_workers):
+    for workers in (executor, pdf_workers):
         if workers is not None:
             workers.close()
     bar.close()
@@ -321,59 +327,6 @@ def all_forces(
         for reason in o.reasons[:6]:
             print(f"      {reason}", file=stream)
     return result
-
-
-# ----- Dask -----------------------------------------------------------------------------------
-
-
-def execute_remote(job: SectionJob) -> tuple[SectionOutcome, bytes | None]:
-    """One section on a Dask worker: its own kernelspec (this worker's Python), the notebook
-    executed into a temporary file and sent back, so the build's staging folder need not be
-    shared with the worker."""
-    from helpers.pipeline.build import _prepend_jupyter_path, prepare_kernel
-
-    with tempfile.TemporaryDirectory(prefix="report-section-") as tmp:
-        kernel = prepare_kernel(Path(tmp) / "jupyter")
-        _prepend_jupyter_path(kernel.jupyter_path)
-        output = Path(tmp) / job.output.name
-        # A fresh kernel per task: a Dask worker runs tasks in threads, and its kernelspec
-        # folder is temporary.
-        outcome = execute_section(
-            replace(job, output=output, kernel_name=kernel.name, warm_kernel=0)
-        )
-        data = output.read_bytes() if output.is_file() else None
-    return outcome, data
-
-
-def run_on_dask(build: Build, jobs: list[SectionJob], address: str) -> None:
-    """Execute `jobs` on the Dask cluster at `address`, one task per section; record each
-    outcome as it finishes (the same progress lines as the local pool)."""
-    from distributed import Client, as_completed
-
-    execute = build.steps.execute
-    task = execute_remote if execute is execute_section else execute
-    total = len(jobs)
-    width = len(str(total))
-    with Client(address, timeout="30s") as client:
-        futures = {
-            client.submit(task, job, pure=False, key=f"{job.spec.stem}-{id(job)}"): job
-            for job in jobs
-        }
-        for done, future in enumerate(as_completed(futures), start=1):
-            job = futures[future]
-            try:
-                value = future.result()
-                if isinstance(value, tuple):
-                    outcome, data = value
-                    if data is not None:
-                        job.output.write_bytes(data)
-                else:
-                    outcome = value
-            except Exception as exc:
-                outcome = SectionOutcome(
-                    job.spec.id, False, 0.0, ename=type(exc).__name__, evalue=str(exc)
-                )
-            build._record(outcome, job, f"[{done:>{width}}/{total}]")
 
 
 # ----- command line ---------------------------------------------------------------------------
@@ -448,8 +401,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ConfigError as exc:
             print(f"error: {exc}")
             return EXIT_USAGE
-    from helpers.pipeline.build import _Terminated
-
     try:
         return all_forces(
             forces,
@@ -463,18 +414,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             warm_kernels=not args.cold_kernels,
         ).status
     except KeyboardInterrupt as exc:
-        what = "Terminated" if isinstance(exc, _Terminated) else "Interrupted"
+        what = "Terminated" if isinstance(exc, Terminated) else "Interrupted"
         print(f"\n{what}: the reports already built are published; no other was changed.")
-        return EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
 
 
 __all__ = [
     "BatchResult",
     "ForceOutcome",
     "all_forces",
-    "execute_remote",
     "force_list",
     "main",
-    "run_on_dask",
     "shared_steps",
 ]

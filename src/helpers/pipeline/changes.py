@@ -27,9 +27,7 @@ population year used, a method setting, the measure's catalogue entry, the helpe
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from helpers.pipeline import hashing
 
 PAGE_ID = "changes"
 PAGE_NUMBER = 89  # its file: sections/89_changes.html, before the methods page (90)
@@ -195,9 +195,8 @@ def measure_digests(catalogue: Any) -> dict[str, str]:
     next report can tell which measures' definitions changed."""
     out = {}
     for m in catalogue.measures:
-        entry = {k: v for k, v in vars(m).items() if not k.startswith("_")}
-        text = json.dumps(entry, sort_keys=True, default=str)
-        out[m.id] = hashlib.sha256(text.encode()).hexdigest()
+        # The same key as before the digests moved to hashing.py: old manifests still compare.
+        out[m.id] = hashing.digest({k: v for k, v in vars(m).items() if not k.startswith("_")})
     return out
 
 

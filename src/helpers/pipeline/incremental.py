@@ -1,7 +1,8 @@
 """Incremental builds: what a build may reuse from earlier builds, keyed on content.
 
 Nothing here looks at a timestamp. Every reusable product is stored under a key that is the
-SHA-256 of everything that decides it, so a stale product can never be found:
+SHA-256 of everything that decides it (helpers.pipeline.hashing makes them all), so a stale
+product can never be found:
 
 ============================  ==================================================================
 product                       key (besides the project's helpers source and measure catalogue)
@@ -10,7 +11,7 @@ checked inputs                every input file's SHA-256, settings, quarter aske
 (validation + preflight)      sections: the build skips validation when the same files passed
 measures.csv and the          the same, and the resolved quarter
 measure results (pickle)
-executed notebook             `build.section_cache_key`: the notebook, its parameters, the input
+executed notebook             `hashing.section_cache_key`: the notebook, its parameters, the input
                               files, helpers, catalogue. NOT the narrative: the narrative parts
                               of a page are re-rendered from the files at render time
                               (`report.refresh_narrative_outputs`)
@@ -40,7 +41,6 @@ killed build leaves no half-written entry, and two builds of different forces sh
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -51,42 +51,6 @@ from typing import Any
 
 CACHE_DIR = ".cache"
 KEEP = 2
-
-
-def digest(payload: Any) -> str:
-    """SHA-256 of a JSON-able value (keys sorted; anything else by its `str`)."""
-    text = json.dumps(payload, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def files_digest(files: Mapping[str, str]) -> str:
-    """SHA-256 of {name: sha256}: one key for a set of files."""
-    return digest(dict(sorted(files.items())))
-
-
-def narrative_files(narrative_dir: Path, quarter: str, section_ids: list[str]) -> dict[str, str]:
-    """{"<quarter>/<section>.md": sha256 or "missing"} of the narrative files of `section_ids`."""
-    out = {}
-    for section in section_ids:
-        path = Path(narrative_dir) / quarter / f"{section}.md"
-        try:
-            out[f"{quarter}/{section}.md"] = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            out[f"{quarter}/{section}.md"] = "missing"
-    return out
-
-
-def templates_digest() -> str:
-    """SHA-256 of the page and nbconvert templates (they change the HTML, not execution)."""
-    from helpers.core.paths import TEMPLATES_DIR
-
-    folder = TEMPLATES_DIR
-    files = {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-    return files_digest(files)
 
 
 def _atomic_copy(source: Path, target: Path) -> None:
@@ -212,8 +176,4 @@ class BuildCache:
 __all__ = [
     "CACHE_DIR",
     "BuildCache",
-    "digest",
-    "files_digest",
-    "narrative_files",
-    "templates_digest",
 ]

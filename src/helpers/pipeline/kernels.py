@@ -2,7 +2,7 @@
 
 Starting a kernel (about 0.6 s) and importing the helpers' scientific stack in it (about 1.5 s)
 cost about 2 s per notebook, 16 times per force. A worker keeps ONE kernel instead (started with
-the build's kernelspec, see `build.prepare_kernel`), imports the heavy modules in it once, and
+the build's kernelspec, see `worker.prepare_kernel`), imports the heavy modules in it once, and
 executes its notebooks there one after another, through papermill (parameters cell, error
 cells, `PapermillExecutionError`) with nbclient driving the already started kernel.
 
@@ -107,6 +107,7 @@ class WarmKernel:
         self.kernel_name = kernel_name
         self.uses = 0
         self.km = AsyncKernelManager(kernel_name=kernel_name, config=config)
+        self.kc: Any = None  # the client, once the kernel has started
         _local.starting = self  # for `kill_now`, until `acquire` has it
         run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
         try:
@@ -150,10 +151,9 @@ class WarmKernel:
     def shutdown(self) -> None:
         from nbclient.util import run_sync
 
-        kc = getattr(self, "kc", None)
-        if kc is not None:
+        if self.kc is not None:
             with contextlib.suppress(Exception):
-                kc.stop_channels()
+                self.kc.stop_channels()
         with contextlib.suppress(Exception):
             run_sync(self.km.shutdown_kernel)(now=True)
         with contextlib.suppress(Exception):

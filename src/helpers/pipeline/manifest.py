@@ -3,12 +3,12 @@
 Parameters and settings, every input file with its SHA-256, the version of every pinned
 dependency (and whether it matches its pin), Python and platform, the git commit and whether
 the working tree had uncommitted changes, the build's start time (UTC), timings per step and per
-section, each section's status, and the SHA-256 of every output.
+section, each section's status, and the SHA-256 of every output. `report_manifest` makes a
+build's from its plan, its inputs and its record; files are hashed by helpers.pipeline.hashing.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import os
@@ -18,10 +18,16 @@ import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from helpers.core.paths import PROJECT_ROOT
+from helpers.pipeline import hashing
+from helpers.pipeline.progress import BuildRecord, display
+
+if TYPE_CHECKING:
+    from helpers.pipeline.plan import BuildPlan
 
 DISTRIBUTION = "police-performance-report"
 MANIFEST_VERSION = 1
@@ -29,25 +35,6 @@ MANIFEST_VERSION = 1
 ALSO_RECORDED = ("jupyter_client", "jupyter_core", "pyzmq", "traitlets", "pydyf", "tinycss2")
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==\s*([^\s;,]+)")
 _EXTRA = re.compile(r"extra\s*==\s*[\"']([^\"']+)[\"']")
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def sha256_tree(root: Path, exclude: Iterable[str] = ()) -> dict[str, str]:
-    """{relative posix path: sha256} of every file under `root`, sorted by path."""
-    skip = set(exclude)
-    out = {}
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = path.relative_to(root).as_posix()
-        if rel not in skip:
-            out[rel] = sha256_file(path)
-    return out
 
 
 @dataclass(frozen=True)
@@ -235,3 +222,104 @@ def read_manifest(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def _section_records(plan: BuildPlan, record: BuildRecord) -> list[dict[str, Any]]:
+    entries = []
+    for s in plan.specs:
+        outcome = record.outcomes.get(s.id)
+        status = "not run" if outcome is None else ("done" if outcome.ok else "failed")
+        entry: dict[str, Any] = {
+            "id": s.id,
+            "number": s.number,
+            "title": s.title,
+            "part": s.part,
+            "notebook": display(s.notebook),
+            "executed_notebook": f"notebooks/{s.stem}.ipynb",
+            "page": f"sections/{s.stem}.html",
+            "status": status,
+            "seconds": record.section_seconds.get(s.id),
+            "cache_key": record.cache_keys.get(s.id),
+            "reused": s.id in record.reused,
+        }
+        if outcome is not None and not outcome.ok:
+            entry["error"] = {
+                "cell": outcome.cell,
+                "exception": outcome.ename,
+                "message": outcome.evalue,
+            }
+        entries.append(entry)
+    return entries
+
+
+def report_manifest(
+    plan: BuildPlan,
+    inputs: Any,
+    record: BuildRecord,
+    folder: Path,
+    *,
+    status: str,
+    started: datetime,
+    command: Iterable[str],
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A build's manifest: what `plan` asked for, the `inputs` used, what `record` says the
+    stages did, the outputs in `folder` (all but the manifest and build.log)."""
+    from helpers.present import render
+
+    pdf, kernel = record.pdf, record.kernel
+    narrative = plan.narrative_dir
+    return build_manifest(
+        status=status,
+        report={
+            "title": "Performance Report",
+            "quarter": plan.quarter.code,
+            "quarter_title": plan.quarter.title,
+            "force": plan.force.name,
+            "force_code": plan.force.code,
+            "force_slug": plan.force.slug,
+            "partial": plan.partial,
+            "pdf": None
+            if pdf is None
+            else {
+                "pages": pdf.pages,
+                "page_size_mm": pdf.page_size_mm,
+                "bookmarks": len(pdf.bookmarks),
+                "variant": pdf.variant,
+                # The print form's code: a change to it makes the PDF again (pdf.py).
+                "printer": render.printer_digest(),
+            },
+        },
+        parameters=record.parameters,
+        settings={
+            **plan.settings.as_dict(),
+            "outputs_dir": str(plan.outputs_root),
+            "narrative_dir": str(narrative),
+        },
+        command=command,
+        inputs={
+            "data_dir": str(plan.data_dir),
+            "files": dict(sorted(inputs.files.items())),
+            "missing": sorted(str(m) for m in (inputs.missing or ())),
+            "warnings": record.warnings,
+            # The narrative is an input of the report too: `make verify` checks it.
+            "narrative_dir": str(narrative),
+            "narrative_files": hashing.narrative_tree(narrative),
+        },
+        started_utc=started.isoformat(timespec="seconds"),
+        finished_utc=datetime.now(UTC).isoformat(timespec="seconds"),
+        timings={
+            "steps": dict(record.timings),
+            "sections": dict(record.section_seconds),
+            "workers": record.workers,
+        },
+        sections=_section_records(plan, record),
+        outputs=hashing.sha256_tree(folder, exclude=("manifest.json", "build.log")),
+        extra={
+            **(extra or {}),
+            "report_built": record.report_built,
+            "kernel": None
+            if kernel is None
+            else {"name": kernel.name, "executable": kernel.executable},
+        },
+    )

@@ -2,10 +2,11 @@
 
 `SectionPool` owns the processes that execute section notebooks: one per core by default,
 each with its warm kernel (`helpers.pipeline.kernels`), and the kernelspec they all run (written by
-`build.prepare_kernel` into the pool's own folder, so that it outlives any one build's staging
-folder). A build makes its own pool, started while it validates the inputs so that the kernels
-are up and warm when the first notebook is ready; `make all-forces` makes one pool for the
-whole batch, so that every force after the first finds its kernels warm.
+`worker.prepare_kernel` into the pool's own folder, so that it outlives any one build's staging
+folder). Builds use it through `executors.ParallelExecutor`: a build's own is started while it
+validates the inputs so that the kernels are up and warm when the first notebook is ready;
+`make all-forces` shares one for the whole batch, so that every force after the first finds
+its kernels warm.
 
 `PdfWorkers` renders report.pdf in other processes, so that a batch lays out one force's PDF
 (WeasyPrint, single-threaded, the longest step) while the section pool executes the next
@@ -22,7 +23,6 @@ import contextlib
 import multiprocessing
 import os
 import shutil
-import signal
 import tempfile
 import time
 import traceback
@@ -32,8 +32,18 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
+from helpers.pipeline.interrupts import ignore_interrupt
+from helpers.pipeline.worker import (
+    WARM_KERNEL_USES,
+    KernelInfo,
+    SectionJob,
+    SectionOutcome,
+    kernel_config,
+    prepare_kernel,
+    prepend_jupyter_path,
+)
+
 if TYPE_CHECKING:
-    from helpers.pipeline.build import KernelInfo, SectionJob, SectionOutcome
     from helpers.present.render import PdfInfo
 
 
@@ -45,40 +55,15 @@ def _fork_context() -> Any:
     )
 
 
-def _exit_quietly(signum: int, frame: object) -> None:
-    """A worker told to stop (`stop_workers` sends SIGTERM) ends here and now, silently.
-
-    A forked worker inherits the build's SIGTERM handler, which raises `_Terminated` for the
-    build to clean up; raised in a worker, multiprocessing printed it as a traceback ("Process
-    ForkProcess-1: ...") under every refused build. The worker has nothing to clean up but its
-    kernel, and its parent decides what the build reports."""
-    from helpers.pipeline import kernels
-
-    with contextlib.suppress(BaseException):
-        kernels.kill_now()
-    os._exit(128 + signum)
-
-
-def _ignore_interrupt() -> None:
-    # Ctrl-C reaches every process of the terminal's group. The main process alone handles it
-    # (cancel, stop workers, remove the staging folder); a worker that also raised could die
-    # half-way through writing a notebook while the main process is cleaning up.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _exit_quietly)
-
-
 def _init_worker(jupyter_path: str, warm_kernel: str | None = None, max_uses: int = 0) -> None:
-    _ignore_interrupt()  # first: a worker may be stopped while it starts its kernel
-    from helpers.pipeline.build import _prepend_jupyter_path
-
-    _prepend_jupyter_path(jupyter_path)
+    ignore_interrupt()  # first: a worker may be stopped while it starts its kernel
+    prepend_jupyter_path(jupyter_path)
     if warm_kernel:
         # Start this worker's kernel and import the heavy modules in it now, while the other
         # worker does the same and the parent validates the inputs or submits the jobs.
         from helpers.pipeline import kernels
-        from helpers.pipeline.build import _kernel_config
 
-        kernels.prestart(warm_kernel, max_uses=max_uses, config=_kernel_config())
+        kernels.prestart(warm_kernel, max_uses=max_uses, config=kernel_config())
 
 
 def _started() -> int:
@@ -100,12 +85,6 @@ def stop_workers(executor: ProcessPoolExecutor) -> None:
             if process.is_alive():
                 process.kill()
                 process.join(timeout=5)
-
-
-def _failed(job: SectionJob, ename: str, evalue: str, tb: str = "") -> SectionOutcome:
-    from helpers.pipeline.build import SectionOutcome
-
-    return SectionOutcome(job.spec.id, False, 0.0, ename=ename, evalue=evalue, traceback=tb)
 
 
 class _Workers:
@@ -190,8 +169,6 @@ class SectionPool(_Workers):
     _what = "section pool"
 
     def __init__(self, workers: int, *, warm_kernels: bool = True) -> None:
-        from helpers.pipeline.build import WARM_KERNEL_USES, prepare_kernel
-
         if workers < 1:
             raise ValueError(f"a section pool needs at least one worker, got {workers}")
         import papermill  # noqa: F401  (imported before forking: workers start with it)
@@ -234,9 +211,13 @@ class SectionPool(_Workers):
                 try:
                     outcome = future.result()
                 except BrokenProcessPool as exc:
-                    outcome = _failed(job, "WorkerDied", f"the worker process died ({exc})")
+                    outcome = SectionOutcome.failed(
+                        job, "WorkerDied", f"the worker process died ({exc})"
+                    )
                 except Exception as exc:
-                    outcome = _failed(job, type(exc).__name__, str(exc), traceback.format_exc())
+                    outcome = SectionOutcome.failed(
+                        job, type(exc).__name__, str(exc), traceback.format_exc()
+                    )
                 record(outcome, job, f"[{done:>{width}}/{total}]")
         except BaseException:
             self.stop()
@@ -253,7 +234,7 @@ def render_pdf(page: str, target: Path, base_url: str | None) -> tuple[PdfInfo, 
 
 
 def _init_pdf_worker() -> None:
-    _ignore_interrupt()
+    ignore_interrupt()
     import weasyprint  # noqa: F401  (about 0.5 s, once per worker rather than per PDF)
 
 

@@ -1,20 +1,21 @@
 """What a build publishes beside the pages: report.ods and the 'Changes since the last report'
-page. The build calls three functions at three stages (kept out of build.py so that it stays
-about running things):
+page. The build calls three functions at three stages, each given the build's plan and what
+the stages before made (kept out of build.py so that it stays about running things):
 
-* `changes_page(build, staging)` after the notebooks ran, while the measure results are still
-  in staging: compares with the previous report (`helpers.pipeline.changes`) and returns the page,
-  which `place_pages` puts before the methods page when the HTML is made;
-* `write_report_ods(build, staging)` after the HTML: report.ods (`helpers.present.spreadsheet`);
-* `manifest_extra()`: the digests manifest.json records so that the next report can name the
-  causes of a change (code, catalogue, each measure's declaration).
+* `changes_page(plan, inputs, staging, ...)` after the notebooks ran, while the measure results
+  are still in staging: compares with the previous report (`helpers.pipeline.changes`) and
+  returns the page, which `place_pages` puts before the methods page, and the `Changes`;
+* `write_report_ods(plan, inputs, staging, ...)` after the HTML: report.ods
+  (`helpers.present.spreadsheet`);
+* `manifest_extra(plan, changes)`: the digests manifest.json records so that the next report
+  can name the causes of a change (code, catalogue, each measure's declaration).
 
 report.ods holds, in this order: the measures summary (measures.csv, the force's rows), the
 changes since the last report, then every table the section notebooks displayed with
 `report.Html(..., tables=...)` (each chart's data, each comparison table), in report order.
 To add tables, either display them from a notebook that way, or return them from a function
-added to `EXTRA_TABLES` (called with the build and its staging folder, after the HTML is
-made; it returns a list of `spreadsheet.SheetTable`, placed after the notebooks' tables).
+added to `EXTRA_TABLES` (called with the build's plan and its staging folder, after the HTML
+is made; it returns a list of `spreadsheet.SheetTable`, placed after the notebooks' tables).
 
 report.ods is cached on its content (`.cache/ods/`): the tables, the cover and the changes; a
 narrative edit, which changes none of them, copies it.
@@ -28,15 +29,22 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from helpers.pipeline import hashing
+from helpers.pipeline.incremental import BuildCache
+from helpers.pipeline.plan import BuildPlan
+from helpers.pipeline.progress import BuildLog
 from helpers.present.spreadsheet import NOT_APPLICABLE, NOT_AVAILABLE, Cover, SheetTable
 
+if TYPE_CHECKING:
+    from helpers.pipeline.changes import Changes
+
 ODS_NAME = "report.ods"
-# Functions (build, staging folder) -> list of SheetTable, for tables made outside notebooks.
-EXTRA_TABLES: list[Callable[[Any, Path], Sequence[SheetTable]]] = []
+# Functions (plan, staging folder) -> list of SheetTable, for tables made outside notebooks.
+EXTRA_TABLES: list[Callable[[BuildPlan, Path], Sequence[SheetTable]]] = []
 
 
 # ----- settings from params/report.yaml (the `publication:` block) ----------------------------
@@ -63,27 +71,26 @@ def publication_settings(path: Path | None = None) -> dict[str, Any]:
 # ----- the manifest ----------------------------------------------------------------------------
 
 
-def manifest_extra(build: Any = None) -> dict[str, Any]:
+def manifest_extra(plan: BuildPlan | None = None, changes: Changes | None = None) -> dict[str, Any]:
     """For manifest.json: the digests of the helpers' code, the catalogue and each measure's
-    entry (the next report names causes from them), and which report the changes page
-    compared with (`make verify` rebuilds against the same one)."""
+    entry (the next report names causes from them), the `publication:` settings of `plan`,
+    and which report the changes page compared with (`make verify` rebuilds against the same
+    one)."""
     from helpers.core.config import default_catalogue
-    from helpers.pipeline.build import catalogue_digest, helpers_digest
     from helpers.pipeline.changes import measure_digests
 
     extra: dict[str, Any] = {
-        "helpers_digest": helpers_digest(),
-        "catalogue_digest": catalogue_digest(),
+        "helpers_digest": hashing.helpers_digest(),
+        "catalogue_digest": hashing.catalogue_digest(),
         "measure_digests": measure_digests(default_catalogue()),
     }
-    if build is not None:
+    if plan is not None:
         # `make verify` writes these back into the rebuild's report.yaml.
-        settings = publication_settings(getattr(build.options, "settings_path", None))
+        settings = publication_settings(plan.options.settings_path)
         extra["publication"] = {
             "contact": settings["contact"],
             "changes": {"threshold_percent": settings["threshold_percent"]},
         }
-    changes = getattr(build, "changes", None)
     if changes is not None:
         previous = changes.previous
         extra["changes"] = {
@@ -96,14 +103,13 @@ def manifest_extra(build: Any = None) -> dict[str, Any]:
     return extra
 
 
-def _this_manifest(build: Any) -> dict[str, Any]:
+def _this_manifest(plan: BuildPlan, inputs: Any) -> dict[str, Any]:
     """What this build will record, as far as the comparison needs it."""
     from helpers.pipeline.manifest import git_state
 
-    inputs = getattr(build, "inputs", None)
     return {
-        "inputs": {"files": dict(getattr(inputs, "files", None) or {})},
-        "settings": build.settings.as_dict(),
+        "inputs": {"files": dict(inputs.files or {})},
+        "settings": plan.settings.as_dict(),
         "git": {"commit": git_state().commit},
         **manifest_extra(),
     }
@@ -112,54 +118,54 @@ def _this_manifest(build: Any) -> dict[str, Any]:
 # ----- the changes page ------------------------------------------------------------------------
 
 
-def _results(build: Any) -> list[Any]:
-    path = getattr(build, "precomputed", None)
+def _results(path: Path | None) -> list[Any]:
     if path is None or not Path(path).is_file():
         return []
     with open(path, "rb") as handle:
         return list(pickle.load(handle))
 
 
-def changes_page(build: Any, staging: Path) -> list[Any]:
+def changes_page(
+    plan: BuildPlan,
+    inputs: Any,
+    staging: Path,
+    *,
+    results: Path | None,
+    log: BuildLog,
+) -> tuple[list[Any], Changes | None]:
     """The changes page as a `render.SectionContent` (in a list: none for a partial build),
-    and `build.changes` for the spreadsheet."""
+    and the `Changes` for the spreadsheet and the manifest. `results`: the pickle of the
+    measure results, if the build made one."""
     import pandas as pd
 
     from helpers.core.config import default_catalogue
     from helpers.pipeline import changes as ch
     from helpers.present.render import SectionContent
 
-    build.changes = None
-    if getattr(build, "partial", False):
-        return []
-    settings = publication_settings(getattr(build.options, "settings_path", None))
+    if plan.partial:
+        return [], None
+    settings = publication_settings(plan.options.settings_path)
     previous, missing = ch.find_previous(
-        build.outputs_root,
-        build.quarter.code,
-        build.force.slug,
-        getattr(build.options, "previous", None),
+        plan.outputs_root, plan.quarter.code, plan.force.slug, plan.options.previous
     )
     current = pd.read_csv(staging / "measures.csv", dtype={"period_end": str})
-    build.changes = ch.compare(
+    changes = ch.compare(
         previous,
         current,
-        _this_manifest(build) if previous is not None else {},
-        quarter=build.quarter.code,
+        _this_manifest(plan, inputs) if previous is not None else {},
+        quarter=plan.quarter.code,
         # Only an earlier quarter needs the measures' histories (a pickle of every series).
-        results=_results(build) if previous is not None else [],
+        results=_results(results) if previous is not None else [],
         catalogue=default_catalogue(),
         threshold_percent=settings["threshold_percent"],
         missing=missing,
     )
     if previous is not None:
-        build.log.detail(
-            f"    changes: {len(build.changes.changes)} figure(s) differ from {previous.folder}"
-        )
-    fragment = ch.page_html(
-        build.changes, force=build.force.name, quarter_title=build.quarter.title
-    )
+        log.detail(f"    changes: {len(changes.changes)} figure(s) differ from {previous.folder}")
+    fragment = ch.page_html(changes, force=plan.force.name, quarter_title=plan.quarter.title)
     stem = f"{ch.PAGE_NUMBER:02d}_{ch.PAGE_ID}"
-    return [SectionContent(ch.PAGE_ID, ch.PAGE_NUMBER, ch.PAGE_TITLE, None, stem, fragment)]
+    page = SectionContent(ch.PAGE_ID, ch.PAGE_NUMBER, ch.PAGE_TITLE, None, stem, fragment)
+    return [page], changes
 
 
 def check_previous(given: str | Path) -> None:
@@ -291,11 +297,13 @@ def notebook_tables(notebooks: Sequence[Path]) -> list[SheetTable]:
     return tables
 
 
-def _cover(build: Any, tables: Sequence[SheetTable]) -> Cover:
+def _cover(
+    plan: BuildPlan, inputs: Any, report_built: str | None, tables: Sequence[SheetTable]
+) -> Cover:
     from helpers.inputs.schemas import SOURCES
 
-    settings = publication_settings(getattr(build.options, "settings_path", None))
-    files = dict(getattr(getattr(build, "inputs", None), "files", None) or {})
+    settings = publication_settings(plan.options.settings_path)
+    files = dict(inputs.files or {})
     sources = []
     for source in SOURCES.values():
         mine = sorted(p for p in files if p == source.path or p.startswith(source.path + "/"))
@@ -310,19 +318,19 @@ def _cover(build: Any, tables: Sequence[SheetTable]) -> Cover:
         sources.append((f"{source.description} ({source.publisher})", covers))
     warning = None
     # The same test as the pages' banner (report.sample_data_banner): the data's README.
-    if getattr(getattr(build, "inputs", None), "is_synthetic", False):
+    if getattr(inputs, "is_synthetic", False):  # a test's inputs need not say
         warning = (
             "SYNTHETIC SAMPLE DATA. These figures were generated for demonstration and testing; "
             "they are not real police data."
         )
-    quarter = build.quarter
+    quarter = plan.quarter
     return Cover(
-        title=f"Performance Report: {build.force.name}, {quarter.title}: data tables",
-        force=build.force.name,
+        title=f"Performance Report: {plan.force.name}, {quarter.title}: data tables",
+        force=plan.force.name,
         quarter=quarter.title,
         period=f"12 months from {quarter.window_label(12)}",
         # The day, not the time: a narrative edit the same day reuses the cached file.
-        published=str(getattr(build, "report_built", "") or "")[:10],
+        published=(report_built or "")[:10],
         sources=sources,
         contact=settings["contact"] or ["See the report's methods page."],
         about=(
@@ -338,7 +346,9 @@ def _cover(build: Any, tables: Sequence[SheetTable]) -> Cover:
     )
 
 
-def report_tables(build: Any, staging: Path) -> list[SheetTable]:
+def report_tables(
+    plan: BuildPlan, staging: Path, changes: Changes | None = None
+) -> list[SheetTable]:
     """Every table report.ods holds, in order."""
     import pandas as pd
 
@@ -348,58 +358,63 @@ def report_tables(build: Any, staging: Path) -> list[SheetTable]:
     measures = staging / "measures.csv"
     if measures.is_file():
         frame = pd.read_csv(measures, dtype={"period_end": str})
-        tables.append(measures_sheet(frame, build.settings.benchmark.confidence))
-    if getattr(build, "changes", None) is not None:
-        tables.append(ch.sheet_table(build.changes))
-    notebooks = [staging / "notebooks" / f"{s.stem}.ipynb" for s in build.specs]
+        tables.append(measures_sheet(frame, plan.settings.benchmark.confidence))
+    if changes is not None:
+        tables.append(ch.sheet_table(changes))
+    notebooks = [staging / "notebooks" / f"{s.stem}.ipynb" for s in plan.specs]
     tables += notebook_tables(notebooks)
     for extra in EXTRA_TABLES:
-        tables += list(extra(build, staging))
+        tables += list(extra(plan, staging))
     return tables
 
 
-def write_report_ods(build: Any, staging: Path) -> Path:
+def write_report_ods(
+    plan: BuildPlan,
+    inputs: Any,
+    staging: Path,
+    *,
+    changes: Changes | None,
+    report_built: str | None,
+    cache: BuildCache,
+    log: BuildLog,
+) -> Path:
     """report.ods in `staging`, copied from the cache when its content is unchanged."""
     from dataclasses import asdict
 
-    from helpers.pipeline.incremental import digest
     from helpers.present.spreadsheet import write_spreadsheet
 
-    tables = report_tables(build, staging)
-    cover = _cover(build, tables)
+    tables = report_tables(plan, staging, changes)
+    cover = _cover(plan, inputs, report_built, tables)
     target = staging / ODS_NAME
-    key = digest(
+    key = hashing.digest(
         {
             "tables": [t.as_dict() for t in tables],
             "cover": asdict(cover),
             "writer": _source_digest(),
         }
     )
-    cache = getattr(build, "cache", None)
-    slug = getattr(getattr(build, "target", None), "name", build.force.slug)
-    hit = cache.ods(build.quarter.code, slug, key) if cache is not None else None
+    slug = plan.target.name
+    hit = cache.ods(plan.quarter.code, slug, key)
     if hit is not None:
         shutil.copyfile(hit, target)
-        build.log.detail(f"    report.ods: {len(tables)} tables, reused (content unchanged)")
+        log.detail(f"    report.ods: {len(tables)} tables, reused (content unchanged)")
         return target
     started = time.perf_counter()
     write_spreadsheet(target, cover, tables)
-    build.log.detail(
+    log.detail(
         f"    report.ods: {len(tables)} tables, {sum(len(t.rows) for t in tables)} rows, "
         f"written in {time.perf_counter() - started:.2f} s"
     )
-    if cache is not None:
-        cache.store_ods(build.quarter.code, slug, key, target)
+    cache.store_ods(plan.quarter.code, slug, key, target)
     return target
 
 
 def _source_digest() -> str:
-    import hashlib
-
+    """The spreadsheet writer's code (its module and this one)."""
     from helpers.present import spreadsheet
 
-    text = b"".join(Path(m).read_bytes() for m in (spreadsheet.__file__, __file__))
-    return hashlib.sha256(text).hexdigest()
+    paths = [Path(spreadsheet.__file__), Path(__file__)]
+    return hashing.files_digest(paths, Path(__file__).parents[1])
 
 
 __all__ = [

@@ -36,7 +36,8 @@ from typing import IO, Any
 import yaml
 
 from helpers.core.exceptions import ReportError
-from helpers.pipeline.manifest import installed_version, read_manifest, sha256_file
+from helpers.pipeline.hashing import sha256_file
+from helpers.pipeline.manifest import installed_version, read_manifest
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
 MAX_DIFF_LINES = 40
@@ -156,7 +157,8 @@ def settings_file(manifest: Mapping[str, Any], folder: Path) -> Path:
 
 def rebuild(manifest: Mapping[str, Any], outputs: Path, stream: IO[str]) -> Any:
     """Run the recorded build again into `outputs`; the `BuildResult`."""
-    from helpers.pipeline.build import Build, BuildOptions
+    from helpers.pipeline.build import Build
+    from helpers.pipeline.plan import BuildOptions
 
     report = manifest.get("report") or {}
     inputs = manifest.get("inputs") or {}

@@ -72,7 +72,8 @@ def _exporter() -> Any:
     )
 
 
-def _read(notebook: Path | Any) -> Any:
+def read_notebook(notebook: Path | Any) -> Any:
+    """An executed notebook as an `nbformat.NotebookNode` (a path is read; a node is returned)."""
     import nbformat
 
     if isinstance(notebook, str | Path):
@@ -87,14 +88,14 @@ def notebook_to_fragment(notebook: Path | Any) -> str:
     `notebook` is a path or an `nbformat.NotebookNode`. Output written to stderr (warnings) is
     left out; `stderr_messages` lists it for the build log.
     """
-    nb = _read(notebook)
+    nb = read_notebook(notebook)
     body, _ = _exporter().from_notebook_node(nb)
     return _CELL_ID_ATTR.sub("", body).strip()
 
 
 def stderr_messages(notebook: Path | Any) -> list[str]:
     """The text a notebook's cells wrote to stderr: kept out of the report, written to the log."""
-    nb = _read(notebook)
+    nb = read_notebook(notebook)
     found = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
@@ -245,7 +246,10 @@ class SectionContent:
 
 
 @dataclass(frozen=True)
-class ReportContext:
+class Masthead:
+    """What every page says about the report it belongs to: its title, force, quarter, when it
+    was made, and (a partial build) the only sections it holds."""
+
     quarter: FinancialQuarter
     force: str
     built: datetime
@@ -280,7 +284,7 @@ def _built_text(built: datetime) -> str:
     return f"{built.day} {built:%B %Y, %H:%M} {built.tzname() or ''}".strip()
 
 
-def _common(context: ReportContext, page_title: str) -> dict[str, Any]:
+def _common(context: Masthead, page_title: str) -> dict[str, Any]:
     return {
         "lang": LANG,
         "css": report_css(),
@@ -347,7 +351,7 @@ class _Group:
     sections: list[_View] = field(default_factory=list)
 
 
-def render_report(sections: Sequence[SectionContent], context: ReportContext) -> str:
+def render_report(sections: Sequence[SectionContent], context: Masthead) -> str:
     """The assembled report: title page, contents, every section in the order given (grouped
     into consecutive runs of the same part), navigation between sections."""
     views = _views(sections, level_of=lambda s: 3 if s.part else 2, shared=True)
@@ -361,9 +365,7 @@ def render_report(sections: Sequence[SectionContent], context: ReportContext) ->
     return template.render(groups=groups, **_common(context, context.page_title))
 
 
-def render_section_page(
-    sections: Sequence[SectionContent], index: int, context: ReportContext
-) -> str:
+def render_section_page(sections: Sequence[SectionContent], index: int, context: Masthead) -> str:
     """The stand-alone page of `sections[index]` (sections/<nn>_<id>.html), linking to its
     neighbours and back to the full report."""
     views = _views(sections, level_of=lambda s: 1, shared=False)
