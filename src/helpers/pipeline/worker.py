@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import contextvars
 import json
 import logging
 import os
@@ -247,8 +248,11 @@ def execute_remote(
         prepend_jupyter_path(kernel.jupyter_path)
         output = Path(tmp) / job.output.name
         # A fresh kernel per task: a Dask worker runs tasks in threads, and its kernelspec
-        # folder is temporary.
-        outcome = execute(replace(job, output=output, kernel_name=kernel.name, warm_kernel=0))
+        # folder is temporary. An empty context, because a task's thread can inherit a
+        # context whose Jupyter event loop (jupyter_core keeps it in a ContextVar) runs in
+        # another thread: nbclient would then fail with "This event loop is already running".
+        remote = replace(job, output=output, kernel_name=kernel.name, warm_kernel=0)
+        outcome = contextvars.Context().run(execute, remote)
         data = output.read_bytes() if output.is_file() else None
     return outcome, data
 
