@@ -1287,12 +1287,23 @@ class Build:
             self.workers = 0
             return
         self._start_pdf_worker_early()
-        # The build validated the inputs and computed every measure already: notebooks reuse
-        # both. Not part of the cache key (a temporary path; the content is keyed above).
+        # The build validated the inputs and computed every measure already: it offers both
+        # to the notebooks' kernels under their parameters and the inputs' content
+        # (helpers.handoff), withdrawn when they have run. No notebook parameter carries them.
         run_parameters = dict(self.parameters)
+        offered = None
         if self.precomputed is not None:
-            run_parameters |= {"validate_inputs": False, "precomputed": str(self.precomputed)}
+            from helpers import handoff
+            from helpers.datasets import INPUT_TABLES
+
             self._save_tables()
+            tables = self.precomputed.with_name(INPUT_TABLES)
+            offered = handoff.offer(
+                handoff.offer_key(self.parameters, dict(self.inputs.files)),
+                self.precomputed,
+                tables if tables.is_file() else None,
+                self.settings,
+            )
         # Slowest first (timings of the previous build of this report), so that a long
         # notebook does not start last and keep the pool waiting; unknown ones count as slow.
         previous = read_manifest(target / "manifest.json") or read_manifest(
@@ -1324,6 +1335,10 @@ class Build:
         try:
             self._run_pool(jobs)
         finally:
+            if offered is not None:
+                from helpers import handoff
+
+                handoff.withdraw(offered)
             # Its kernels' memory and processor are the PDF's now.
             self._release_pool()
         self.timings["execute notebooks"] = round(time.perf_counter() - started, 3)

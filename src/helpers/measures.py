@@ -362,10 +362,9 @@ def _extract_values(measure: Measure, data: pd.DataFrame, inputs: Any) -> pd.Dat
 def _ratios(measure: Measure, counts: pd.DataFrame, inputs: Any) -> pd.DataFrame:
     """Disproportionality: the group's rate per 1,000 residents over the White rate."""
     group = measure.numerator["group"]
-    if is_year_ending(counts):
-        rolled = counts
-    else:
-        rolled = rolling_12_months(counts, ["count", "ref_count"])
+    # Annual publications (use of force) are already 12-month figures: not rolled again.
+    twelve_months = is_year_ending(counts)
+    rolled = counts.copy() if twelve_months else rolling_12_months(counts, ["count", "ref_count"])
     pop = inputs.population_ethnicity.pivot_table(
         index="force", columns="ethnic_group", values="population", aggfunc="sum"
     )
@@ -1087,9 +1086,17 @@ def measures_table_for(
     return measures_table(compute_measures(catalogue.measures, inputs, quarter, force, settings))
 
 
+# Fixed float format: the same inputs must give byte-identical files on every machine.
+_CSV_FORMAT: dict[str, Any] = {"index": False, "float_format": "%.10g", "lineterminator": "\n"}
+
+
 def write_measures_csv(table: pd.DataFrame, path: Path) -> None:
-    # Fixed float format: the same inputs must give byte-identical files on every machine.
-    table.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+    table.to_csv(path, **_CSV_FORMAT)
+
+
+def measures_csv_text(table: pd.DataFrame, *, header: bool = True) -> str:
+    """The text `write_measures_csv` writes for `table` (without its header row on request)."""
+    return str(table.to_csv(header=header, **_CSV_FORMAT))
 
 
 # ----- command line -----------------------------------------------------------------------------
