@@ -243,7 +243,7 @@ def period_counts(
         counts.columns = ["count", "ref_count"]
         counts = counts.reset_index()
         # Annual publications (use of force) are already 12-month figures: not rolled again.
-        if is_year_ending(counts):
+        if _whole_years(counts):
             return counts
         return _complete_grid(
             counts[counts["force"] != ENGLAND_AND_WALES],
@@ -271,7 +271,15 @@ def period_counts(
 
 def _published_as_12_months(measure: Measure, counts: pd.DataFrame) -> bool:
     # A completed grid steps by 1 or 3 months: never mistaken for whole years.
-    return measure.source in UNROLLED_SOURCES or is_year_ending(counts)
+    return measure.source in UNROLLED_SOURCES or _whole_years(counts)
+
+
+def _whole_years(counts: pd.DataFrame) -> bool:
+    """`published.is_year_ending`, answered at once for the usual monthly or quarterly table
+    (whole years are all in one month of the year)."""
+    if "period" in counts and counts["period"].dt.month.nunique() > 1:
+        return False
+    return is_year_ending(counts)
 
 
 def rolling_series(
@@ -363,7 +371,7 @@ def _ratios(measure: Measure, counts: pd.DataFrame, inputs: Any) -> pd.DataFrame
     """Disproportionality: the group's rate per 1,000 residents over the White rate."""
     group = measure.numerator["group"]
     # Annual publications (use of force) are already 12-month figures: not rolled again.
-    twelve_months = is_year_ending(counts)
+    twelve_months = _whole_years(counts)
     rolled = counts.copy() if twelve_months else rolling_12_months(counts, ["count", "ref_count"])
     pop = inputs.population_ethnicity.pivot_table(
         index="force", columns="ethnic_group", values="population", aggfunc="sum"

@@ -126,7 +126,9 @@ class ReportContext:
         from helpers.datasets import load_inputs, load_tables
 
         try:
-            files = load_inputs(resolve(self.settings.data_dir)).files
+            # The same object serves as `inputs`: its files are hashed once.
+            self._inputs = load_inputs(resolve(self.settings.data_dir))
+            files = self._inputs.files
         except Exception:
             return None  # the inputs report their own problem when they are used
         found = handoff.find(handoff.offer_key(self.parameters, files))
@@ -141,6 +143,9 @@ class ReportContext:
         from helpers.datasets import load_inputs
 
         # Tables the build offered are keyed on the files' sha256: used without reading again.
+        made = getattr(self, "_inputs", None)
+        if made is not None and Path(made.data_dir) == resolve(self.settings.data_dir):
+            return made
         return load_inputs(resolve(self.settings.data_dir))
 
     @cached_property
