@@ -623,10 +623,15 @@ def offences_table(
         rows=[list(r) for r in frame.itertuples(index=False)],
         kind="offences",
     )
+    # Closed on screen (a serious violence list is long); printed open (`render.printable`).
+    summary = f"The offences counted ({len(frame)} offence codes of police recorded crime)"
     return Html(
-        '<p class="method-note">The figure counts these offences of the Home Office police '
-        "recorded crime data (params/measures.yaml):</p>\n"
-        + data_table(frame, caption=caption, unit={column: "count"}),
+        f'<details class="offences"><summary>{html.escape(summary)}</summary>\n'
+        '<p class="method-note">The offences of the Home Office police recorded crime data '
+        f"that the figure counts, and how many of each {html.escape(force)} recorded in the "
+        "12 months:</p>\n"
+        + data_table(frame, caption=caption, unit={column: "count"})
+        + "\n</details>",
         tables=(sheet,),
     )
 
