@@ -609,17 +609,19 @@ def offences_table(
         count=lambda f: f["offence_code"].map(counts).fillna(0)
     )
     column = f"Offences recorded, {quarter.year_ending}"
-    frame = pd.DataFrame(
-        {
-            "Offence code": offences["offence_code"].astype(str).to_numpy(),
-            "Offence": offences["offence_description"].astype(str).to_numpy(),
-            column: offences["count"].to_numpy(),
-        }
-    )
+    # A code such as 1 or 4.1 is a name, not a number: written after the offence, as text.
+    named = [
+        f"{name} ({code})"
+        for code, name in zip(
+            offences["offence_code"].astype(str), offences["offence_description"], strict=True
+        )
+    ]
+    offence = "Offence (Home Office offence code)"
+    frame = pd.DataFrame({offence: named, column: offences["count"].to_numpy()})
     caption = f"{measure.title}: the offences counted, {force}"
     sheet = SheetTable(
         title=f"{caption}, {quarter.year_ending}",
-        columns=["Offence code", "Offence", f"{column}: number"],
+        columns=[offence, f"{column}: number"],
         rows=[list(r) for r in frame.itertuples(index=False)],
         kind="offences",
     )
