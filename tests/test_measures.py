@@ -404,7 +404,8 @@ def test_the_steps_of_a_measure_can_each_be_changed(inputs, settings, raw_prc):
     assert (figure.benchmark, figure.rank, list(figure.notes)) == before
     assert comparison.rank_of == 3
     assert sorted(comparison.group["force"]) == sorted([AS, "Kent", "Essex"])
-    assert comparison.label == "Comparison group average"
+    assert comparison.label == "comparison group average"
+    assert "/3 group (" in comparison.benchmark and "MSG" not in comparison.benchmark
 
     result = assemble_result(figure, comparison, trend_test(figure, rolling, settings), rolling)
     assert result.rank_of == 3 and result.trend is not None

@@ -44,6 +44,8 @@ UNROLLED_SOURCES = frozenset({"csew_confidence", "workforce"})
 # Point-in-time counts (headcount at 31 March and 30 September): neither rolled nor overlapping.
 SNAPSHOT_SOURCES = frozenset({"workforce"})
 REFERENCE_GROUP = "White"
+# The comparator of a group chosen in place of the most similar group (`compare_with_group`).
+CHOSEN_GROUP_AVERAGE = "comparison group average"
 
 
 @dataclass
@@ -529,7 +531,8 @@ def compare_with_group(
     has none) and tested against the rest of the group, or against England and Wales without
     it, or the area's Census population share, as the measure's `comparator` declares.
     `group`: other forces to compare with instead of the most similar group (a ranked
-    measure only; the force is added to them)."""
+    measure only; the force is added to them); its benchmark says "group" where the most
+    similar group's says "MSG" (``1st/3 group (similar to group average rates)``)."""
     if not figure.available or series is None:
         return Comparison(benchmark=figure.benchmark)
     forces = forces or default_forces()
@@ -869,7 +872,9 @@ def _compare_with_group(
             relation=result.relation,
         )
     result.comparator_value = average
-    result.comparator_label = "MSG average" if chosen is None else "Comparison group average"
+    result.comparator_label = "MSG average" if chosen is None else CHOSEN_GROUP_AVERAGE
+    if chosen is not None:  # a researcher's group is not the most similar group: not called so
+        result.benchmark = result.benchmark.replace("MSG", "group")
     in_group = data[data["force"].isin(members)]
     return pd.Series(
         {p: _group_average(measure, g) for p, g in in_group.groupby("period", observed=True)}
