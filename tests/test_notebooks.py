@@ -6,6 +6,7 @@ templates and the PDF, on the committed sample data.
 
 from __future__ import annotations
 
+import io
 import re
 from html.parser import HTMLParser
 
@@ -15,8 +16,11 @@ import pytest
 
 from helpers.core.config import default_catalogue
 from helpers.core.paths import NOTEBOOKS_DIR
+from helpers.measures.compute import MEASURES_COLUMNS
 from helpers.stats.benchmark import is_valid_benchmark
 from helpers.stats.trends import TREND_WORDS
+
+QUARTER = "2025-03"
 
 pytestmark = pytest.mark.notebooks
 
@@ -181,6 +185,111 @@ def test_a_section_runs_alone_with_papermill(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "Kent · Quarter ending March 2024 (Q4 2023/24)" in text
     assert "Residential burglary (rate per 1,000 households)" in text
+
+
+def _measure_of(rows: str) -> str:
+    import csv
+
+    return next(csv.reader(io.StringIO(rows)))[MEASURES_COLUMNS.index("measure")]
+
+
+def _shown_measure_rows(notebook) -> dict[str, str]:
+    """measure id -> the rows of measures.csv that the measure blocks of an executed notebook
+    show (`report.MEASURE_ROWS_KEY` in each output's metadata)."""
+    import nbformat
+
+    from helpers.present.report import MEASURE_ROWS_KEY
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    shown = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            metadata = output.get("metadata") or {}
+            rows = (metadata.get("text/html") or {}).get(MEASURE_ROWS_KEY)
+            if rows:
+                shown[_measure_of(rows)] = rows
+    return shown
+
+
+def _measures_csv_rows(path) -> dict[str, str]:
+    """measure id -> its rows of measures.csv (report force first, then its group), as text."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)[1:]
+    rows: dict[str, str] = {}
+    for line in lines:
+        measure = _measure_of(line)
+        rows[measure] = rows.get(measure, "") + line
+    return rows
+
+
+def test_each_section_page_shows_exactly_the_rows_of_measures_csv(built):
+    """The notebooks compute their measures in their own cells, with the same steps as the
+    build's measures.csv: every measure block shows the figures of its rows, byte for byte."""
+    catalogue = default_catalogue()
+    csv = _measures_csv_rows(built / "measures.csv")
+    for section in catalogue.sections:
+        shown = _shown_measure_rows(built / "notebooks" / section.notebook)
+        wanted = [m.id for m in catalogue.measures_of(section.id)]
+        assert sorted(shown) == sorted(wanted), section.id
+        for measure in wanted:
+            assert shown[measure] == csv[measure], measure
+
+
+def test_a_section_run_alone_shows_the_rows_of_measures_csv(built, tmp_path):
+    """Without the build (no offer to take: papermill alone), the same figures."""
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / "04_neighbourhood_crime.ipynb"),
+        str(out),
+        parameters={"quarter": QUARTER},
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    shown = _shown_measure_rows(out)
+    csv = _measures_csv_rows(built / "measures.csv")
+    assert len(shown) == 4
+    for measure, rows in shown.items():
+        assert rows == csv[measure], measure
+
+
+def test_changing_a_step_changes_that_page(built, tmp_path):
+    """A researcher's change to one step (another trend test, another comparison group) shows
+    in the page it makes, and only there."""
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / "01_homicide.ipynb"),
+        str(out),
+        parameters={
+            "quarter": QUARTER,
+            "trend_method": "mann_kendall_rolling",
+            "comparator_group": ["Kent", "Essex"],
+        },
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    shown = _shown_measure_rows(out)["homicide"]
+    csv = _measures_csv_rows(built / "measures.csv")["homicide"]
+    assert shown != csv
+    force_row = pd.read_csv(io.StringIO(shown), header=None, names=MEASURES_COLUMNS).iloc[0]
+    built_row = pd.read_csv(io.StringIO(csv), header=None, names=MEASURES_COLUMNS).iloc[0]
+    assert force_row["trend_method"] == "mann_kendall_rolling" != built_row["trend_method"]
+    assert force_row["rank_of"] == 3 != built_row["rank_of"]
+    assert force_row["value"] == built_row["value"]  # the figure itself is the same
+    text = out.read_text(encoding="utf-8")
+    assert "Mann-Kendall test corrected for the overlap of rolling windows" in text
+    assert "Homicide (rate per 1,000 residents): comparison group" in text
+    assert "Essex" in text and "Derbyshire" not in text.split("comparison group")[1][:3000]
+
+
+def test_the_build_hands_nothing_to_the_notebooks_as_a_parameter(built):
+    import nbformat
+
+    for notebook in (built / "notebooks").glob("*.ipynb"):
+        nb = nbformat.read(str(notebook), as_version=4)
+        injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        source = "".join(c.source for c in injected)
+        assert "precomputed" not in source and "validate_inputs" not in source, notebook.name
+        declared = "".join(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        assert "precomputed" not in declared and "validate_inputs" not in declared
 
 
 def test_pdf_points_to_the_spreadsheet_for_chart_data_and_has_no_code(built):

@@ -14,7 +14,7 @@ import argparse
 import math
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,8 @@ UNROLLED_SOURCES = frozenset({"csew_confidence", "workforce"})
 # Point-in-time counts (headcount at 31 March and 30 September): neither rolled nor overlapping.
 SNAPSHOT_SOURCES = frozenset({"workforce"})
 REFERENCE_GROUP = "White"
+# The comparator of a group chosen in place of the most similar group (`compare_with_group`).
+CHOSEN_GROUP_AVERAGE = "comparison group average"
 
 
 @dataclass
@@ -170,21 +172,137 @@ def _national_sum(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return sums.mask(incomplete).reset_index()
 
 
-# ----- all-forces series by kind of measure ------------------------------------------------------
-def _prc_series(
-    measure: Measure, inputs: Any, settings: Settings, forces: ForceRegistry
-) -> pd.DataFrame:
-    prc = inputs.prc
+# ----- the steps, for every force: rows, complete series, 12-month rolling series --------------
+def _source_frame(measure: Measure, inputs: Any) -> pd.DataFrame:
+    try:
+        return getattr(inputs, measure.source)
+    except AttributeError as exc:
+        raise MeasureError(f"measure '{measure.id}': unknown source '{measure.source}'") from exc
+
+
+def is_supplied(measure: Measure, inputs: Any) -> bool:
+    """Whether the measure's source is in the inputs (optional local extracts may be absent)."""
+    return measure.source not in getattr(inputs, "missing", set())
+
+
+def select_rows(measure: Measure, inputs: Any) -> pd.DataFrame | None:
+    """Step 1, the input table: the rows of the measure's source that its numerator selects,
+    for every force and period (police recorded crime: the offence codes and subgroups of
+    params/measures.yaml; a disproportionality ratio: the ethnic group and the White group).
+    None where the source was not supplied."""
+    if not is_supplied(measure, inputs):
+        return None
     num = measure.numerator
-    mask = pd.Series(False, index=prc.index)
-    if "offence_subgroups" in num:
-        mask |= prc["offence_subgroup"].isin(num["offence_subgroups"])
-    if "offence_codes" in num:
-        mask |= prc["offence_code"].isin([str(c) for c in num["offence_codes"]])
-    counts = _sum_by_force_period(prc[mask], "count", "count")
-    periods = full_period_range(sorted(prc["period"].unique()))
-    counts = _complete_grid(counts, forces.names, periods, ["count"], reported=prc)
-    counts["raw_count"] = counts["count"]
+    if measure.source == "prc":
+        prc = inputs.prc
+        mask = pd.Series(False, index=prc.index)
+        if "offence_subgroups" in num:
+            mask |= prc["offence_subgroup"].isin(num["offence_subgroups"])
+        if "offence_codes" in num:
+            mask |= prc["offence_code"].isin([str(c) for c in num["offence_codes"]])
+        return prc[mask]
+    frame = _source_frame(measure, inputs)
+    if measure.unit == "ratio":
+        return frame[frame["ethnic_group"].isin([num["group"], REFERENCE_GROUP])]
+    return _select(frame, num)
+
+
+def period_counts(
+    measure: Measure,
+    inputs: Any,
+    rows: pd.DataFrame | None = None,
+    forces: ForceRegistry | None = None,
+) -> pd.DataFrame | None:
+    """Step 2, the complete series: each force's count (and denominator, for percentages) in
+    every period from the source's first to its last, from `rows` (default `select_rows`):
+    zero where the force reported the period but had no selected row, missing (NaN) where it
+    reported nothing for the period. Sources published as 12-month figures are returned as
+    they are (nothing to roll). None where the source was not supplied."""
+    if not is_supplied(measure, inputs):
+        return None
+    rows = select_rows(measure, inputs) if rows is None else rows
+    if measure.source == "prc":
+        forces = forces or default_forces()
+        prc = inputs.prc
+        counts = _sum_by_force_period(rows, "count", "count")
+        periods = full_period_range(sorted(prc["period"].unique()))
+        counts = _complete_grid(counts, forces.names, periods, ["count"], reported=prc)
+        counts["raw_count"] = counts["count"]
+        return counts
+    frame = _source_frame(measure, inputs)
+    reported = frame[frame["force"] != ENGLAND_AND_WALES]
+    if measure.unit == "ratio":
+        column, group = measure.numerator["column"], measure.numerator["group"]
+        counts = rows.pivot_table(
+            index=["force", "period"],
+            columns="ethnic_group",
+            values=column,
+            aggfunc="sum",
+            fill_value=0,
+            observed=True,
+        )
+        counts = counts.reindex(columns=[group, REFERENCE_GROUP], fill_value=0)
+        counts.columns = ["count", "ref_count"]
+        counts = counts.reset_index()
+        # Annual publications (use of force) are already 12-month figures: not rolled again.
+        if _whole_years(counts):
+            return counts
+        return _complete_grid(
+            counts[counts["force"] != ENGLAND_AND_WALES],
+            sorted(reported["force"].unique()),
+            full_period_range(sorted(reported["period"].unique())),
+            ["count", "ref_count"],
+            reported=reported,
+        )
+    num_spec = measure.numerator
+    data = _sum_by_force_period(rows, num_spec["column"], "count")
+    den_spec = measure.denominator if isinstance(measure.denominator, dict) else None
+    if den_spec is not None:
+        den = _sum_by_force_period(_select(frame, den_spec), den_spec["column"], "denominator")
+        data = data.merge(den, on=["force", "period"], how="outer").fillna(0)
+    else:
+        data = data.assign(denominator=np.nan)
+    data = data[data["force"] != ENGLAND_AND_WALES]
+    if _published_as_12_months(measure, data):
+        return data
+    value_columns = ["count"] if den_spec is None else ["count", "denominator"]
+    forces_seen = sorted(reported["force"].unique())
+    periods = full_period_range(sorted(reported["period"].unique()))
+    return _complete_grid(data, forces_seen, periods, value_columns, reported=reported)
+
+
+def _published_as_12_months(measure: Measure, counts: pd.DataFrame) -> bool:
+    # A completed grid steps by 1 or 3 months: never mistaken for whole years.
+    return measure.source in UNROLLED_SOURCES or _whole_years(counts)
+
+
+def _whole_years(counts: pd.DataFrame) -> bool:
+    """`published.is_year_ending`, answered at once for the usual monthly or quarterly table
+    (whole years are all in one month of the year)."""
+    if "period" in counts and counts["period"].dt.month.nunique() > 1:
+        return False
+    return is_year_ending(counts)
+
+
+def rolling_series(
+    measure: Measure, counts: pd.DataFrame | None, inputs: Any, settings: Settings
+) -> pd.DataFrame | None:
+    """Step 3, the 12-month rolling series of every force and England and Wales: `count` and
+    `denominator` summed over the 12 months ending at each period (rates: the ONS estimate for
+    the year the settings' population rule wants), the measure's `value`, and the period's own
+    `raw_value` that the trend test uses. None where `counts` is None."""
+    if counts is None:
+        return None
+    if measure.source == "prc":
+        return _prc_rates(measure, counts, inputs, settings)
+    if measure.unit == "ratio":
+        return _ratios(measure, counts, inputs)
+    return _extract_values(measure, counts, inputs)
+
+
+def _prc_rates(
+    measure: Measure, counts: pd.DataFrame, inputs: Any, settings: Settings
+) -> pd.DataFrame:
     rolled = rolling_12_months(counts, ["count"])
     rolled = rolled.merge(counts[["force", "period", "raw_count"]], on=["force", "period"])
     kind = "households" if measure.denominator == "households" else "population"
@@ -204,40 +322,24 @@ def _prc_series(
     return out
 
 
-def _source_frame(measure: Measure, inputs: Any) -> pd.DataFrame:
-    try:
-        return getattr(inputs, measure.source)
-    except AttributeError as exc:
-        raise MeasureError(f"measure '{measure.id}': unknown source '{measure.source}'") from exc
-
-
-def _extract_series(measure: Measure, inputs: Any) -> pd.DataFrame:
+def _extract_values(measure: Measure, data: pd.DataFrame, inputs: Any) -> pd.DataFrame:
     """Counts and percentages from a template extract (local or national)."""
     frame = _source_frame(measure, inputs)
     num_spec = measure.numerator
-    num = _sum_by_force_period(_select(frame, num_spec), num_spec["column"], "count")
     den_spec = measure.denominator if isinstance(measure.denominator, dict) else None
-    if den_spec is not None:
-        den = _sum_by_force_period(_select(frame, den_spec), den_spec["column"], "denominator")
-        data = num.merge(den, on=["force", "period"], how="outer").fillna(0)
-    else:
-        data = num.assign(denominator=np.nan)
-    has_national_rows = (data["force"] == ENGLAND_AND_WALES).any()
-    data = data[data["force"] != ENGLAND_AND_WALES]
     value_columns = ["count"] if den_spec is None else ["count", "denominator"]
-    if measure.source in UNROLLED_SOURCES or is_year_ending(data):
+    if _published_as_12_months(measure, data):
         rolled = data.assign(raw_count=data["count"], raw_denominator=data["denominator"])
     else:
-        reported = frame[frame["force"] != ENGLAND_AND_WALES]
-        periods = full_period_range(sorted(reported["period"].unique()))
-        forces_seen = sorted(reported["force"].unique())
-        data = _complete_grid(data, forces_seen, periods, value_columns, reported=reported)
         rolled = rolling_12_months(data, value_columns)
         raw = data.rename(columns={"count": "raw_count", "denominator": "raw_denominator"})
         rolled = rolled.merge(raw, on=["force", "period"], how="left")
     if measure.source in NATIONAL_SOURCES:
+        nat_rows = frame[frame["force"] == ENGLAND_AND_WALES]
+        has_national_rows = not _select(nat_rows, num_spec).empty or (
+            den_spec is not None and not _select(nat_rows, den_spec).empty
+        )
         if has_national_rows:
-            nat_rows = frame[frame["force"] == ENGLAND_AND_WALES]
             nat = _sum_by_force_period(_select(nat_rows, num_spec), num_spec["column"], "count")
             if den_spec is not None:
                 nat_den = _sum_by_force_period(
@@ -267,35 +369,12 @@ def _extract_series(measure: Measure, inputs: Any) -> pd.DataFrame:
     return rolled
 
 
-def _ratio_series(measure: Measure, inputs: Any) -> pd.DataFrame:
+def _ratios(measure: Measure, counts: pd.DataFrame, inputs: Any) -> pd.DataFrame:
     """Disproportionality: the group's rate per 1,000 residents over the White rate."""
-    frame = _source_frame(measure, inputs)
-    column, group = measure.numerator["column"], measure.numerator["group"]
-    counts = frame[frame["ethnic_group"].isin([group, REFERENCE_GROUP])]
-    counts = counts.pivot_table(
-        index=["force", "period"],
-        columns="ethnic_group",
-        values=column,
-        aggfunc="sum",
-        fill_value=0,
-        observed=True,
-    )
-    counts = counts.reindex(columns=[group, REFERENCE_GROUP], fill_value=0)
-    counts.columns = ["count", "ref_count"]
-    counts = counts.reset_index()
+    group = measure.numerator["group"]
     # Annual publications (use of force) are already 12-month figures: not rolled again.
-    if is_year_ending(counts):
-        rolled = counts
-    else:
-        reported = frame[frame["force"] != ENGLAND_AND_WALES]
-        counts = _complete_grid(
-            counts[counts["force"] != ENGLAND_AND_WALES],
-            sorted(reported["force"].unique()),
-            full_period_range(sorted(reported["period"].unique())),
-            ["count", "ref_count"],
-            reported=reported,
-        )
-        rolled = rolling_12_months(counts, ["count", "ref_count"])
+    twelve_months = _whole_years(counts)
+    rolled = counts.copy() if twelve_months else rolling_12_months(counts, ["count", "ref_count"])
     pop = inputs.population_ethnicity.pivot_table(
         index="force", columns="ethnic_group", values="population", aggfunc="sum"
     )
@@ -314,13 +393,14 @@ def _ratio_series(measure: Measure, inputs: Any) -> pd.DataFrame:
 def all_forces_series(
     measure: Measure, inputs: Any, settings: Settings, forces: ForceRegistry | None = None
 ) -> pd.DataFrame:
-    """The measure for every force (and England and Wales) at every period."""
+    """The measure for every force (and England and Wales) at every period: steps 1 to 3."""
     forces = forces or default_forces()
-    if measure.source == "prc":
-        return _prc_series(measure, inputs, settings, forces)
-    if measure.unit == "ratio":
-        return _ratio_series(measure, inputs)
-    return _extract_series(measure, inputs)
+    rows = select_rows(measure, inputs)
+    if rows is None:  # asked for explicitly: name the source that is missing
+        _source_frame(measure, inputs)
+    series = rolling_series(measure, period_counts(measure, inputs, rows, forces), inputs, settings)
+    assert series is not None
+    return series
 
 
 # ----- one force at one quarter -----------------------------------------------------------------
@@ -358,26 +438,49 @@ def _none_if_nan(x: Any) -> Any:
         return x
 
 
-def compute_measure(
+@dataclass
+class Comparison:
+    """Step 5: the force against its comparator at the quarter (`compare_with_group`).
+
+    `group` is the ranked comparison group (force, count, denominator, value, rank) where the
+    measure is ranked; `history` the comparator's value at every period, for the chart."""
+
+    benchmark: str = bm.NOT_AVAILABLE
+    label: str | None = None
+    value: float | None = None
+    relation: bm.Relation | None = None
+    rank: int | None = None
+    rank_of: int | None = None
+    group: pd.DataFrame | None = None
+    history: pd.Series | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _history(series: pd.DataFrame, force: str, period: pd.Period) -> pd.DataFrame:
+    mine = series[series["force"] == force].sort_values("period")
+    return mine[mine["period"] <= period]
+
+
+def figure_at_quarter(
     measure: Measure,
-    inputs: Any,
+    series: pd.DataFrame | None,
     quarter: FinancialQuarter,
     force: str,
     settings: Settings,
-    forces: ForceRegistry | None = None,
-    series: pd.DataFrame | None = None,
+    inputs: Any = None,
 ) -> MeasureResult:
-    """One measure for `force` at `quarter`: figure, interval, comparison, benchmark and trend."""
-    forces = forces or default_forces()
+    """Step 4, the figure: the force's 12-month count, denominator and value at the quarter
+    with its confidence interval (rates: Byar or exact Poisson; percentages: Wilson; ratios:
+    exact conditional), the value a year before and England and Wales'. An unavailable
+    result (`available` False) says why: source not supplied, a period with no data, ..."""
     result = MeasureResult(measure=measure, force=force, quarter=quarter)
-    if measure.source in getattr(inputs, "missing", set()):
+    if series is None:
         result.available = False
         result.unavailable_reason = f"{not_supplied(measure.source)} ({measure.source})."
         result.benchmark = bm.NOT_AVAILABLE
         return result
-    data = series if series is not None else all_forces_series(measure, inputs, settings, forces)
     period = quarter.period
-    mine = data[data["force"] == force].sort_values("period")
+    mine = series[series["force"] == force].sort_values("period")
     if mine.empty or period not in set(mine["period"]):
         result.available = False
         last = mine["period"].max() if not mine.empty else None
@@ -389,7 +492,9 @@ def compute_measure(
     mine = mine[mine["period"] <= period]
     row = mine[mine["period"] == period].iloc[0]
     if measure.is_rate:
-        at_quarter = data.loc[data["period"] == period, ["force", "count", "denominator", "value"]]
+        at_quarter = series.loc[
+            series["period"] == period, ["force", "count", "denominator", "value"]
+        ]
         result.all_forces = at_quarter.reset_index(drop=True)
     if "denominator_year_wanted" in row:
         result.denominator_year_wanted = int(row["denominator_year_wanted"])
@@ -409,28 +514,56 @@ def compute_measure(
     previous = mine[mine["period"] == period - 12]
     if not previous.empty:
         result.previous_value = _none_if_nan(previous["value"].iloc[0])
-
-    national = data[data["force"] == ENGLAND_AND_WALES].set_index("period")["value"]
+    national = series[series["force"] == ENGLAND_AND_WALES].set_index("period")["value"]
     result.national_value = _none_if_nan(national.get(period))
-    comparator_series = _compare(result, measure, inputs, data, period, settings, forces, national)
+    return result
 
-    history = mine.set_index("period")
-    denominators = history["denominator"].to_numpy() if "denominator" in history else np.nan
-    result.series = pd.DataFrame(
-        {
-            "period": history.index,
-            "force_value": history["value"].to_numpy(),
-            "comparator_value": (
-                history.index.map(comparator_series).to_numpy(dtype=float)
-                if comparator_series is not None
-                else np.nan
-            ),
-            "national_value": history.index.map(national).to_numpy(dtype=float),
-            "count": history["count"].to_numpy(),
-            "denominator": denominators,
-        }
+
+def compare_with_group(
+    figure: MeasureResult,
+    series: pd.DataFrame | None,
+    settings: Settings,
+    inputs: Any = None,
+    forces: ForceRegistry | None = None,
+    group: Sequence[str] | None = None,
+) -> Comparison:
+    """Step 5, the benchmark: the force ranked in its most similar group (all forces where it
+    has none) and tested against the rest of the group, or against England and Wales without
+    it, or the area's Census population share, as the measure's `comparator` declares.
+    `group`: other forces to compare with instead of the most similar group (a ranked
+    measure only; the force is added to them); its benchmark says "group" where the most
+    similar group's says "MSG" (``1st/3 group (similar to group average rates)``)."""
+    if not figure.available or series is None:
+        return Comparison(benchmark=figure.benchmark)
+    forces = forces or default_forces()
+    # The comparison fills a scratch copy of the figure, so that the figure is left as it is.
+    scratch = replace(figure, notes=[])
+    members = None if group is None else sorted({*group, figure.force})
+    national = series[series["force"] == ENGLAND_AND_WALES].set_index("period")["value"]
+    history = _compare(
+        scratch, figure.measure, inputs, series, figure.quarter.period, settings, forces,
+        national, members,
+    )  # fmt: skip
+    return Comparison(
+        benchmark=scratch.benchmark,
+        label=scratch.comparator_label,
+        value=scratch.comparator_value,
+        relation=scratch.relation,
+        rank=scratch.rank,
+        rank_of=scratch.rank_of,
+        group=scratch.group_values,
+        history=history,
+        notes=list(scratch.notes),
     )
-    snapshot = measure.source in SNAPSHOT_SOURCES
+
+
+def trend_input(figure: MeasureResult, series: pd.DataFrame) -> pd.DataFrame:
+    """What the trend test reads: the force's series up to the quarter (period, value, count,
+    denominator, and the periods' own raw_value, raw_count and raw_denominator where the
+    source has them; missing figures NaN)."""
+    measure = figure.measure
+    history = _history(series, figure.force, figure.quarter.period).set_index("period")
+    denominators = history["denominator"].to_numpy() if "denominator" in history else np.nan
     frequency = _frequency_months(history.index)
     # The periods' own counts (and populations or denominators) for the regression methods;
     # sources published as 12-month figures or snapshots have none.
@@ -439,7 +572,7 @@ def compute_measure(
     def raw(column: str) -> Any:
         return history[column].to_numpy() if quarterly and column in history else np.nan
 
-    trend_input = pd.DataFrame(
+    return pd.DataFrame(
         {
             "period": history.index,
             "value": history["value"].to_numpy(),
@@ -452,22 +585,95 @@ def compute_measure(
             else raw("denominator"),
         }
     )  # fmt: skip
-    result.trend = trend_outlook(
-        trend_input,
+
+
+def trend_test(
+    figure: MeasureResult, series: pd.DataFrame | None, settings: Settings
+) -> TrendResult | None:
+    """Step 6, the trend test of `settings.trend` (method, significance level, window) on the
+    force's series up to the quarter (`trend_input`): its word, statistic and p-value."""
+    if not figure.available or series is None:
+        return None
+    measure = figure.measure
+    history = trend_input(figure, series)
+    return trend_outlook(
+        history,
         unit=measure.unit,
         settings=settings.trend,
         down_word=measure.trend_down,
-        rolled=not snapshot,
-        frequency_months=frequency,
+        rolled=measure.source not in SNAPSHOT_SOURCES,
+        frequency_months=_frequency_months(pd.Index(history["period"])),
     )
+
+
+def assemble_result(
+    figure: MeasureResult,
+    comparison: Comparison,
+    trend: TrendResult | None,
+    series: pd.DataFrame | None,
+) -> MeasureResult:
+    """Step 7: the figure, its comparison and its trend as one `MeasureResult` (what the page,
+    the measures summary and measures.csv show), with the history the chart draws."""
+    if not figure.available or series is None:
+        return figure
+    result = replace(figure, notes=[*figure.notes, *comparison.notes])
+    result.benchmark = comparison.benchmark
+    result.comparator_label, result.comparator_value = comparison.label, comparison.value
+    result.relation = comparison.relation
+    result.rank, result.rank_of = comparison.rank, comparison.rank_of
+    result.group_values = comparison.group
+    result.trend = trend
+    history = _history(series, figure.force, figure.quarter.period).set_index("period")
+    national = series[series["force"] == ENGLAND_AND_WALES].set_index("period")["value"]
+    result.series = pd.DataFrame(
+        {
+            "period": history.index,
+            "force_value": history["value"].to_numpy(),
+            "comparator_value": (
+                history.index.map(comparison.history).to_numpy(dtype=float)
+                if comparison.history is not None
+                else np.nan
+            ),
+            "national_value": history.index.map(national).to_numpy(dtype=float),
+            "count": history["count"].to_numpy(),
+            "denominator": (
+                history["denominator"].to_numpy() if "denominator" in history else np.nan
+            ),
+        }
+    )
+    measure = figure.measure
     if result.uses_population_fallback and measure.is_rate:
         kind = "household" if measure.denominator == "households" else "population"
         result.notes.append(
             population_fallback_note(
-                result.denominator_year, result.denominator_year_wanted, quarter, kind
+                result.denominator_year, result.denominator_year_wanted, result.quarter, kind
             )
         )
     return result
+
+
+def compute_measure(
+    measure: Measure,
+    inputs: Any,
+    quarter: FinancialQuarter,
+    force: str,
+    settings: Settings,
+    forces: ForceRegistry | None = None,
+    series: pd.DataFrame | None = None,
+) -> MeasureResult:
+    """One measure for `force` at `quarter`: the steps above in order (`series`, the
+    all-forces series of steps 1-3, when it was made already)."""
+    forces = forces or default_forces()
+    if series is None and is_supplied(measure, inputs):
+        rows = select_rows(measure, inputs)
+        counts = period_counts(measure, inputs, rows, forces)
+        series = rolling_series(measure, counts, inputs, settings)
+    if not is_supplied(measure, inputs):
+        series = None
+    figure = figure_at_quarter(measure, series, quarter, force, settings, inputs)
+    comparison = compare_with_group(figure, series, settings, inputs, forces)
+    trend = trend_test(figure, series, settings)
+    return assemble_result(figure, comparison, trend, series)
 
 
 def _missing_periods(source: pd.DataFrame | None, force: str, period: pd.Period) -> list[pd.Period]:
@@ -541,8 +747,10 @@ def _compare(
     settings: Settings,
     forces: ForceRegistry,
     national: pd.Series,
+    members: Sequence[str] | None = None,
 ) -> pd.Series | None:
-    """Fill the comparator, rank and benchmark of `result`; return the comparator's history."""
+    """Fill the comparator, rank and benchmark of `result`; return the comparator's history.
+    `members`: a group chosen instead of the most similar group (ranked measures)."""
     comparator, force = measure.comparator, result.force
     if comparator == "none":
         result.benchmark = bm.NOT_AVAILABLE
@@ -551,7 +759,7 @@ def _compare(
         result.benchmark = bm.NOT_APPLICABLE
         return None
     if comparator in ("msg", "all_forces"):
-        return _compare_with_group(result, measure, data, period, settings, forces)
+        return _compare_with_group(result, measure, data, period, settings, forces, members)
     if comparator == "national":
         nat_value = _none_if_nan(national.get(period))
         if nat_value is None or result.value is None:
@@ -593,11 +801,16 @@ def _compare_with_group(
     period: pd.Period,
     settings: Settings,
     forces: ForceRegistry,
+    chosen: Sequence[str] | None = None,
 ) -> pd.Series | None:
-    """Rank among the MSG (all forces where no MSG is configured); compare with its average."""
+    """Rank among the MSG (all forces where no MSG is configured), or among the `chosen`
+    forces; compare with the group's average."""
     force = result.force
-    has_msg = measure.comparator == "msg" and forces.get(force).has_msg
-    members = forces.comparison_group(force) if has_msg else forces.names
+    has_msg = chosen is not None or (measure.comparator == "msg" and forces.get(force).has_msg)
+    if chosen is not None:
+        members = list(chosen)
+    else:
+        members = forces.comparison_group(force) if has_msg else forces.names
     at_quarter = data[(data["period"] == period) & data["force"].isin(members)]
     group = at_quarter[["force", "count", "denominator", "value"]].dropna(subset=["value"])
     # A negative 12-month total has no rate: such a member is left out like a missing one.
@@ -655,7 +868,9 @@ def _compare_with_group(
             relation=result.relation,
         )
     result.comparator_value = average
-    result.comparator_label = "MSG average"
+    result.comparator_label = "MSG average" if chosen is None else CHOSEN_GROUP_AVERAGE
+    if chosen is not None:  # a researcher's group is not the most similar group: not called so
+        result.benchmark = result.benchmark.replace("MSG", "group")
     in_group = data[data["force"].isin(members)]
     return pd.Series(
         {p: _group_average(measure, g) for p, g in in_group.groupby("period", observed=True)}
@@ -880,9 +1095,17 @@ def measures_table_for(
     return measures_table(compute_measures(catalogue.measures, inputs, quarter, force, settings))
 
 
+# Fixed float format: the same inputs must give byte-identical files on every machine.
+_CSV_FORMAT: dict[str, Any] = {"index": False, "float_format": "%.10g", "lineterminator": "\n"}
+
+
 def write_measures_csv(table: pd.DataFrame, path: Path) -> None:
-    # Fixed float format: the same inputs must give byte-identical files on every machine.
-    table.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
+    table.to_csv(path, **_CSV_FORMAT)
+
+
+def measures_csv_text(table: pd.DataFrame, *, header: bool = True) -> str:
+    """The text `write_measures_csv` writes for `table` (without its header row on request)."""
+    return str(table.to_csv(header=header, **_CSV_FORMAT))
 
 
 # ----- command line -----------------------------------------------------------------------------

@@ -60,7 +60,12 @@ from helpers.pipeline.manifest import (
     report_manifest,
     write_manifest,
 )
-from helpers.pipeline.measuring import remove_shared, save_tables, write_measures
+from helpers.pipeline.measuring import (
+    offer_to_notebooks,
+    remove_shared,
+    withdraw_offer,
+    write_measures,
+)
 from helpers.pipeline.pages import Fragments, section_contents, write_pages
 from helpers.pipeline.pdf import Stages, make_pdf
 from helpers.pipeline.plan import BuildOptions, BuildPlan, BuildRequest, resolve_request
@@ -372,12 +377,14 @@ class Build:
             record.workers = 0
             return
         self._start_pdf_worker_early()
-        # The build validated the inputs and computed every measure already: notebooks reuse
-        # both. Not part of the cache key (a temporary path; the content is keyed above).
+        # The build validated the inputs and computed every measure already: it offers both to
+        # the notebooks' kernels under their parameters and the inputs' content
+        # (helpers.measures.handoff), withdrawn when they have run. No notebook parameter
+        # carries them, so a notebook run alone computes everything itself.
         run_parameters = dict(record.parameters)
+        offered = None
         if results is not None:
-            run_parameters |= {"validate_inputs": False, "precomputed": str(results)}
-            save_tables(inputs, results)
+            offered = offer_to_notebooks(inputs, results, record.parameters, plan.settings)
         # Slowest first (timings of the previous build of this report), so that a long
         # notebook does not start last and keep the workers waiting; unknown ones count as slow.
         previous = read_manifest(plan.target / "manifest.json") or read_manifest(
@@ -407,6 +414,8 @@ class Build:
         try:
             executor.run(jobs, self.steps.execute, done)
         finally:
+            if offered is not None:
+                withdraw_offer(offered)
             # Its kernels' memory and processor are the PDF's now.
             self._release_executor()
         record.timings["execute notebooks"] = round(time.perf_counter() - started, 3)

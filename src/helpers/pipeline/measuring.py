@@ -2,8 +2,9 @@
 
 With `BuildSteps.share_measures` (the project's steps) the build computes every measure once
 (`measure_results`), writes measures.csv from them and pickles them into the staging folder
-with the inputs' tidy tables (`save_tables`); the notebooks then receive
-`validate_inputs=False` and `precomputed=<the pickle>`. Both are cached on content. A batch of
+with the inputs' tidy tables (`save_tables`), and offers both to the notebooks' kernels
+(`offer_to_notebooks`, through `helpers.measures.handoff`): a notebook takes the offer only when
+its own parameters and input files match. Both are cached on content. A batch of
 forces computes each measure's series for every force once (`_SERIES_MEMO`).
 """
 
@@ -112,6 +113,32 @@ def save_tables(inputs: Inputs, results: Path) -> None:
         save(inputs, results.with_name(INPUT_TABLES))
 
 
+def offer_to_notebooks(
+    inputs: Inputs, results: Path, parameters: dict[str, Any], settings: Settings
+) -> Any:
+    """Save the inputs' tables beside `results` and offer both, with the settings, under the
+    key a notebook with these `parameters` and the same input files makes; returns the offer
+    (`handoff.Offer`) for `withdraw_offer`."""
+    from helpers.inputs.datasets import INPUT_TABLES
+    from helpers.measures import handoff
+
+    save_tables(inputs, results)
+    tables = results.with_name(INPUT_TABLES)
+    return handoff.offer(
+        handoff.offer_key(parameters, dict(inputs.files)),
+        results,
+        tables if tables.is_file() else None,
+        settings,
+    )
+
+
+def withdraw_offer(offered: Any) -> None:
+    """The offer ends with the notebooks that could take it."""
+    from helpers.measures import handoff
+
+    handoff.withdraw(offered)
+
+
 def remove_shared(results: Path) -> None:
     """The pickle and the tables, once the notebooks ran: not part of the report."""
     from helpers.inputs.datasets import INPUT_TABLES
@@ -120,4 +147,12 @@ def remove_shared(results: Path) -> None:
     results.with_name(INPUT_TABLES).unlink(missing_ok=True)
 
 
-__all__ = ["RESULTS_NAME", "measure_results", "remove_shared", "save_tables", "write_measures"]
+__all__ = [
+    "RESULTS_NAME",
+    "measure_results",
+    "offer_to_notebooks",
+    "remove_shared",
+    "save_tables",
+    "withdraw_offer",
+    "write_measures",
+]

@@ -88,9 +88,35 @@ def notebook_to_fragment(notebook: Path | Any) -> str:
     `notebook` is a path or an `nbformat.NotebookNode`. Output written to stderr (warnings) is
     left out; `stderr_messages` lists it for the build log.
     """
-    nb = read_notebook(notebook)
+    nb = _join_silent_code_cells(read_notebook(notebook))
     body, _ = _exporter().from_notebook_node(nb)
     return _CELL_ID_ATTR.sub("", body).strip()
+
+
+def _join_silent_code_cells(nb: Any) -> Any:
+    """A copy of `nb` in which each run of consecutive code cells without output (the steps a
+    section notebook computes a measure with) is one cell: one "Show code" for the reader,
+    not one per step. Cells the reader never sees (tags) are left as they are."""
+    import copy
+
+    def silent(cell: Any) -> bool:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        return (
+            cell.get("cell_type") == "code"
+            and not cell.get("outputs")
+            and not tags & (REMOVE_CELL_TAGS | REMOVE_OUTPUT_TAGS)
+            and bool(str(cell.get("source", "")).strip())
+        )
+
+    cells: list[Any] = []
+    for cell in nb.cells:
+        if cells and silent(cell) and silent(cells[-1]):
+            cells[-1].source = f"{cells[-1].source.rstrip()}\n\n{cell.source.strip()}"
+            continue
+        cells.append(copy.deepcopy(cell) if silent(cell) else cell)
+    joined = copy.copy(nb)
+    joined.cells = cells
+    return joined
 
 
 def stderr_messages(notebook: Path | Any) -> list[str]:

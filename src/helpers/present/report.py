@@ -41,6 +41,11 @@ if TYPE_CHECKING:
 REFRESH_KEY = "helpers_refresh"
 
 
+# Output metadata key of the rows of measures.csv (its text, without the header) of the result a
+# measure's block shows: what tests compare with the build's measures.csv.
+MEASURE_ROWS_KEY = "helpers_measures_csv"
+
+
 # Output metadata key of the tables a part of a page shows (`spreadsheet.SheetTable.as_dict`):
 # the build collects them from the executed notebooks, in page order, into report.ods.
 TABLES_KEY = "helpers_tables"
@@ -96,42 +101,62 @@ def settings_for(
 
 @dataclass
 class ReportContext:
-    """The inputs, force and quarter shared by every page of one build."""
+    """The inputs, force and quarter shared by every page of one build.
+
+    `parameters` are the notebook's own (quarter, force, data_dir, trend_*): where a build
+    offers its inputs and measure results for exactly these parameters and inputs
+    (`helpers.measures.handoff`), the context takes them, and the build's settings, instead of
+    reading and computing again; otherwise it computes everything itself."""
 
     settings: Settings
     catalogue: Catalogue = field(default_factory=default_catalogue)
-    # The build passes both: it has validated the inputs already, and computed every measure
-    # for this force and quarter (a pickle of `MeasureResult`s) for measures.csv.
-    validate: bool = True
-    precomputed: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        offer = self.offer
+        if offer is not None and offer.settings is not None:
+            self.settings = offer.settings  # what the build computed measures.csv with
+
+    @cached_property
+    def offer(self) -> Any:
+        """The build's `handoff.Offer` for this notebook's parameters and inputs, or None."""
+        if not self.parameters:
+            return None
+        from helpers.inputs.datasets import load_inputs, load_tables
+        from helpers.measures import handoff
+
+        try:
+            # The same object serves as `inputs`: its files are hashed once.
+            self._inputs = load_inputs(resolve(self.settings.data_dir))
+            files = self._inputs.files
+        except Exception:
+            return None  # the inputs report their own problem when they are used
+        found = handoff.find(handoff.offer_key(self.parameters, files))
+        if found is not None and found.tables is not None:
+            # Only a shortcut: whatever goes wrong, the files are read as without it.
+            with contextlib.suppress(Exception):
+                load_tables(found.tables)
+        return found
 
     @cached_property
     def inputs(self) -> Any:
-        from helpers.inputs.datasets import INPUT_TABLES, load_inputs, load_tables
+        from helpers.inputs.datasets import load_inputs
 
-        if self.precomputed:
-            # The build's tables of the same files: loaded rather than read and parsed again.
-            tables = Path(self.precomputed).with_name(INPUT_TABLES)
-            # Only a shortcut: whatever goes wrong, the files are read as without it.
-            with contextlib.suppress(Exception):
-                load_tables(tables)
-        return load_inputs(resolve(self.settings.data_dir), validate=self.validate)
+        # Tables the build offered are keyed on the files' sha256: used without reading again.
+        made = getattr(self, "_inputs", None)
+        if made is not None and Path(made.data_dir) == resolve(self.settings.data_dir):
+            return made
+        return load_inputs(resolve(self.settings.data_dir))
 
     @cached_property
     def _precomputed_results(self) -> dict[str, MeasureResult]:
-        if not self.precomputed:
+        if self.offer is None:
             return {}
         import pickle
 
-        with open(self.precomputed, "rb") as handle:
+        with open(self.offer.results, "rb") as handle:
             results: list[MeasureResult] = pickle.load(handle)
-        wanted = (self.force, str(self.settings.quarter))
-        return {
-            r.measure.id: r
-            for r in results
-            if (r.force, r.quarter.code) == wanted
-            or (r.force == wanted[0] and wanted[1] == "latest")
-        }
+        return {r.measure.id: r for r in results if r.force == self.force}
 
     @cached_property
     def force(self) -> str:
@@ -153,6 +178,8 @@ class ReportContext:
         return bool(getattr(self.inputs, "is_synthetic", False))
 
     def results(self, measures: Iterable[Any]) -> list[MeasureResult]:
+        """The results of `measures`: the build's (the objects measures.csv was written from)
+        where it offered them, otherwise computed now by the same steps."""
         measures = list(measures)
         known = self._precomputed_results
         if known and all(m.id in known for m in measures):
@@ -163,15 +190,8 @@ class ReportContext:
 
     @classmethod
     def from_parameters(cls, **parameters: Any) -> ReportContext:
-        """A context from a notebook's parameters (`validate_inputs` and `precomputed` are the
-        build's; the rest are settings)."""
-        validate = parameters.pop("validate_inputs", True)
-        precomputed = parameters.pop("precomputed", None)
-        return cls(
-            settings_for(**parameters),
-            validate=True if validate is None else bool(validate),
-            precomputed=precomputed or None,
-        )
+        """A context from a notebook's parameters (the settings it overrides)."""
+        return cls(settings_for(**parameters), parameters=dict(parameters))
 
 
 def sample_data_banner(context: ReportContext) -> str:
@@ -201,20 +221,69 @@ def real_data_banner(context: ReportContext) -> str:
 
 
 class SectionReport:
-    """One section page: heading, measures summary, one block per measure, narrative."""
+    """One section page: heading, measures summary, one block per measure, narrative.
+
+    A section notebook computes its measures in its own cells with the steps of
+    `helpers.measures.compute` and hands each result to `record` (or straight to `measure`); the
+    measures it does not record come from `ReportContext.results`, the same steps."""
 
     def __init__(self, section: Section, context: ReportContext):
         self.section = section
         self.context = context
         self.measures = context.catalogue.measures_of(section.id)
-        self.results: dict[str, MeasureResult] = {
-            r.measure.id: r for r in context.results(self.measures)
-        }
+        self._recorded: dict[str, MeasureResult] = {}
+        self._summary_handle: Any = None
 
     @classmethod
     def load(cls, section_id: str, **parameters: Any) -> SectionReport:
         context = ReportContext.from_parameters(**parameters)
         return cls(context.catalogue.section(section_id), context)
+
+    # ----- what the steps need ------------------------------------------------------------
+    @property
+    def inputs(self) -> Any:
+        return self.context.inputs
+
+    @property
+    def settings(self) -> Settings:
+        return self.context.settings
+
+    @property
+    def force(self) -> str:
+        return self.context.force
+
+    @property
+    def quarter(self) -> FinancialQuarter:
+        return self.context.quarter
+
+    def declaration(self, measure_id: str) -> Any:
+        """The measure as params/measures.yaml declares it (`config.Measure`)."""
+        return self.context.catalogue.measure(measure_id)
+
+    @cached_property
+    def _computed(self) -> dict[str, MeasureResult]:
+        return {r.measure.id: r for r in self.context.results(self.measures)}
+
+    @property
+    def results(self) -> dict[str, MeasureResult]:
+        """Every measure of the section: the ones the notebook recorded, the rest computed."""
+        if all(m.id in self._recorded for m in self.measures):
+            return {m.id: self._recorded[m.id] for m in self.measures}
+        return {m.id: self._recorded.get(m.id) or self._computed[m.id] for m in self.measures}
+
+    def record(self, result: MeasureResult) -> MeasureResult:
+        """Make `result` the one this page shows for its measure (the summary shown above is
+        brought up to date if its words change)."""
+        self._recorded[result.measure.id] = result
+        if self._summary_handle is not None and self._summary_html().text != self._summary_text:
+            self._summary_text = self._summary_html().text
+            self._summary_handle.update(self._summary_html())
+        return result
+
+    def _result(self, measure: str | MeasureResult) -> MeasureResult:
+        if isinstance(measure, str):
+            return self.results[measure]
+        return self.record(measure)
 
     # ----- page parts ---------------------------------------------------------------------
     def heading(self) -> Html:
@@ -227,33 +296,56 @@ class SectionReport:
         )
         return Html(text)
 
-    def summary(self) -> Html:
+    def _summary_html(self) -> Html:
         from helpers.present.tables import measures_summary_table
 
-        if not self.results:
+        results = self.results.values()
+        if not results:
             return Html('<p class="flag" role="note">This section has no numerical measure.</p>')
         rows = pd.DataFrame(
             {
-                "measure": [r.measure.title for r in self.results.values()],
-                "trend": [r.trend_word for r in self.results.values()],
-                "benchmark": [r.benchmark for r in self.results.values()],
+                "measure": [r.measure.title for r in results],
+                "trend": [r.trend_word for r in results],
+                "benchmark": [r.benchmark for r in results],
             }
         )
         table = measures_summary_table(rows, caption=f"Measures summary: {self.section.title}")
         return Html(f"<h3>Measures summary</h3>\n{table}")
 
-    def measure(self, measure_id: str) -> Html:
-        """The chart, its data table and the facts generated from the data for one measure."""
+    def summary(self) -> Html | None:
+        """The section's measures summary. In a notebook it is displayed (and None returned)
+        so that `record` can bring it up to date when a later cell changes a measure."""
+        summary = self._summary_html()
+        self._summary_text = summary.text
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:
+            return summary
+        if get_ipython() is None:
+            return summary
+        self._summary_handle = display(summary, display_id=True)
+        return None
+
+    def offences(self, rows: pd.DataFrame | None, measure_id: str) -> Html:
+        """The offences a crime measure counts (its input rows), with the force's count of each
+        in the 12 months to the quarter."""
+        return offences_table(rows, self.declaration(measure_id), self.force, self.quarter)
+
+    def measure(self, measure: str | MeasureResult) -> Html:
+        """The chart, its data table and the facts generated from the data for one measure
+        (a result from the notebook's steps, recorded; or a measure id)."""
         from helpers.present.charts import trend_chart
         from helpers.present.sentences import measure_facts, render_facts
 
-        result = self.results[measure_id]
+        result = self._result(measure)
         m = result.measure
+        shown = {MEASURE_ROWS_KEY: measures_csv_rows(result)}
         parts = [f'<h3 id="measure-{m.id}">{html.escape(m.title)}</h3>']
         if not result.available:
             facts = " ".join(measure_facts(result))
             parts.append(f'<p class="flag" role="note">{html.escape(facts)}</p>')
-            return Html("\n".join(parts))
+            return Html("\n".join(parts), shown)
         parts.append(render_facts(measure_facts(result)))
         series = result.series
         window = self.context.settings.trend.window_quarters * 3 + 24
@@ -281,20 +373,19 @@ class SectionReport:
             f"</strong>. {html.escape(trend_explanation(result))}</p>"
         )
         if has_funnel_plot(m):
-            funnel = self.funnel(measure_id)
+            funnel = self.funnel(result)
             parts.append(funnel.text)
             tables = (*tables, *funnel.tables)
-        return Html("\n".join(parts), tables=tables)
+        return Html("\n".join(parts), shown, tables=tables)
 
-    def funnel(self, measure_id: str) -> Html:
+    def funnel(self, measure: str | MeasureResult) -> Html:
         """Where the force stands among all forces: the measure's funnel plot (crime rates)."""
         c = self.context
-        result = self.results[measure_id]
-        return funnel_block(result, c.settings, inputs=lambda: c.inputs)
+        return funnel_block(self._result(measure), c.settings, inputs=lambda: c.inputs)
 
-    def comparison(self, measure_id: str) -> Html:
+    def comparison(self, measure: str | MeasureResult) -> Html:
         """The ranked comparison group behind a measure's benchmark."""
-        return comparison_table(self.results[measure_id])
+        return comparison_table(self._result(measure))
 
     def ethnic_group_counts(self, source: str) -> Html:
         """12-month counts by ethnic group (below force level: disclosure control applies)."""
@@ -304,7 +395,8 @@ class SectionReport:
         )
 
     def measures_blocks(self) -> Html:
-        blocks = [self.measure(m.id) for m in self.measures]
+        results = self.results
+        blocks = [self.measure(results[m.id]) for m in self.measures]
         return Html(
             "\n".join(b.text for b in blocks), tables=tuple(t for b in blocks for t in b.tables)
         )
@@ -492,6 +584,60 @@ def _ethnic_group_sheet(
     )
 
 
+def measures_csv_rows(result: MeasureResult) -> str:
+    """The rows of measures.csv that `result` makes, as measures.csv writes them."""
+    from helpers.measures.compute import measures_csv_text, measures_table
+
+    return measures_csv_text(measures_table([result]), header=False)
+
+
+def offences_table(
+    rows: pd.DataFrame | None, measure: Any, force: str, quarter: FinancialQuarter
+) -> Html:
+    """The offences a police recorded crime measure counts (`measures.select_rows`), each with
+    the force's offences recorded in the 12 months to the quarter; nothing for other sources."""
+    from helpers.present.spreadsheet import SheetTable
+    from helpers.present.tables import data_table
+
+    if rows is None or measure.source != "prc" or rows.empty:
+        return Html("")
+    first, last = quarter.window(12)
+    offences = rows[["offence_code", "offence_description"]].drop_duplicates("offence_code")
+    mine = rows[(rows["force"] == force) & rows["period"].between(first, last)]
+    counts = mine.groupby("offence_code", observed=True)["count"].sum()
+    offences = offences.sort_values("offence_code").assign(
+        count=lambda f: f["offence_code"].map(counts).fillna(0)
+    )
+    column = f"Offences recorded, {quarter.year_ending}"
+    # A code such as 1 or 4.1 is a name, not a number: written after the offence, as text.
+    named = [
+        f"{name} ({code})"
+        for code, name in zip(
+            offences["offence_code"].astype(str), offences["offence_description"], strict=True
+        )
+    ]
+    offence = "Offence (Home Office offence code)"
+    frame = pd.DataFrame({offence: named, column: offences["count"].to_numpy()})
+    caption = f"{measure.title}: the offences counted, {force}"
+    sheet = SheetTable(
+        title=f"{caption}, {quarter.year_ending}",
+        columns=[offence, f"{column}: number"],
+        rows=[list(r) for r in frame.itertuples(index=False)],
+        kind="offences",
+    )
+    # Closed on screen (a serious violence list is long); printed open (`render.printable`).
+    summary = f"The offences counted ({len(frame)} offence codes of police recorded crime)"
+    return Html(
+        f'<details class="offences"><summary>{html.escape(summary)}</summary>\n'
+        '<p class="method-note">The offences of the Home Office police recorded crime data '
+        f"that the figure counts, and how many of each {html.escape(force)} recorded in the "
+        "12 months:</p>\n"
+        + data_table(frame, caption=caption, unit={column: "count"})
+        + "\n</details>",
+        tables=(sheet,),
+    )
+
+
 def has_funnel_plot(measure: Any) -> bool:
     """Crime rates (police recorded crime per 1,000 residents or households) get a funnel plot."""
     return bool(measure.is_rate and measure.source == "prc")
@@ -652,7 +798,9 @@ def comparison_table(result: MeasureResult) -> Html:
             "Value": format_column(list(g["value"]), m.unit),
         }
     )
-    group = "most similar group" if result.comparator_label == "MSG average" else "all forces"
+    group = {"MSG average": "most similar group", None: "all forces"}.get(
+        result.comparator_label, "comparison group"
+    )
     caption = (
         f"{m.title}: {group}, {result.quarter.year_ending} (1 = best; "
         f"{'higher' if m.polarity == 'higher_is_better' else 'lower'} is better)"
