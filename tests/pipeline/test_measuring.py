@@ -6,7 +6,7 @@ import pandas as pd
 
 from helpers.core.config import default_catalogue, load_settings
 from helpers.core.quarters import FinancialQuarter
-from helpers.measures.compute import compute
+from helpers.measures import compute
 from helpers.pipeline.incremental import BuildCache
 from helpers.pipeline.measuring import measure_results, write_measures
 from helpers.pipeline.plan import BuildOptions, resolve_request

@@ -336,7 +336,7 @@ class SectionReport:
         """The chart, its data table and the facts generated from the data for one measure
         (a result from the notebook's steps, recorded; or a measure id)."""
         from helpers.present.charts import trend_chart
-        from helpers.present.sentences import measure_facts, render_facts
+        from helpers.present.wording.sentences import measure_facts, render_facts
 
         result = self._result(measure)
         m = result.measure

@@ -47,6 +47,27 @@ RANKED_POLARITIES = ("lower_is_better", "higher_is_better")
 
 Relation = Literal["above", "below", "similar to"]
 
+
+@dataclass(frozen=True)
+class Benchmark:
+    """What a measure's comparison found, before it is worded (`helpers.present.wording`).
+
+    `comparator` is the measure's kind (``msg``, ``all_forces``, ``national``,
+    ``population_share``, ``not_applicable``) or ``none`` when there is nothing to compare.
+    `rank` of `size` (1 = best), the tested `relation`, the area's population `share` (percent)
+    are None where they were not found; `group` is ``MSG``, or ``group`` for a researcher's own.
+    """
+
+    comparator: str = "none"
+    polarity: str = "lower_is_better"
+    unit: str = "rate_per_1000"
+    rank: int | None = None
+    size: int | None = None
+    relation: Relation | None = None
+    share: float | None = None
+    group: str = "MSG"
+
+
 _ORDINAL = r"(?P<rank>[1-9]\d*)(?P<suffix>st|nd|rd|th)/(?P<size>[1-9]\d*)"
 _RELATION = r"(?P<relation>below|above|similar to)"
 _CAPITAL_RELATION = r"(?P<relation>Below|Above|Similar to)"

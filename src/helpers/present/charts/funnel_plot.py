@@ -82,7 +82,7 @@ def funnel_chart(result: Any) -> Chart:
     at the top edge and named. Alt text from `sentences.funnel_alt_text`; the data is
     `funnel.funnel_table`.
     """
-    from helpers.present.sentences import funnel_alt_text
+    from helpers.present.wording.sentences import funnel_alt_text
     from helpers.stats.funnel import funnel_table
 
     unit = result.unit

@@ -31,7 +31,7 @@ from helpers.present.charts.figure import (
     svg_text,
 )
 from helpers.present.formatting import axis_label, normalise_series, period_label, unit_label
-from helpers.present.sentences import chart_alt_text
+from helpers.present.wording.sentences import chart_alt_text
 
 NATIONAL_LABEL = ENGLAND_AND_WALES
 

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from helpers.present.formatting import format_number, is_missing, normalise_series, period_long
-from helpers.stats.benchmark import ordinal
+from helpers.present.wording.benchmark_words import ordinal
 from helpers.stats.rates import population_fallback_note
 
 # ----- wording tables --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 
 from helpers.core.config import UNITS, default_catalogue
 from helpers.core.quarters import FinancialQuarter
-from helpers.present.sentences import (
+from helpers.present.wording.sentences import (
     MEASURE_WORDING,
     UNIT_WORDING,
     chart_alt_text,
@@ -431,7 +431,7 @@ FUNNEL_HOUSEHOLDS = [
 
 
 def test_funnel_alt_text_says_where_the_force_and_its_group_fall():
-    from helpers.present.sentences import funnel_alt_text
+    from helpers.present.wording.sentences import funnel_alt_text
 
     rates = [6.4, 12.0, 6.1, 6.0, 6.6, 5.9, 6.3, 6.5, 6.2, 6.4]
     result = _funnel(
@@ -455,7 +455,7 @@ def test_funnel_alt_text_says_where_the_force_and_its_group_fall():
 
 
 def test_funnel_alt_text_with_no_force_outside_and_a_force_left_out():
-    from helpers.present.sentences import funnel_alt_text
+    from helpers.present.wording.sentences import funnel_alt_text
 
     rates = [6.40, 6.38, 6.42, 6.39, 6.41, 6.40, 6.37, 6.43, 6.40, 6.40]
     result = _funnel(

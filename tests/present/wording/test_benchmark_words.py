@@ -1,0 +1,139 @@
+"""The benchmark column's words (helpers.present.wording.benchmark_words): every form the module
+can make is in its vocabulary, and nothing outside it passes."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from helpers.present.wording.benchmark_words import (
+    BENCHMARK_FORMS,
+    NOT_APPLICABLE,
+    NOT_AVAILABLE,
+    benchmark_text,
+    is_valid_benchmark,
+    ordinal,
+    ranked_text,
+)
+from helpers.stats.benchmark import Benchmark
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [
+        (1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),
+        (13, "13th"), (21, "21st"), (22, "22nd"), (23, "23rd"), (42, "42nd"), (43, "43rd"),
+        (101, "101st"), (111, "111th"), (112, "112th"), (113, "113th"), (0, "0th"),
+    ],
+)  # fmt: skip
+def test_ordinal(n, text):
+    assert ordinal(n) == text
+
+
+def test_ordinal_refuses_non_integers():
+    for bad in (-1, 2.0, True):
+        with pytest.raises(ValueError):
+            ordinal(bad)
+
+
+def test_ranked_text_forms():
+    assert ranked_text(3, 8, "below") == "3rd/8 MSG (below MSG average rates)"
+    assert ranked_text(2, 8, "above", unit="percent") == "2nd/8 MSG (above MSG average)"
+    assert ranked_text(1, 8, "similar to", unit="rate_per_1000_households") == (
+        "1st/8 MSG (similar to MSG average rates)"
+    )
+    assert ranked_text(27, 42, group="all_forces") == "27th/42"
+    # A researcher's own comparison group is not the most similar group: not called so.
+    assert ranked_text(2, 3, "below", group="group") == "2nd/3 group (below group average rates)"
+
+
+def test_ranked_text_refuses_impossible_positions():
+    with pytest.raises(ValueError):
+        ranked_text(9, 8, "below")
+    with pytest.raises(ValueError, match="relation"):
+        ranked_text(3, 8, None)
+    with pytest.raises(ValueError, match="group"):
+        ranked_text(3, 8, "below", group="region")
+
+
+@pytest.mark.parametrize(
+    ("found", "text"),
+    [
+        (Benchmark("none"), NOT_AVAILABLE),
+        (Benchmark("not_applicable"), NOT_APPLICABLE),
+        (Benchmark("msg", "neutral", rank=1, size=8, relation="above"), NOT_APPLICABLE),
+        (Benchmark("msg", rank=None, size=8, relation="above"), NOT_AVAILABLE),
+        (Benchmark("msg", rank=3, size=8, relation="below"),
+         "3rd/8 MSG (below MSG average rates)"),
+        (Benchmark("msg", "higher_is_better", "percent", 2, 8, "above"),
+         "2nd/8 MSG (above MSG average)"),
+        (Benchmark("msg", rank=2, size=3, relation="above", group="group"),
+         "2nd/3 group (above group average rates)"),
+        (Benchmark("all_forces", rank=27, size=42), "27th/42"),
+        (Benchmark("all_forces", "neutral", rank=27, size=42), NOT_APPLICABLE),
+        (Benchmark("national", relation="above"), "Above England and Wales"),
+        (Benchmark("national", relation="similar to"), "Similar to England and Wales"),
+        (Benchmark("national"), NOT_AVAILABLE),
+        (Benchmark("population_share", relation="below", share=4.1234),
+         "Below area population (4.1%)"),
+        (Benchmark("population_share", relation="similar to", share=12.0),
+         "Similar to area population (12.0%)"),
+        (Benchmark("population_share", relation="above", share=math.nan), NOT_AVAILABLE),
+    ],
+)  # fmt: skip
+def test_benchmark_text(found, text):
+    assert benchmark_text(found) == text
+    assert is_valid_benchmark(text)
+
+
+def test_benchmark_text_unknown_comparator_or_polarity():
+    with pytest.raises(ValueError, match="comparator"):
+        benchmark_text(Benchmark("regional", rank=1, size=2, relation="above"))
+    with pytest.raises(ValueError, match="polarity"):
+        benchmark_text(Benchmark("msg", "lower", rank=1, size=2, relation="above"))
+
+
+def test_every_text_the_module_can_make_is_an_allowed_form():
+    made = set()
+    for size in (1, 2, 8, 42, 43, 112):
+        for rank in range(1, size + 1):
+            made.add(benchmark_text(Benchmark("all_forces", rank=rank, size=size)))
+            for relation in ("above", "below", "similar to"):
+                for unit in ("rate_per_1000", "rate_per_1000_households", "percent", "ratio"):
+                    for group in ("MSG", "group"):
+                        found = Benchmark("msg", "lower_is_better", unit, rank, size, relation)
+                        made.add(benchmark_text(Benchmark(**{**vars(found), "group": group})))
+    for relation in ("above", "below", "similar to"):
+        made.add(benchmark_text(Benchmark("national", relation=relation)))
+        for share in (0.04, 4.1, 4.15, 99.96):
+            made.add(benchmark_text(Benchmark("population_share", relation=relation, share=share)))
+    bad = sorted(t for t in made if not is_valid_benchmark(t))
+    assert not bad
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1th/8 MSG (below MSG average rates)",  # wrong suffix
+        "11st/42",  # wrong suffix
+        "9th/8",  # rank beyond group
+        "0th/8",
+        "3rd/8 MSG (lower than MSG average rates)",
+        "3rd/8 MSG (below MSG average rate)",
+        "3rd/8 (below MSG average)",
+        "3rd/8 MSG (below group average)",  # one group named two ways
+        "above England and Wales",  # must be capitalised
+        "Higher than England and Wales",
+        "Below area population (4.12%)",  # one decimal place
+        "Below area population (4%)",
+        "Not Available",
+        "",
+    ],
+)
+def test_texts_outside_the_forms_are_rejected(text):
+    assert not is_valid_benchmark(text)
+
+
+def test_forms_are_compiled_patterns():
+    assert BENCHMARK_FORMS and all(hasattr(form, "match") for form in BENCHMARK_FORMS)
