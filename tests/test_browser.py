@@ -30,7 +30,7 @@ from helpers.pipeline.plan import SectionSpec, report_plan
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 AXE_VERSION = "4.14.1"  # .ci/run installs the same version
 AXE_PREFIX = ROOT / ".cache" / "node"
 AXE_JS = AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
