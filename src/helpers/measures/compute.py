@@ -87,7 +87,7 @@ def compute_measure(
     forces: ForceRegistry | None = None,
     series: pd.DataFrame | None = None,
 ) -> MeasureResult:
-    """One measure for `force` at `quarter`: the steps above in order (`series`, the
+    """One measure for `force` at `quarter`: steps 1 to 7 in order (`series`, the
     all-forces series of steps 1-3, when it was made already)."""
     forces = forces or default_forces()
     if series is None and is_supplied(measure, inputs):
