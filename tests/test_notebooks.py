@@ -16,7 +16,7 @@ import pytest
 
 from helpers.core.config import default_catalogue
 from helpers.core.paths import NOTEBOOKS_DIR
-from helpers.measures.compute import MEASURES_COLUMNS
+from helpers.measures.table import MEASURES_COLUMNS
 from helpers.stats.benchmark import is_valid_benchmark
 from helpers.stats.trends import TREND_WORDS
 

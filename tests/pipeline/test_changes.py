@@ -11,7 +11,8 @@ import pytest
 from helpers.core.config import default_catalogue, load_settings
 from helpers.core.quarters import FinancialQuarter
 from helpers.inputs.datasets import load_inputs
-from helpers.measures.compute import compute_measures, measures_table, write_measures_csv
+from helpers.measures.compute import compute_measures
+from helpers.measures.table import measures_table, write_measures_csv
 from helpers.pipeline import changes as ch
 
 ROOT = Path(__file__).resolve().parents[2]

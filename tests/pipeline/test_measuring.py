@@ -7,6 +7,7 @@ import pandas as pd
 from helpers.core.config import default_catalogue, load_settings
 from helpers.core.quarters import FinancialQuarter
 from helpers.measures import compute
+from helpers.measures import series as series_steps
 from helpers.pipeline.incremental import BuildCache
 from helpers.pipeline.measuring import measure_results, write_measures
 from helpers.pipeline.plan import BuildOptions, resolve_request
@@ -33,7 +34,7 @@ def test_a_batch_computes_each_measures_series_for_every_force_once(monkeypatch)
         figures.append((measure.id, force))
         return (measure.id, force)
 
-    monkeypatch.setattr(compute, "all_forces_series", all_forces_series)
+    monkeypatch.setattr(series_steps, "all_forces_series", all_forces_series)
     monkeypatch.setattr(compute, "compute_measure", compute_measure)
     inputs, settings = Inputs(), load_settings()
     quarter = FinancialQuarter.parse("2024-03")

@@ -34,7 +34,7 @@ from helpers.present.render import INPUT_FILES_CAPTION
 if TYPE_CHECKING:
     # helpers.measures.compute (scipy, statsmodels: about 0.8 s to import) is imported where a
     # measure is computed: a rebuild that only re-renders the narrative computes none.
-    from helpers.measures.compute import MeasureResult
+    from helpers.measures.result import MeasureResult
 
 # Output metadata key of the parts the build re-renders from the narrative files at render time
 # (`refresh_narrative_outputs`), so that a narrative edit never re-executes a notebook.
@@ -586,7 +586,7 @@ def _ethnic_group_sheet(
 
 def measures_csv_rows(result: MeasureResult) -> str:
     """The rows of measures.csv that `result` makes, as measures.csv writes them."""
-    from helpers.measures.compute import measures_csv_text, measures_table
+    from helpers.measures.table import measures_csv_text, measures_table
 
     return measures_csv_text(measures_table([result]), header=False)
 
@@ -656,7 +656,7 @@ def funnel_for(result: MeasureResult, settings: Settings, inputs: Any = None) ->
     if at_quarter is None:
         if inputs is None:
             return None
-        from helpers.measures.compute import all_forces_series
+        from helpers.measures.series import all_forces_series
 
         series = all_forces_series(m, inputs(), settings)
         at_quarter = series[series["period"] == result.quarter.period]

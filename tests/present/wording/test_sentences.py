@@ -21,7 +21,7 @@ FORCE = "Avon and Somerset"
 
 @dataclass
 class StandIn:
-    """The fields of helpers.measures.compute.MeasureResult that sentences read (duck-typed)."""
+    """The fields of helpers.measures.result.MeasureResult that sentences read (duck-typed)."""
 
     measure: Any
     force: str = FORCE
@@ -243,7 +243,7 @@ def test_every_catalogue_measure_and_unit_has_wording():
 
 
 def test_facts_from_a_real_measure_result():
-    measures = pytest.importorskip("helpers.measures.compute")
+    measures = pytest.importorskip("helpers.measures.result")
     real = measures.MeasureResult(
         measure=default_catalogue().measure("homicide"),
         force=FORCE,
