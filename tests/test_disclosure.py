@@ -12,7 +12,7 @@ import pytest
 from helpers.core.config import default_catalogue, load_settings
 from helpers.core.quarters import FinancialQuarter
 from helpers.measures.result import MeasureResult
-from helpers.measures.table import measures_table
+from helpers.present.measures_table import measures_table
 from helpers.present.report import comparison_table, ethnic_group_table
 
 QUARTER = FinancialQuarter.parse("2025-03")

@@ -16,8 +16,8 @@ import pytest
 
 from helpers.core.config import default_catalogue
 from helpers.core.paths import NOTEBOOKS_DIR
-from helpers.measures.table import MEASURES_COLUMNS
-from helpers.stats.benchmark import is_valid_benchmark
+from helpers.present.measures_table import MEASURES_COLUMNS
+from helpers.present.wording.benchmark_words import is_valid_benchmark
 from helpers.stats.trends import TREND_WORDS
 
 QUARTER = "2025-03"

@@ -11,7 +11,7 @@ COMMANDS = {
         "helpers.pipeline.batch",
         "build every force's report for a quarter (make all-forces)",
     ),
-    "measures": ("helpers.measures.table", "compute measures.csv without running notebooks"),
+    "measures": ("helpers.present.measures_table", "measures.csv without running notebooks"),
     "validate": ("helpers.inputs.validation", "check every input file against its data contract"),
     "sample-data": ("helpers.inputs.sample_data", "regenerate the synthetic sample data"),
     "narrative": ("helpers.present.narrative", "create a quarter's narrative files to fill in"),

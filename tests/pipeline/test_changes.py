@@ -12,8 +12,8 @@ from helpers.core.config import default_catalogue, load_settings
 from helpers.core.quarters import FinancialQuarter
 from helpers.inputs.datasets import load_inputs
 from helpers.measures.compute import compute_measures
-from helpers.measures.table import measures_table, write_measures_csv
 from helpers.pipeline import changes as ch
+from helpers.present.measures_table import measures_table, write_measures_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 FORCE = "Avon and Somerset"

@@ -17,16 +17,9 @@ from statsmodels.stats.proportion import proportion_confint
 
 from helpers.core.config import BenchmarkSettings
 from helpers.stats.benchmark import (
-    BENCHMARK_FORMS,
-    NOT_APPLICABLE,
-    NOT_AVAILABLE,
     GroupComparison,
-    benchmark_for,
-    benchmark_text,
     compare_groups,
-    is_valid_benchmark,
     msg_rank,
-    ordinal,
     relation_to_average,
     relation_to_rest,
     weighted_average,
@@ -91,24 +84,6 @@ def test_neutral_polarity_cannot_be_ranked():
         msg_rank({"A": 1.0}, "A", "lower")
 
 
-@pytest.mark.parametrize(
-    ("n", "text"),
-    [
-        (1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),
-        (13, "13th"), (21, "21st"), (22, "22nd"), (23, "23rd"), (42, "42nd"), (43, "43rd"),
-        (101, "101st"), (111, "111th"), (112, "112th"), (113, "113th"), (0, "0th"),
-    ],
-)  # fmt: skip
-def test_ordinal(n, text):
-    assert ordinal(n) == text
-
-
-def test_ordinal_refuses_non_integers():
-    for bad in (-1, 2.0, True):
-        with pytest.raises(ValueError):
-            ordinal(bad)
-
-
 # ----- relation to the average ------------------------------------------------------------------
 def test_relation_to_average():
     assert relation_to_average(1.2, 1.0, 1.4, 1.1) == "similar to"
@@ -120,103 +95,6 @@ def test_relation_to_average():
 def test_relation_needs_every_number():
     with pytest.raises(ValueError, match="average"):
         relation_to_average(1.0, 0.5, 1.5, math.nan)
-
-
-# ----- texts ------------------------------------------------------------------------------------
-def test_benchmark_text_forms():
-    assert benchmark_text(3, 8, "below") == "3rd/8 MSG (below MSG average rates)"
-    assert benchmark_text(2, 8, "above", unit="percent") == "2nd/8 MSG (above MSG average)"
-    assert benchmark_text(1, 8, "similar to", unit="rate_per_1000_households") == (
-        "1st/8 MSG (similar to MSG average rates)"
-    )
-    assert benchmark_text(27, 42, group="all_forces") == "27th/42"
-
-
-def test_benchmark_text_refuses_impossible_positions():
-    with pytest.raises(ValueError):
-        benchmark_text(9, 8, "below")
-    with pytest.raises(ValueError, match="relation"):
-        benchmark_text(3, 8, None)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "text"),
-    [
-        ({"comparator": "none"}, NOT_AVAILABLE),
-        ({"comparator": "not_applicable"}, NOT_APPLICABLE),
-        ({"comparator": "msg", "polarity": "neutral", "rank": 1, "size": 8, "relation": "above"},
-         NOT_APPLICABLE),
-        ({"comparator": "msg", "rank": None, "size": 8, "relation": "above"}, NOT_AVAILABLE),
-        ({"comparator": "msg", "rank": 3, "size": 8, "relation": "below"},
-         "3rd/8 MSG (below MSG average rates)"),
-        ({"comparator": "msg", "unit": "percent", "polarity": "higher_is_better", "rank": 2,
-          "size": 8, "relation": "above"}, "2nd/8 MSG (above MSG average)"),
-        ({"comparator": "all_forces", "rank": 27, "size": 42}, "27th/42"),
-        ({"comparator": "all_forces", "polarity": "neutral", "rank": 27, "size": 42},
-         NOT_APPLICABLE),
-        ({"comparator": "national", "relation": "above"}, "Above England and Wales"),
-        ({"comparator": "national", "relation": "similar to"}, "Similar to England and Wales"),
-        ({"comparator": "national"}, NOT_AVAILABLE),
-        ({"comparator": "population_share", "relation": "below", "share": 4.1234},
-         "Below area population (4.1%)"),
-        ({"comparator": "population_share", "relation": "similar to", "share": 12.0},
-         "Similar to area population (12.0%)"),
-        ({"comparator": "population_share", "relation": "above", "share": math.nan},
-         NOT_AVAILABLE),
-    ],
-)  # fmt: skip
-def test_benchmark_for(kwargs, text):
-    assert benchmark_for(**kwargs) == text
-    assert is_valid_benchmark(text)
-
-
-def test_benchmark_for_unknown_comparator():
-    with pytest.raises(ValueError, match="comparator"):
-        benchmark_for("regional", rank=1, size=2, relation="above")
-
-
-def test_every_text_the_module_can_make_is_an_allowed_form():
-    made = set()
-    for size in (1, 2, 8, 42, 43, 112):
-        for rank in range(1, size + 1):
-            made.add(benchmark_for("all_forces", rank=rank, size=size))
-            for relation in ("above", "below", "similar to"):
-                for unit in ("rate_per_1000", "rate_per_1000_households", "percent", "ratio"):
-                    made.add(
-                        benchmark_for("msg", unit=unit, rank=rank, size=size, relation=relation)
-                    )
-    for relation in ("above", "below", "similar to"):
-        made.add(benchmark_for("national", relation=relation))
-        for share in (0.04, 4.1, 4.15, 99.96):
-            made.add(benchmark_for("population_share", relation=relation, share=share))
-    bad = sorted(t for t in made if not is_valid_benchmark(t))
-    assert not bad
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "1th/8 MSG (below MSG average rates)",  # wrong suffix
-        "11st/42",  # wrong suffix
-        "9th/8",  # rank beyond group
-        "0th/8",
-        "3rd/8 MSG (lower than MSG average rates)",
-        "3rd/8 MSG (below MSG average rate)",
-        "3rd/8 (below MSG average)",
-        "above England and Wales",  # must be capitalised
-        "Higher than England and Wales",
-        "Below area population (4.12%)",  # one decimal place
-        "Below area population (4%)",
-        "Not Available",
-        "",
-    ],
-)
-def test_texts_outside_the_forms_are_rejected(text):
-    assert not is_valid_benchmark(text)
-
-
-def test_forms_are_compiled_patterns():
-    assert BENCHMARK_FORMS and all(hasattr(form, "match") for form in BENCHMARK_FORMS)
 
 
 # ----- compare_groups ---------------------------------------------------------------------------
@@ -261,7 +139,6 @@ def test_compare_groups_rate_below_average(msg_rates):
     assert (result.ci_low, result.ci_high) == pytest.approx((low, high), rel=1e-12)
     assert high < average  # so the force is significantly below
     assert (result.rank, result.size, result.relation) == (expected_rank, 8, "below")
-    assert result.text == f"{ordinal(expected_rank)}/8 MSG (below MSG average rates)"
 
 
 def test_compare_groups_small_count_is_similar_and_uses_exact_interval():
@@ -282,8 +159,7 @@ def test_compare_groups_similar_when_average_inside_interval():
     )
     result = compare_groups(group, "A", polarity="lower_is_better", unit="rate_per_1000")
     # A: 1.2 per 1,000 (Byar 0.62 - 2.10); average 2112 / 2,010,000 = 1.05 per 1,000: inside.
-    assert result.relation == "similar to"
-    assert result.text == "3rd/3 MSG (similar to MSG average rates)"
+    assert (result.rank, result.size, result.relation) == (3, 3, "similar to")
 
 
 def test_compare_groups_percent_uses_wilson_times_100():
@@ -301,22 +177,20 @@ def test_compare_groups_percent_uses_wilson_times_100():
     assert (result.ci_low, result.ci_high) == pytest.approx((100 * low, 100 * high))
     assert result.value == pytest.approx(100 * 192 / 2461)
     assert result.average == pytest.approx(100 * 732 / (4 * 2461))
-    assert result.rank == 2
-    assert result.text.endswith("MSG average)")  # no "rates" for percentages
-    assert is_valid_benchmark(result.text)
+    assert (result.rank, result.size) == (2, 4)
+    assert result.relation in ("above", "below", "similar to")
 
 
 def test_compare_groups_neutral_polarity_is_not_applicable(msg_rates):
     result = compare_groups(msg_rates, "Kent", polarity="neutral", unit="rate_per_1000")
-    assert result.text == NOT_APPLICABLE
-    assert result.rank is None
+    assert result.rank is None  # neutral: no position is better than another
     assert result.relation in ("above", "below", "similar to")
 
 
 def test_compare_groups_force_without_data_is_not_available(msg_rates):
     msg_rates.loc[msg_rates["force"] == "Kent", "count"] = np.nan
     result = compare_groups(msg_rates, "Kent", polarity="lower_is_better", unit="rate_per_1000")
-    assert result.text == NOT_AVAILABLE
+    assert (result.rank, result.relation) == (None, None)
     others = compare_groups(msg_rates, "Essex", polarity="lower_is_better", unit="rate_per_1000")
     assert others.size == 7  # Kent is not ranked
 
@@ -324,7 +198,7 @@ def test_compare_groups_force_without_data_is_not_available(msg_rates):
 def test_compare_groups_alone_is_not_available():
     group = pd.DataFrame({"force": ["A", "B"], "count": [5, 5], "denominator": [100.0, 0.0]})
     result = compare_groups(group, "A", polarity="lower_is_better", unit="rate_per_1000")
-    assert result.text == NOT_AVAILABLE
+    assert (result.rank, result.relation, result.size) == (None, None, 1)
 
 
 def test_compare_groups_refuses_units_it_cannot_compare(msg_rates):
@@ -373,7 +247,6 @@ def test_a_large_force_is_tested_against_the_rest_not_an_average_holding_itself(
     # rule called this "similar to".
     assert comparison.ci_low <= comparison.average <= comparison.ci_high
     assert comparison.relation == "above"
-    assert comparison.text.endswith("(above MSG average rates)")
     assert comparison.average == pytest.approx(237 / 1_000_000 * 1000)
 
 

@@ -26,7 +26,7 @@ class Comparison:
     `group` is the ranked comparison group (force, count, denominator, value, rank) where the
     measure is ranked; `history` the comparator's value at every period, for the chart."""
 
-    benchmark: str = bm.NOT_AVAILABLE
+    benchmark: bm.Benchmark = field(default_factory=bm.Benchmark)
     label: str | None = None
     value: float | None = None
     relation: bm.Relation | None = None
@@ -90,43 +90,40 @@ def _compare(
     `members`: a group chosen instead of the most similar group (ranked measures)."""
     comparator, force = measure.comparator, result.force
     if comparator == "none":
-        result.benchmark = bm.NOT_AVAILABLE
+        result.benchmark = bm.Benchmark()
         return None
     if comparator == "not_applicable" or measure.polarity == "neutral":
-        result.benchmark = bm.NOT_APPLICABLE
+        result.benchmark = bm.Benchmark("not_applicable")
         return None
     if comparator in ("msg", "all_forces"):
         return _compare_with_group(result, measure, data, period, settings, forces, members)
     if comparator == "national":
         nat_value = none_if_nan(national.get(period))
         if nat_value is None or result.value is None:
-            result.benchmark = bm.NOT_AVAILABLE
+            result.benchmark = bm.Benchmark()
             return None
         result.comparator_value = nat_value
         result.comparator_label = ENGLAND_AND_WALES
         result.relation = _relation_to_rest_of_england_and_wales(
             result, measure, data, period, settings
         )
-        result.benchmark = bm.benchmark_for(
-            "national", polarity=measure.polarity, unit=measure.unit, relation=result.relation
+        result.benchmark = bm.Benchmark(
+            "national", measure.polarity, measure.unit, relation=result.relation
         )
         return None  # England and Wales is drawn as the national line already
     if comparator == "population_share":
         share = population_share(measure, inputs, force)
         if share is None or result.value is None:
-            result.benchmark = bm.NOT_AVAILABLE
+            result.benchmark = bm.Benchmark()
             return None
         result.comparator_value = share
         result.comparator_label = "area population (Census 2021)"
         # A Census share is a fixed reference, not estimated from the force's records.
         result.relation = _relation(result, share)
-        result.benchmark = bm.benchmark_for(
-            "population_share",
-            polarity=measure.polarity,
-            unit=measure.unit,
-            relation=result.relation,
+        result.benchmark = bm.Benchmark(
+            "population_share", measure.polarity, measure.unit, relation=result.relation,
             share=share,
-        )
+        )  # fmt: skip
         return pd.Series(share, index=pd.Index(data["period"].unique()))
     raise MeasureError(f"measure '{measure.id}': comparator '{comparator}' is not handled")
 
@@ -164,7 +161,7 @@ def _compare_with_group(
             f"{'most similar group' if has_msg else 'all-forces'} average and ranking."
         )
     if len(group) < 2 or force not in set(group["force"]):
-        result.benchmark = bm.NOT_AVAILABLE
+        result.benchmark = bm.Benchmark()
         return None
     values = dict(zip(group["force"], group["value"], strict=True))
     ranks = {f: bm.msg_rank(values, f, measure.polarity)[0] for f in values}
@@ -175,12 +172,8 @@ def _compare_with_group(
         .reset_index(drop=True)
     )
     if not has_msg:
-        result.benchmark = bm.benchmark_for(
-            "all_forces",
-            polarity=measure.polarity,
-            unit=measure.unit,
-            rank=result.rank,
-            size=result.rank_of,
+        result.benchmark = bm.Benchmark(
+            "all_forces", measure.polarity, measure.unit, result.rank, result.rank_of
         )
         return None
     if measure.is_rate or measure.is_percent:
@@ -191,23 +184,20 @@ def _compare_with_group(
             unit=measure.unit,
             settings=settings.benchmark,
         )
-        average, result.benchmark = none_if_nan(comparison.average), comparison.text
-        result.relation = comparison.relation
+        average, result.relation = none_if_nan(comparison.average), comparison.relation
+        result.benchmark = bm.Benchmark(
+            "msg", measure.polarity, measure.unit, comparison.rank, comparison.size, result.relation
+        )
     else:
         average = _group_average(measure, group)
         result.relation = _relation(result, average)
-        result.benchmark = bm.benchmark_for(
-            "msg",
-            polarity=measure.polarity,
-            unit=measure.unit,
-            rank=result.rank,
-            size=result.rank_of,
-            relation=result.relation,
+        result.benchmark = bm.Benchmark(
+            "msg", measure.polarity, measure.unit, result.rank, result.rank_of, result.relation
         )
     result.comparator_value = average
     result.comparator_label = "MSG average" if chosen is None else CHOSEN_GROUP_AVERAGE
     if chosen is not None:  # a researcher's group is not the most similar group: not called so
-        result.benchmark = result.benchmark.replace("MSG", "group")
+        result.benchmark = replace(result.benchmark, group="group")
     in_group = data[data["force"].isin(members)]
     return pd.Series(
         {p: _group_average(measure, g) for p, g in in_group.groupby("period", observed=True)}

@@ -33,7 +33,7 @@ def figure_at_quarter(
     if series is None:
         result.available = False
         result.unavailable_reason = f"{not_supplied(measure.source)} ({measure.source})."
-        result.benchmark = bm.NOT_AVAILABLE
+        result.benchmark = bm.Benchmark()
         return result
     period = quarter.period
     mine = series[series["force"] == force].sort_values("period")
@@ -61,7 +61,7 @@ def figure_at_quarter(
     if reason:
         result.available = False
         result.unavailable_reason = reason
-        result.benchmark = bm.NOT_AVAILABLE
+        result.benchmark = bm.Benchmark()
         return result
     result.count = none_if_nan(row.get("count"))
     result.denominator = none_if_nan(row.get("denominator"))

@@ -44,7 +44,8 @@ class MeasureResult:
     national_value: float | None = None
     rank: int | None = None
     rank_of: int | None = None
-    benchmark: str = bm.NOT_AVAILABLE
+    # What the comparison found; `helpers.present.wording` words it for the page and measures.csv.
+    benchmark: bm.Benchmark = field(default_factory=bm.Benchmark)
     relation: bm.Relation | None = None
     trend: TrendResult | None = None
     series: pd.DataFrame = field(default_factory=pd.DataFrame)

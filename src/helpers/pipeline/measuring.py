@@ -69,7 +69,7 @@ def write_measures(
     (returned), both copied from the cache when their content is unchanged."""
     force, quarter = plan.force, plan.quarter
     if not steps.share_measures:
-        from helpers.measures.table import write_measures_csv
+        from helpers.present.measures_table import write_measures_csv
 
         table = steps.measures_table(inputs, quarter, force.name, plan.settings)
         write_measures_csv(table, staging / "measures.csv")
@@ -90,7 +90,7 @@ def write_measures(
         shutil.copyfile(cached[1], results_path)
         return results_path
     # Only now: a rebuild from the cache must not pay for importing the statistics.
-    from helpers.measures.table import measures_table, write_measures_csv
+    from helpers.present.measures_table import measures_table, write_measures_csv
 
     results = measure_results(inputs, quarter, force.name, plan.settings)
     write_measures_csv(measures_table(results), staging / "measures.csv")

@@ -44,8 +44,8 @@ def load_inputs(data_dir: Path) -> Inputs:
 
 
 def measures_table(inputs: Any, quarter: FinancialQuarter, force: str, settings: Settings) -> Any:
-    """measures.csv as a table (`helpers.measures.table.measures_table_for`)."""
-    from helpers.measures.table import measures_table_for
+    """measures.csv as a table (`helpers.present.measures_table.measures_table_for`)."""
+    from helpers.present.measures_table import measures_table_for
 
     return measures_table_for(inputs, quarter, force, settings)
 

@@ -30,6 +30,7 @@ from helpers.core.paths import resolve
 from helpers.core.quarters import FinancialQuarter, resolve_quarter
 from helpers.inputs.schemas import not_supplied
 from helpers.present.render import INPUT_FILES_CAPTION
+from helpers.present.wording.benchmark_words import benchmark_text
 
 if TYPE_CHECKING:
     # helpers.measures.compute (scipy, statsmodels: about 0.8 s to import) is imported where a
@@ -306,7 +307,7 @@ class SectionReport:
             {
                 "measure": [r.measure.title for r in results],
                 "trend": [r.trend_word for r in results],
-                "benchmark": [r.benchmark for r in results],
+                "benchmark": [benchmark_text(r.benchmark) for r in results],
             }
         )
         table = measures_summary_table(rows, caption=f"Measures summary: {self.section.title}")
@@ -586,7 +587,7 @@ def _ethnic_group_sheet(
 
 def measures_csv_rows(result: MeasureResult) -> str:
     """The rows of measures.csv that `result` makes, as measures.csv writes them."""
-    from helpers.measures.table import measures_csv_text, measures_table
+    from helpers.present.measures_table import measures_csv_text, measures_table
 
     return measures_csv_text(measures_table([result]), header=False)
 
@@ -872,7 +873,7 @@ class SummaryReport(_PageBase):
                 ],
                 "measure": [r.measure.title for r in self.all_results],
                 "trend": [r.trend_word for r in self.all_results],
-                "benchmark": [r.benchmark for r in self.all_results],
+                "benchmark": [benchmark_text(r.benchmark) for r in self.all_results],
             }
         )
         caption = f"Every measure, {self.context.quarter.title}, {self.context.force}"

@@ -1,13 +1,8 @@
 """Benchmarks: where a force stands against its most similar group (MSG), all forces or a reference.
 
-The benchmark column of the measures summary is one short text per measure, in a small fixed
-vocabulary (`BENCHMARK_FORMS`) so that readers learn it once and tests can check every cell:
-
-* MSG:        ``3rd/8 MSG (below MSG average rates)`` (rates) or ``2nd/8 MSG (above MSG average)``
-* all forces: ``27th/42``
-* national:   ``Above England and Wales`` / ``Below ...`` / ``Similar to ...``
-* population share: ``Below area population (4.1%)`` (the area's share, one decimal place)
-* ``Not available`` (no comparator data) and ``Not applicable`` (a comparison makes no sense).
+What a comparison finds is a `Benchmark` (the comparator's kind, the rank of the group's size, the
+tested relation, a population share); `helpers.present.wording.benchmark_words` words it
+(``3rd/8 MSG (below MSG average rates)``). Nothing here is worded.
 
 Position 1st is the best: the lowest value where lower is better, the highest where higher is
 better. The MSG average shown is the group's own rate (the sum of the members' counts over the
@@ -27,7 +22,6 @@ Wales comparisons are made the same way, against England and Wales without the f
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -39,8 +33,6 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from helpers.core.config import BenchmarkSettings
 from helpers.stats.intervals import rate_interval, rate_ratio_interval, wilson_interval
 
-NOT_AVAILABLE = "Not available"
-NOT_APPLICABLE = "Not applicable"
 RELATIONS = ("above", "below", "similar to")
 RATE_UNITS = ("rate_per_1000", "rate_per_1000_households")
 RANKED_POLARITIES = ("lower_is_better", "higher_is_better")
@@ -66,21 +58,6 @@ class Benchmark:
     relation: Relation | None = None
     share: float | None = None
     group: str = "MSG"
-
-
-_ORDINAL = r"(?P<rank>[1-9]\d*)(?P<suffix>st|nd|rd|th)/(?P<size>[1-9]\d*)"
-_RELATION = r"(?P<relation>below|above|similar to)"
-_CAPITAL_RELATION = r"(?P<relation>Below|Above|Similar to)"
-
-BENCHMARK_FORMS: list[re.Pattern[str]] = [
-    re.compile(rf"^{_ORDINAL} MSG \({_RELATION} MSG average rates\)$"),
-    re.compile(rf"^{_ORDINAL} MSG \({_RELATION} MSG average\)$"),
-    re.compile(rf"^{_ORDINAL}$"),
-    re.compile(rf"^{_CAPITAL_RELATION} England and Wales$"),
-    re.compile(rf"^{_CAPITAL_RELATION} area population \((?P<share>\d+\.\d)%\)$"),
-    re.compile(rf"^{re.escape(NOT_AVAILABLE)}$"),
-    re.compile(rf"^{re.escape(NOT_APPLICABLE)}$"),
-]
 
 
 # ----- averages and positions -------------------------------------------------------------------
@@ -127,17 +104,6 @@ def _check_ranked_polarity(polarity: str) -> None:
         raise ValueError(
             f"polarity must be one of {', '.join(RANKED_POLARITIES)} or neutral, got '{polarity}'"
         )
-
-
-def ordinal(n: int) -> str:
-    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 101st, 111th, 112th."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"an ordinal needs a whole number of 0 or more, got {n!r}")
-    n = int(n)
-    if n % 100 in (11, 12, 13):
-        return f"{n}th"
-    suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def relation_to_average(value: float, ci_low: float, ci_high: float, average: float) -> Relation:
@@ -226,107 +192,14 @@ def relation_to_rest(
     raise ValueError(f"relation_to_rest compares rates or percentages, not unit '{unit}'")
 
 
-# ----- texts ------------------------------------------------------------------------------------
-def benchmark_text(
-    rank: int,
-    size: int,
-    relation: Relation | None = None,
-    *,
-    group: str = "MSG",
-    unit: str = "rate_per_1000",
-) -> str:
-    """The benchmark for a ranked comparison: ``3rd/8 MSG (below MSG average rates)``, ``27th/42``.
-
-    `group` is ``"MSG"`` (needs a relation to the MSG average; "rates" is added for rate units)
-    or ``"all_forces"`` (position only).
-    """
-    if not 1 <= rank <= size:
-        raise ValueError(f"rank {rank} is outside 1..{size}")
-    position = f"{ordinal(rank)}/{size}"
-    if group == "all_forces":
-        return position
-    if group != "MSG":
-        raise ValueError(f"group must be 'MSG' or 'all_forces', got '{group}'")
-    if relation not in RELATIONS:
-        raise ValueError(f"an MSG benchmark needs a relation in {RELATIONS}, got {relation!r}")
-    rates = " rates" if unit in RATE_UNITS else ""
-    return f"{position} MSG ({relation} MSG average{rates})"
-
-
-def benchmark_for(
-    comparator: str,
-    *,
-    polarity: str = "lower_is_better",
-    unit: str = "rate_per_1000",
-    rank: int | None = None,
-    size: int | None = None,
-    relation: Relation | None = None,
-    share: float | None = None,
-) -> str:
-    """The benchmark text for a measure's comparator kind (as in `params/measures.yaml`).
-
-    * ``msg``: needs rank, size and relation; ``all_forces``: rank and size. Neutral polarity
-      gives "Not applicable" (no position is better than another).
-    * ``national``: needs the relation to England and Wales.
-    * ``population_share``: needs the relation and `share`, the area's population share in
-      percent (printed to one decimal place).
-    * ``none``: "Not available"; ``not_applicable``: "Not applicable".
-
-    Whatever is needed but missing (None or NaN) gives "Not available", so that callers pass
-    what they have and never format a benchmark themselves.
-    """
-    if comparator == "none":
-        return NOT_AVAILABLE
-    if comparator == "not_applicable":
-        return NOT_APPLICABLE
-    if polarity not in (*RANKED_POLARITIES, "neutral"):
-        raise ValueError(f"unknown polarity '{polarity}'")
-    if comparator in ("msg", "all_forces"):
-        if polarity == "neutral":
-            return NOT_APPLICABLE
-        if rank is None or size is None or (comparator == "msg" and relation is None):
-            return NOT_AVAILABLE
-        group = "MSG" if comparator == "msg" else "all_forces"
-        return benchmark_text(rank, size, relation, group=group, unit=unit)
-    if comparator == "national":
-        if relation is None:
-            return NOT_AVAILABLE
-        return f"{_capital(relation)} England and Wales"
-    if comparator == "population_share":
-        if relation is None or share is None or math.isnan(share):
-            return NOT_AVAILABLE
-        return f"{_capital(relation)} area population ({share:.1f}%)"
-    raise ValueError(f"unknown comparator '{comparator}'")
-
-
-def _capital(relation: str) -> str:
-    if relation not in RELATIONS:
-        raise ValueError(f"relation must be one of {RELATIONS}, got {relation!r}")
-    return relation[0].upper() + relation[1:]
-
-
-def is_valid_benchmark(text: str) -> bool:
-    """True when `text` is one of the allowed forms, with a correct ordinal and rank <= size."""
-    for form in BENCHMARK_FORMS:
-        match = form.match(text)
-        if match is None:
-            continue
-        groups = match.groupdict()
-        if "rank" in groups:
-            rank, size = int(groups["rank"]), int(groups["size"])
-            return rank <= size and ordinal(rank) == f"{rank}{groups['suffix']}"
-        return True
-    return False
-
-
 # ----- a force in its group ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class GroupComparison:
     """A force against its comparison group at one period: what the MSG benchmark is built from.
 
     `value`, `average`, `ci_low` and `ci_high` are in the measure's unit (per 1,000 or percent).
-    `rank` is None when the force is not ranked (neutral polarity, no value); `relation` is None
-    when it cannot be judged. `text` is the benchmark as printed.
+    `rank` is None when the force is not ranked (neutral polarity, no value, fewer than two
+    members with data); `relation` is None when it cannot be judged.
     """
 
     force: str
@@ -337,7 +210,6 @@ class GroupComparison:
     rank: int | None
     size: int
     relation: Relation | None
-    text: str
     rest: RestComparison | None = None
 
 
@@ -349,7 +221,7 @@ def compare_groups(
     unit: str,
     settings: BenchmarkSettings | None = None,
 ) -> GroupComparison:
-    """Rank `force` in its group, test it against the rest of the group, and word it.
+    """Rank `force` in its group and test it against the rest of the group.
 
     `group` has one row per member (the force itself included) with columns force, count and
     denominator (12-month sums; for rates the population or households). The force's own
@@ -358,7 +230,7 @@ def compare_groups(
     comes from `relation_to_rest` (the force against the other members pooled). `average` is
     the group's own rate, the force included. Members without a usable count (missing or
     negative) or denominator are left out of the ranking, the average and the rest. With fewer
-    than two members that have data, or no data for the force, the text is "Not available".
+    than two members that have data, or no data for the force, it has no rank and no relation.
     """
     settings = settings or BenchmarkSettings()
     if unit not in (*RATE_UNITS, "percent"):
@@ -383,9 +255,7 @@ def compare_groups(
 
     own = by_force.get(force, math.nan)
     if math.isnan(own) or size < 2:
-        return GroupComparison(
-            force, own, math.nan, math.nan, average, None, size, None, NOT_AVAILABLE, None
-        )
+        return GroupComparison(force, own, math.nan, math.nan, average, None, size, None, None)
 
     row = int(np.flatnonzero(group["force"].astype(str).to_numpy() == force)[0])
     if unit in RATE_UNITS:
@@ -413,7 +283,4 @@ def compare_groups(
     rank: int | None = None
     if polarity != "neutral":
         rank, size = msg_rank(by_force, force, polarity)
-    text = benchmark_for(
-        "msg", polarity=polarity, unit=unit, rank=rank, size=size, relation=relation
-    )
-    return GroupComparison(force, own, low, high, average, rank, size, relation, text, rest)
+    return GroupComparison(force, own, low, high, average, rank, size, relation, rest)

@@ -27,7 +27,7 @@ from helpers.core.forces import default_forces
 from helpers.core.quarters import FinancialQuarter
 from helpers.inputs import published
 from helpers.measures.compute import compute_measure
-from helpers.measures.table import main as measures_main
+from helpers.present.measures_table import main as measures_main
 
 pytestmark = REAL_DATA_MARKS
 

@@ -25,7 +25,7 @@ from helpers.core.forces import NON_TERRITORIAL, default_forces
 from helpers.inputs import published
 from helpers.inputs.datasets import load_inputs
 from helpers.inputs.processed import cached
-from helpers.measures.table import main as measures_main
+from helpers.present.measures_table import main as measures_main
 
 pytestmark = REAL_DATA_MARKS
 

@@ -1,4 +1,5 @@
-"""The measures table (measures.csv) and its command, `python -m helpers measures`."""
+"""The measures table (measures.csv) and its command, `python -m helpers measures`: every measure's
+figures and, in words, its benchmark (`helpers.present.wording`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from helpers.inputs.preflight import check_report
 from helpers.measures.compute import compute_measure, compute_measures
 from helpers.measures.result import MeasureResult
 from helpers.measures.series import all_forces_series
+from helpers.present.wording.benchmark_words import benchmark_text
 
 MEASURES_COLUMNS = [
     "force",
@@ -88,7 +90,7 @@ def measures_table(results: Sequence[MeasureResult]) -> pd.DataFrame:
                 "national_value": r.national_value,
                 "msg_rank": r.rank,
                 "rank_of": r.rank_of,
-                "benchmark": r.benchmark,
+                "benchmark": benchmark_text(r.benchmark),
                 "trend": r.trend_word,
                 "trend_method": t.method if t else None,
                 "trend_statistic": t.statistic if t else None,

@@ -1,4 +1,4 @@
-"""measures.csv (helpers.measures.table): its rows and columns, its bytes, and the
+"""measures.csv (helpers.present.measures_table): its rows and columns, its bytes, and the
 `python -m helpers measures` command."""
 
 from __future__ import annotations
@@ -8,25 +8,46 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sample_figures import (
-    AS,
-    MSG,
-    SAMPLE,
-    Q,
-)
 
-from helpers.core.config import default_catalogue
+from helpers.core.config import default_catalogue, load_settings
+from helpers.core.paths import PROJECT_ROOT
+from helpers.core.quarters import FinancialQuarter
 from helpers.inputs.datasets import load_inputs
 from helpers.measures.compute import compute_measure
-from helpers.measures.table import (
+from helpers.present.measures_table import (
     MEASURES_COLUMNS,
     measures_table,
     measures_table_for,
     write_measures_csv,
 )
-from helpers.measures.table import main as measures_main
-from helpers.stats.benchmark import is_valid_benchmark
+from helpers.present.measures_table import main as measures_main
+from helpers.present.wording.benchmark_words import is_valid_benchmark
 from helpers.stats.trends import TREND_WORDS
+
+SAMPLE = PROJECT_ROOT / "data" / "sample"
+AS = "Avon and Somerset"
+# Avon and Somerset's most similar group as HMICFRS publishes it, the force included.
+MSG = [
+    "Avon and Somerset",
+    "Derbyshire",
+    "Essex",
+    "Hampshire",
+    "Hertfordshire",
+    "Kent",
+    "Staffordshire",
+    "Sussex",
+]
+Q = FinancialQuarter.parse("2025-03")
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return load_inputs(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def settings():
+    return load_settings()
 
 
 @pytest.mark.parametrize("force", [AS, "Gwent", "London, City of"])
