@@ -487,7 +487,7 @@ def test_the_printed_report_is_laid_out_in_one_pass_but_for_the_contents(report,
 def test_trend_explanation_is_a_sentence_naming_the_test_points_and_p_value():
     from types import SimpleNamespace
 
-    from helpers.present.report import trend_explanation
+    from helpers.present.report.blocks import trend_explanation
     from helpers.stats.trends import TrendResult
 
     trend = TrendResult("Stable", "regression_ar1", 1.7, 0.1107, 0.45, 12, "fitted change +45%")

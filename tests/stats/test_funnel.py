@@ -432,7 +432,7 @@ def test_funnel_tables_for_the_spreadsheet_one_per_crime_rate():
     from helpers.core.quarters import FinancialQuarter
     from helpers.inputs.datasets import load_inputs
     from helpers.measures.compute import compute_measure
-    from helpers.present.report import funnel_tables
+    from helpers.present.report.funnels import funnel_tables
 
     settings = load_settings()
     inputs = load_inputs(resolve(settings.data_dir))
