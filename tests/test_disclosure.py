@@ -13,7 +13,8 @@ from helpers.core.config import default_catalogue, load_settings
 from helpers.core.quarters import FinancialQuarter
 from helpers.measures.result import MeasureResult
 from helpers.present.measures_table import measures_table
-from helpers.present.report import comparison_table, ethnic_group_table
+from helpers.present.report.blocks import comparison_table
+from helpers.present.report.ethnic_groups import ethnic_group_table
 
 QUARTER = FinancialQuarter.parse("2025-03")
 FORCE = "Avon and Somerset"

@@ -198,7 +198,7 @@ def _shown_measure_rows(notebook) -> dict[str, str]:
     show (`report.MEASURE_ROWS_KEY` in each output's metadata)."""
     import nbformat
 
-    from helpers.present.report import MEASURE_ROWS_KEY
+    from helpers.present.report.fragment import MEASURE_ROWS_KEY
 
     nb = nbformat.read(str(notebook), as_version=4)
     shown = {}

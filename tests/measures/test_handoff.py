@@ -12,7 +12,7 @@ from helpers.core.config import load_settings
 from helpers.core.paths import PROJECT_ROOT
 from helpers.inputs.datasets import load_inputs
 from helpers.measures import handoff
-from helpers.present.report import ReportContext
+from helpers.present.report.context import ReportContext
 
 SAMPLE = PROJECT_ROOT / "data" / "sample"
 PARAMETERS = {

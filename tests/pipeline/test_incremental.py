@@ -25,7 +25,7 @@ from helpers.pipeline.plan import BuildOptions, SectionSpec
 from helpers.pipeline.progress import EXIT_INTERRUPTED
 from helpers.pipeline.steps import BuildSteps
 from helpers.pipeline.worker import SectionJob, SectionOutcome
-from helpers.present.report import REFRESH_KEY
+from helpers.present.report.fragment import REFRESH_KEY
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 PART = "National Police and Crime Measures"
@@ -490,7 +490,8 @@ def test_marked_outputs_are_found_where_ipython_puts_them(tmp_path):
     """The mark survives a real IPython display: `refresh_narrative_outputs` finds it."""
     from IPython.core.formatters import DisplayFormatter
 
-    from helpers.present.report import Html, refresh_narrative_outputs
+    from helpers.present.report.fragment import Html
+    from helpers.present.report.refresh import refresh_narrative_outputs
 
     marked = Html(
         "<p>as executed</p>",

@@ -484,20 +484,6 @@ def test_the_printed_report_is_laid_out_in_one_pass_but_for_the_contents(report,
     assert len(made) <= pages + 2, sorted(made)
 
 
-def test_trend_explanation_is_a_sentence_naming_the_test_points_and_p_value():
-    from types import SimpleNamespace
-
-    from helpers.present.report import trend_explanation
-    from helpers.stats.trends import TrendResult
-
-    trend = TrendResult("Stable", "regression_ar1", 1.7, 0.1107, 0.45, 12, "fitted change +45%")
-    text = trend_explanation(SimpleNamespace(trend=trend))
-    assert text == (
-        "Test: regression allowing for quarter-to-quarter variation that persists, 12 points, "
-        "p = 0.11. Fitted change +45%."
-    )
-
-
 # ----- print form of the charts and the methods page -----------------------------------------
 
 SVG_NS = "{http://www.w3.org/2000/svg}"

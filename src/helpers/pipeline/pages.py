@@ -52,7 +52,7 @@ class Fragments:
         """The fragment of `spec`'s executed notebook in `staging`; a `RenderError` naming the
         section if it cannot be converted."""
         from helpers.present import render
-        from helpers.present.report import refresh_narrative_outputs
+        from helpers.present.report.refresh import refresh_narrative_outputs
 
         key = self.key(spec)
         quarter, slug = self.plan.quarter.code, self.plan.target.name

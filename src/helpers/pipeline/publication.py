@@ -278,7 +278,7 @@ def measures_sheet(measures: Any, confidence: float = 0.95) -> SheetTable:
 def notebook_tables(notebooks: Sequence[Path]) -> list[SheetTable]:
     """Every table the notebooks displayed (`report.TABLES_KEY` in an output's metadata), in
     the order given and, within a notebook, the order shown."""
-    from helpers.present.report import TABLES_KEY
+    from helpers.present.report.fragment import TABLES_KEY
 
     tables = []
     for path in notebooks:
@@ -317,7 +317,7 @@ def _cover(
             covers = f"{len(mine)} quarterly files, {first} to {last} (folder {source.path})"
         sources.append((f"{source.description} ({source.publisher})", covers))
     warning = None
-    # The same test as the pages' banner (report.sample_data_banner): the data's README.
+    # The same test as the pages' banner (report.context.sample_data_banner): the data's README.
     if getattr(inputs, "is_synthetic", False):  # a test's inputs need not say
         warning = (
             "SYNTHETIC SAMPLE DATA. These figures were generated for demonstration and testing; "

@@ -10,8 +10,8 @@ guidance's shorthand for a value that is not there ([c], [x], [z]; explained on 
 The writer is pure apart from the final file write: the tables are handed in as data
 (`SheetTable`), whoever made them. The build hands in the measures summary, every table the
 section notebooks showed (charts' data, comparison tables; see
-`helpers.present.report.TABLES_KEY`) and the changes since the last report; **to add a table,
-pass one more `SheetTable` in the list** given to `write_spreadsheet` (or, from a notebook,
+`helpers.present.report.fragment.TABLES_KEY`) and the changes since the last report; **to add a
+table, pass one more `SheetTable` in the list** given to `write_spreadsheet` (or, from a notebook,
 display it with `report.Html(..., tables=[...])` so the build collects it with the others).
 
 Written with odfpy (the ODS library pandas itself uses; pandas' own `to_excel(engine="odf")`

@@ -1,0 +1,132 @@
+"""12-month counts by ethnic group, under the disclosure rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from helpers.core.quarters import FinancialQuarter
+from helpers.inputs.schemas import not_supplied
+from helpers.present.report.fragment import Html
+
+# What each ethnicity source counts: (column, what a row is, the people it is about).
+GROUP_COUNT_SOURCES = {
+    "stop_search": ("searches", "Stop and searches", "searched"),
+    "use_of_force": ("incidents", "Use-of-force incidents", "subjects"),
+}
+SUPPRESSED = "Suppressed"
+
+
+def ethnic_group_table(
+    inputs: Any, source: str, force: str, quarter: FinancialQuarter, min_count: int
+) -> Html:
+    """The force's 12-month counts by ethnic group beside the Census population, with the rate
+    per 1,000 and the ratio to White.
+
+    A breakdown of a force's figure is below force level, so the disclosure rule applies
+    (`tables.disclosure_suppress`): a count from 1 to `min_count` - 1 is shown as "<min_count",
+    and the rate and ratio of that row are suppressed too (they would give the count back).
+    No total row: with it, one suppressed cell could be worked out by subtraction.
+    """
+    from helpers.present.formatting import format_value
+    from helpers.present.tables import data_table, disclosure_suppress
+
+    column, what, _ = GROUP_COUNT_SOURCES[source]
+    frame = inputs.get(source) if hasattr(inputs, "get") else getattr(inputs, source, None)
+    if frame is None:
+        return Html(f'<p class="flag" role="note">{not_supplied(source)} ({source}).</p>')
+    first, last = quarter.window(12)
+    rows = frame[(frame["force"] == force) & frame["period"].between(first, last)]
+    counts = rows.groupby("ethnic_group", sort=False)[column].sum()
+    population = inputs.population_ethnicity
+    residents = population[population["force"] == force].set_index("ethnic_group")["population"]
+    groups = ["White", "Black", "Asian", "Mixed", "Other", "Not recorded"]
+    count = [int(counts.get(g, 0)) for g in groups]
+    people = [residents.get(g) for g in groups]
+    rate = [
+        n * 1000 / p if p is not None and not pd.isna(p) and p > 0 else None
+        for n, p in zip(count, people, strict=True)
+    ]
+    white = rate[0]
+    ratio = [r / white if r is not None and white else None for r in rate]
+    table = pd.DataFrame(
+        {
+            "Ethnic group": groups,
+            f"{what} (12 months)": count,
+            "Residents (Census 2021)": [
+                format_value(p, "count") if p is not None else "Not applicable" for p in people
+            ],
+            "Rate per 1,000 residents": [
+                format_value(r, "rate_per_1000") if r is not None else "Not applicable"
+                for r in rate
+            ],
+            "Compared with White": [
+                format_value(r, "ratio") if r is not None else "Not applicable" for r in ratio
+            ],
+        }
+    )
+    count_column = f"{what} (12 months)"
+    suppressed = disclosure_suppress(table, [count_column], min_count)
+    hidden = suppressed[count_column].astype(str).str.startswith("<")
+    for derived in ("Rate per 1,000 residents", "Compared with White"):
+        suppressed[derived] = suppressed[derived].where(~hidden, SUPPRESSED)
+    if white is None or hidden.iloc[0]:
+        suppressed["Compared with White"] = SUPPRESSED if hidden.iloc[0] else "Not applicable"
+    caption = (
+        f"{what} by ethnic group, {force}, {quarter.year_ending} (counts from 1 to "
+        f"{min_count - 1} are shown as <{min_count}, with their rate and ratio suppressed)"
+    )
+    title = (
+        f"{what} by ethnic group, {force}, {quarter.year_ending} (counts from 1 to "
+        f"{min_count - 1}, with their rate and ratio, are suppressed: [c])"
+    )
+    sheet = _ethnic_group_sheet(title, what, groups, count, people, rate, ratio, hidden, white)
+    return Html(
+        data_table(suppressed, caption=caption, unit={count_column: "count"}), tables=(sheet,)
+    )
+
+
+def _ethnic_group_sheet(
+    title: str,
+    what: str,
+    groups: list[str],
+    count: list[int],
+    people: list[Any],
+    rate: list[float | None],
+    ratio: list[float | None],
+    hidden: pd.Series,
+    white: float | None,
+) -> Any:
+    """The ethnic group table for report.ods: the same suppression, as the guidance's [c]."""
+    from helpers.present.spreadsheet import NOT_APPLICABLE, SUPPRESSED, SheetTable
+
+    rows = []
+    for i, group in enumerate(groups):
+        if hidden.iloc[i]:
+            rows.append([group, SUPPRESSED, people[i], SUPPRESSED, SUPPRESSED])
+            continue
+        compared = ratio[i]
+        if hidden.iloc[0] or white is None:
+            compared = SUPPRESSED if hidden.iloc[0] else None
+        rows.append(
+            [
+                group,
+                count[i],
+                NOT_APPLICABLE if people[i] is None or pd.isna(people[i]) else people[i],
+                NOT_APPLICABLE if rate[i] is None else rate[i],
+                NOT_APPLICABLE if compared is None else compared,
+            ]
+        )
+    return SheetTable(
+        title=title,
+        columns=[
+            "Ethnic group",
+            f"{what} (12 months): number",
+            "Residents (Census 2021): number",
+            "Rate per 1,000 residents",
+            "Compared with White: rate ratio",
+        ],
+        rows=rows,
+        kind="comparison",
+    )
