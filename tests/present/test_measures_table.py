@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sample_figures import AS, MSG, SAMPLE, Q
 
 from helpers.core.config import default_catalogue, load_settings
-from helpers.core.paths import PROJECT_ROOT
-from helpers.core.quarters import FinancialQuarter
 from helpers.inputs.datasets import load_inputs
 from helpers.measures.compute import compute_measure
 from helpers.present.measures_table import (
@@ -23,21 +22,6 @@ from helpers.present.measures_table import (
 from helpers.present.measures_table import main as measures_main
 from helpers.present.wording.benchmark_words import is_valid_benchmark
 from helpers.stats.trends import TREND_WORDS
-
-SAMPLE = PROJECT_ROOT / "data" / "sample"
-AS = "Avon and Somerset"
-# Avon and Somerset's most similar group as HMICFRS publishes it, the force included.
-MSG = [
-    "Avon and Somerset",
-    "Derbyshire",
-    "Essex",
-    "Hampshire",
-    "Hertfordshire",
-    "Kent",
-    "Staffordshire",
-    "Sussex",
-]
-Q = FinancialQuarter.parse("2025-03")
 
 
 @pytest.fixture(scope="module")
