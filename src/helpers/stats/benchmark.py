@@ -28,10 +28,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import confint_proportions_2indep
 
 from helpers.core.config import BenchmarkSettings
-from helpers.stats.intervals import rate_interval, rate_ratio_interval, wilson_interval
 
 RELATIONS = ("above", "below", "similar to")
 RATE_UNITS = ("rate_per_1000", "rate_per_1000_households")
@@ -160,6 +158,12 @@ def relation_to_rest(
     contains no difference. None when either side has no usable data (a missing, negative or
     zero denominator, a negative count), so that nothing is said that was not tested.
     """
+    # Imported here, not above: a page that only words a finding (`Benchmark`) must not pay for
+    # scipy and statsmodels (about 0.8 s), as a rebuild after a narrative edit does.
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    from helpers.stats.intervals import rate_ratio_interval
+
     values = (count, denominator, rest_count, rest_denominator)
     if any(v is None or math.isnan(float(v)) for v in values):
         return None
@@ -256,6 +260,8 @@ def compare_groups(
     own = by_force.get(force, math.nan)
     if math.isnan(own) or size < 2:
         return GroupComparison(force, own, math.nan, math.nan, average, None, size, None, None)
+
+    from helpers.stats.intervals import rate_interval, wilson_interval  # see relation_to_rest
 
     row = int(np.flatnonzero(group["force"].astype(str).to_numpy() == force)[0])
     if unit in RATE_UNITS:
