@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers.core.digests import sha256_file
 from helpers.core.exceptions import InputNotSupplied, InputProblem, InputValidationError
 from helpers.core.forces import ENGLAND_AND_WALES, default_forces
 from helpers.core.quarters import FinancialQuarter
@@ -287,7 +288,7 @@ class InputData:
     def _memo_key(self, source: Source) -> tuple[object, ...]:
         files = self.files
         contents = tuple(
-            (rel, files.get(rel) or _sha256(path))
+            (rel, files.get(rel) or sha256_file(path))
             for path in source_files(self.data_dir, source)
             for rel in [path.relative_to(self.data_dir).as_posix()]
         )
@@ -317,7 +318,7 @@ class InputData:
             for source in SOURCES.values():
                 for path in source_files(self.data_dir, source):
                     rel = path.relative_to(self.data_dir).as_posix()
-                    files[rel] = _sha256(path)
+                    files[rel] = sha256_file(path)
             self._files = dict(sorted(files.items()))
         return self._files
 
@@ -427,14 +428,6 @@ class InputData:
     def information_rights(self) -> pd.DataFrame:
         """Monthly: period, force, request_type (FOI | SAR), requests_due, answered_on_time."""
         return self.table("information_rights")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def save_tables(inputs: InputData, path: Path) -> None:

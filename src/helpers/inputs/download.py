@@ -23,9 +23,9 @@ from pathlib import Path
 import yaml
 from tqdm import tqdm
 
+from helpers.core.digests import sha256_file
 from helpers.core.exceptions import ReportError
 from helpers.core.paths import DATA_DIR, PARAMS_DIR
-from helpers.inputs.processed import file_sha256
 
 MANIFEST = "MANIFEST.json"
 _BLOCK = 1 << 16
@@ -135,7 +135,7 @@ def download(
                     f"{remote.name}: got {part.stat().st_size} of {total} bytes; run again to "
                     "resume"
                 )
-    digest = file_sha256(part)
+    digest = sha256_file(part)
     if remote.sha256 and digest != remote.sha256.lower():
         part.unlink()
         raise DownloadError(
@@ -164,7 +164,7 @@ def download_all(
             continue
         entry = manifest["files"].get(remote.file)
         target = out / remote.file
-        if entry and target.is_file() and file_sha256(target) == entry["sha256"]:
+        if entry and target.is_file() and sha256_file(target) == entry["sha256"]:
             continue
         try:
             manifest["files"][remote.file] = download(remote, out, progress=progress)

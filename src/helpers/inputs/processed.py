@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers.core.digests import sha256_file
 from helpers.core.paths import DATA_DIR
 
 # Bump when a converter's output changes for the same raw bytes.
@@ -25,19 +26,11 @@ PROCESSED_DIR = Path(os.environ.get("REPORT_PROCESSED_DIR", DATA_DIR / "processe
 _PERIODS = "helpers.period_columns"
 
 
-def file_sha256(path: Path | str) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def cache_key(kind: str, raw_files: Sequence[Path | str]) -> str:
     """sha256 over the kind, the converter version and each raw file's own sha256 (in order)."""
     digest = hashlib.sha256(f"{kind}\0{CONVERTER_VERSION}".encode())
     for path in raw_files:
-        digest.update(b"\0" + file_sha256(path).encode())
+        digest.update(b"\0" + sha256_file(path).encode())
     return digest.hexdigest()
 
 

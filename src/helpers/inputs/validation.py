@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import hashlib
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
 
+from helpers.core.digests import sha256_file
 from helpers.core.exceptions import InputProblem, InputValidationError
 from helpers.core.forces import default_forces
 from helpers.inputs.problems import ProblemCollector, duplicate_message, first_row_of
@@ -109,7 +109,7 @@ def _copy(read: SourceRead) -> SourceRead:
 
 def _read_key(data_dir: Path, source: Source, check: bool, paths: list[Path]) -> tuple | None:
     try:
-        contents = tuple((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in paths)
+        contents = tuple((p.name, sha256_file(p)) for p in paths)
     except OSError:
         return None  # read_source reports it
     # Not the folder: the result holds paths relative to it, so the same files (a copy of a

@@ -3,9 +3,10 @@
 A build reuses what an earlier build made only when the key of everything that decides it is
 the same (helpers.pipeline.incremental), and the manifest records the same digests so that
 `make verify` and the changes page can name what changed. All of them read files through
-`sha256_file`, so a file has one digest wherever it is hashed:
+`helpers.core.digests.sha256_file`, the one file hasher every layer uses, so a file has one
+digest wherever it is hashed:
 
-* `sha256_file`, `sha256_tree`: one file; every file under a folder (manifest outputs);
+* `sha256_tree`: every file under a folder (manifest outputs);
 * `files_digest`: files named by path under a root, as one key (the helpers' source, the
   catalogue, the page templates);
 * `digest`: any JSON-able value (the key of a cache entry built from the digests above);
@@ -22,20 +23,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from helpers.core.digests import sha256_file
 from helpers.core.paths import PACKAGE_DIR, PARAMS_DIR, TEMPLATES_DIR
 from helpers.pipeline.plan import SectionSpec
 
 # A narrative file a page would show but which does not exist yet.
 MISSING = "missing"
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 (hex) of a file's bytes, read in chunks (input files may be large)."""
-    digest_ = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest_.update(block)
-    return digest_.hexdigest()
 
 
 def sha256_tree(root: Path, exclude: Iterable[str] = ()) -> dict[str, str]:
@@ -134,6 +127,5 @@ __all__ = [
     "narrative_files",
     "narrative_tree",
     "section_cache_key",
-    "sha256_file",
     "sha256_tree",
 ]

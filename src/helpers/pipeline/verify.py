@@ -35,8 +35,8 @@ from typing import IO, Any
 
 import yaml
 
+from helpers.core.digests import sha256_file
 from helpers.core.exceptions import ReportError
-from helpers.pipeline.hashing import sha256_file
 from helpers.pipeline.manifest import installed_version, read_manifest
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_USAGE = 0, 1, 2
