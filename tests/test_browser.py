@@ -26,7 +26,7 @@ import pytest
 from helpers.core.config import default_catalogue
 from helpers.pipeline import changes
 from helpers.pipeline.browser import CHROMIUM, CHROMIUM_ARGS
-from helpers.pipeline.plan import SectionSpec, report_plan
+from helpers.pipeline.plan import PlannedNotebook, report_plan
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ SECTIONS = report_plan()
 # The build adds the changes page, made without a notebook, before the methods page.
 SECTIONS.insert(
     len(SECTIONS) - 1,
-    SectionSpec(changes.PAGE_ID, changes.PAGE_NUMBER, changes.PAGE_TITLE, None, Path()),
+    PlannedNotebook(changes.PAGE_ID, changes.PAGE_NUMBER, changes.PAGE_TITLE, None, Path()),
 )
 PAGES = ["report.html", *(f"sections/{s.stem}.html" for s in SECTIONS)]
 

@@ -27,10 +27,10 @@ import pytest
 
 from helpers.core.exceptions import InputProblem, InputValidationError
 from helpers.pipeline import cli
-from helpers.pipeline.plan import SectionSpec
+from helpers.pipeline.plan import PlannedNotebook
 from helpers.pipeline.publish import BuildLock
 from helpers.pipeline.steps import BuildSteps
-from helpers.pipeline.worker import SectionJob, SectionOutcome
+from helpers.pipeline.worker import NotebookJob, NotebookOutcome
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 PART_1 = "National Police and Crime Measures"
@@ -51,17 +51,17 @@ def measures(inputs, quarter, force, settings) -> pd.DataFrame:
     return pd.DataFrame({"measure": ["homicide"], "force": [force], "quarter": [quarter.code]})
 
 
-def plan_of(*notebooks: str) -> list[SectionSpec]:
+def plan_of(*notebooks: str) -> list[PlannedNotebook]:
     """summary + numbered sections (parts 1 and 2) + methods, made of fixture notebooks."""
-    specs = [SectionSpec("summary", 0, "Measures summary", None, FIXTURES / "ok.ipynb")]
+    specs = [PlannedNotebook("summary", 0, "Measures summary", None, FIXTURES / "ok.ipynb")]
     for number, name in enumerate(notebooks, start=1):
         part = PART_1 if number <= 2 else PART_2
         specs.append(
-            SectionSpec(
+            PlannedNotebook(
                 f"{name}_{number}", number, f"{name} {number}", part, FIXTURES / f"{name}.ipynb"
             )
         )
-    specs.append(SectionSpec("methods", 90, "Methods and data", None, FIXTURES / "ok.ipynb"))
+    specs.append(PlannedNotebook("methods", 90, "Methods and data", None, FIXTURES / "ok.ipynb"))
     return specs
 
 
@@ -75,13 +75,13 @@ def steps_for(*notebooks: str, **overrides) -> BuildSteps:
     )
 
 
-def copying_execute(job: SectionJob) -> SectionOutcome:
+def copying_execute(job: NotebookJob) -> NotebookOutcome:
     """Stands in for papermill: the 'executed' notebook is the fixture itself."""
     shutil.copyfile(job.spec.notebook, job.output)
-    return SectionOutcome(job.spec.id, True, 0.01)
+    return NotebookOutcome(job.spec.id, True, 0.01)
 
 
-def cdn_execute(job: SectionJob) -> SectionOutcome:
+def cdn_execute(job: NotebookJob) -> NotebookOutcome:
     """An 'executed' notebook whose output loads a script from a CDN."""
     nb = nbformat.read(job.spec.notebook, as_version=4)
     nb.cells.append(
@@ -98,10 +98,10 @@ def cdn_execute(job: SectionJob) -> SectionOutcome:
         )
     )
     nbformat.write(nb, job.output)
-    return SectionOutcome(job.spec.id, True, 0.01)
+    return NotebookOutcome(job.spec.id, True, 0.01)
 
 
-def interrupting_execute(job: SectionJob) -> SectionOutcome:
+def interrupting_execute(job: NotebookJob) -> NotebookOutcome:
     shutil.copyfile(job.spec.notebook, job.output)  # a partial output that must not survive
     raise KeyboardInterrupt
 
@@ -335,7 +335,7 @@ def test_ctrl_c_or_kill_during_a_real_build_leave_no_partial_output(tmp_path, si
         from pathlib import Path
         import pandas as pd
         from helpers.pipeline import cli
-        from helpers.pipeline.plan import SectionSpec
+        from helpers.pipeline.plan import PlannedNotebook
         from helpers.pipeline.steps import BuildSteps
 
         # Ctrl-C raises KeyboardInterrupt, as in a terminal, even when this test runs where
@@ -350,7 +350,7 @@ def test_ctrl_c_or_kill_during_a_real_build_leave_no_partial_output(tmp_path, si
             validate=lambda d: [],
             load_inputs=lambda d: Inputs(),
             measures_table=lambda *a: pd.DataFrame({{"m": [1]}}),
-            plan=lambda: [SectionSpec(f"slow_{{i}}", i, "Slow", None, slow) for i in (1, 2)],
+            plan=lambda: [PlannedNotebook(f"slow_{{i}}", i, "Slow", None, slow) for i in (1, 2)],
         )
         sys.exit(cli.main(["--data-dir", {str(tmp_path)!r}, "--outputs",
                              {str(tmp_path / "outputs")!r}, "--jobs", "2"], steps=steps))

@@ -20,9 +20,9 @@ from helpers.pipeline.executors import (
     SerialExecutor,
     executor_for,
 )
-from helpers.pipeline.plan import BuildOptions, SectionSpec
+from helpers.pipeline.plan import BuildOptions, PlannedNotebook
 from helpers.pipeline.steps import BuildSteps
-from helpers.pipeline.worker import SectionJob, SectionOutcome
+from helpers.pipeline.worker import NotebookJob, NotebookOutcome
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 
@@ -34,11 +34,11 @@ class Inputs:
         self.missing = ()
 
 
-def _jobs(tmp_path: Path, *names: str) -> list[SectionJob]:
+def _jobs(tmp_path: Path, *names: str) -> list[NotebookJob]:
     tmp_path.mkdir(exist_ok=True)
     return [
-        SectionJob(
-            spec=SectionSpec(name, number, name.title(), None, FIXTURES / "ok.ipynb"),
+        NotebookJob(
+            spec=PlannedNotebook(name, number, name.title(), None, FIXTURES / "ok.ipynb"),
             output=tmp_path / f"{number:02d}_{name}.ipynb",
             parameters={"force": "Kent"},
         )
@@ -46,22 +46,22 @@ def _jobs(tmp_path: Path, *names: str) -> list[SectionJob]:
     ]
 
 
-def fake_execute(job: SectionJob) -> SectionOutcome:
+def fake_execute(job: NotebookJob) -> NotebookOutcome:
     """'Executes' by copying; fails one job in the notebook, raises in another."""
     if job.spec.id == "raises":
         raise ValueError("no such column 'count'")
     if job.spec.id == "fails":
-        return SectionOutcome(job.spec.id, False, 0.0, cell=3, ename="KeyError", evalue="x")
+        return NotebookOutcome(job.spec.id, False, 0.0, cell=3, ename="KeyError", evalue="x")
     shutil.copyfile(job.spec.notebook, job.output)
     # What the executor told the job: the kernel it runs in, warm or not.
-    return SectionOutcome(job.spec.id, True, 0.0, messages=(job.kernel_name, str(job.warm_kernel)))
+    return NotebookOutcome(job.spec.id, True, 0.0, messages=(job.kernel_name, str(job.warm_kernel)))
 
 
 def _outcomes(executor, jobs) -> tuple[dict[str, tuple], list[str]]:
     found: dict[str, tuple] = {}
     counters: list[str] = []
 
-    def record(outcome: SectionOutcome, job: SectionJob, counter: str) -> None:
+    def record(outcome: NotebookOutcome, job: NotebookJob, counter: str) -> None:
         found[outcome.id] = (outcome.ok, outcome.cell, outcome.ename, outcome.evalue)
         counters.append(counter)
         assert job.spec.id == outcome.id
@@ -153,9 +153,9 @@ class RecordingExecutor:
 
 def _steps() -> BuildSteps:
     plan = [
-        SectionSpec("summary", 0, "Measures summary", None, FIXTURES / "ok.ipynb"),
-        SectionSpec("one", 1, "One", "Part", FIXTURES / "ok.ipynb"),
-        SectionSpec("methods", 90, "Methods", None, FIXTURES / "ok.ipynb"),
+        PlannedNotebook("summary", 0, "Measures summary", None, FIXTURES / "ok.ipynb"),
+        PlannedNotebook("one", 1, "One", "Part", FIXTURES / "ok.ipynb"),
+        PlannedNotebook("methods", 90, "Methods", None, FIXTURES / "ok.ipynb"),
     ]
     return BuildSteps(
         validate=lambda d: [],
@@ -217,14 +217,14 @@ def test_the_serial_executor_runs_real_notebooks_in_one_warm_kernel_here(tmp_pat
 
     executor = SerialExecutor()
     jobs = [
-        SectionJob(
-            spec=SectionSpec(name, number, name, None, FIXTURES / f"{name}.ipynb"),
+        NotebookJob(
+            spec=PlannedNotebook(name, number, name, None, FIXTURES / f"{name}.ipynb"),
             output=tmp_path / f"{name}.ipynb",
             parameters={"force": "Kent", "quarter": "2024-03", "data_dir": str(tmp_path)},
         )
         for number, name in enumerate(("ok", "fail"), start=1)
     ]
-    found: dict[str, SectionOutcome] = {}
+    found: dict[str, NotebookOutcome] = {}
     before = os.environ.get("JUPYTER_PATH")
     try:
         executor.run(jobs, execute_section, lambda o, j, c: found.update({o.id: o}))

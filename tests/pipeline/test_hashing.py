@@ -7,7 +7,7 @@ import json
 
 from helpers.pipeline import hashing
 from helpers.pipeline.hashing import section_cache_key
-from helpers.pipeline.plan import SectionSpec
+from helpers.pipeline.plan import PlannedNotebook
 
 PART_1 = "National Police and Crime Measures"
 
@@ -23,7 +23,7 @@ def test_sha256_tree_lists_relative_paths_and_skips_exclusions(tmp_path):
 def test_section_cache_key_follows_every_ingredient(tmp_path):
     notebook = tmp_path / "01_x.ipynb"
     notebook.write_text("{}")
-    spec = SectionSpec("x", 1, "X", PART_1, notebook)
+    spec = PlannedNotebook("x", 1, "X", PART_1, notebook)
     params = {"quarter": "2024-03", "force": "Kent"}
     files = {"prc.csv": "aa"}
 

@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 
 from helpers.pipeline import batch, build, cli, hashing
-from helpers.pipeline.plan import BuildOptions, SectionSpec
+from helpers.pipeline.plan import BuildOptions, PlannedNotebook
 from helpers.pipeline.progress import EXIT_INTERRUPTED
 from helpers.pipeline.steps import BuildSteps
-from helpers.pipeline.worker import SectionJob, SectionOutcome
+from helpers.pipeline.worker import NotebookJob, NotebookOutcome
 from helpers.present.report.fragment import REFRESH_KEY
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
@@ -64,11 +64,11 @@ class Recorder:
     def executed(self) -> list[str]:
         return self.log.read_text().split()
 
-    def __call__(self, job: SectionJob) -> SectionOutcome:
+    def __call__(self, job: NotebookJob) -> NotebookOutcome:
         with self.log.open("a") as handle:
             handle.write(job.spec.id + "\n")
         if self.fail_for and job.parameters.get("force") == self.fail_for:
-            return SectionOutcome(job.spec.id, False, 0.01, cell=2, ename="KeyError", evalue="x")
+            return NotebookOutcome(job.spec.id, False, 0.01, cell=2, ename="KeyError", evalue="x")
         nb = nbformat.read(job.spec.notebook, as_version=4)
         if job.spec.id == "summary":
             meta = {"kind": "status", "data_items": [], "sections": ["sec_1"], "quarter": QUARTER}
@@ -88,7 +88,7 @@ class Recorder:
             )
         )
         nbformat.write(nb, job.output)
-        return SectionOutcome(job.spec.id, True, 0.01)
+        return NotebookOutcome(job.spec.id, True, 0.01)
 
 
 @pytest.fixture
@@ -102,13 +102,13 @@ def project(tmp_path) -> Path:
     return tmp_path
 
 
-def plan(root: Path) -> list[SectionSpec]:
+def plan(root: Path) -> list[PlannedNotebook]:
     nb = root / "notebooks"
     return [
-        SectionSpec("summary", 0, "Measures summary", None, nb / "summary.ipynb"),
-        SectionSpec("sec_1", 1, "Section one", PART, nb / "sec_1.ipynb"),
-        SectionSpec("sec_2", 2, "Section two", PART, nb / "sec_2.ipynb"),
-        SectionSpec("methods", 90, "Methods", None, nb / "methods.ipynb"),
+        PlannedNotebook("summary", 0, "Measures summary", None, nb / "summary.ipynb"),
+        PlannedNotebook("sec_1", 1, "Section one", PART, nb / "sec_1.ipynb"),
+        PlannedNotebook("sec_2", 2, "Section two", PART, nb / "sec_2.ipynb"),
+        PlannedNotebook("methods", 90, "Methods", None, nb / "methods.ipynb"),
     ]
 
 
@@ -302,7 +302,7 @@ def test_all_forces_builds_each_force_and_summarises_failures(project):
 class PidRecorder(Recorder):
     """Also records the process each notebook ran in."""
 
-    def __call__(self, job: SectionJob) -> SectionOutcome:
+    def __call__(self, job: NotebookJob) -> NotebookOutcome:
         with self.log.with_suffix(".pids").open("a") as handle:
             handle.write(f"{os.getpid()}\n")
         return super().__call__(job)

@@ -12,7 +12,7 @@ from helpers.core.exceptions import ConfigError, QuarterError
 from helpers.core.quarters import FinancialQuarter
 from helpers.pipeline.plan import (
     BuildOptions,
-    SectionSpec,
+    PlannedNotebook,
     report_plan,
     resolve_request,
     select_sections,
@@ -21,12 +21,12 @@ from helpers.pipeline.plan import (
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "notebooks" / "ok.ipynb"
 
 
-def sections() -> list[SectionSpec]:
+def sections() -> list[PlannedNotebook]:
     return [
-        SectionSpec("summary", 0, "Measures summary", None, FIXTURE),
-        SectionSpec("homicide", 1, "Homicide", "Part 1", FIXTURE),
-        SectionSpec("drugs", 2, "Drugs", "Part 1", FIXTURE),
-        SectionSpec("methods", 90, "Methods", None, FIXTURE),
+        PlannedNotebook("summary", 0, "Measures summary", None, FIXTURE),
+        PlannedNotebook("homicide", 1, "Homicide", "Part 1", FIXTURE),
+        PlannedNotebook("drugs", 2, "Drugs", "Part 1", FIXTURE),
+        PlannedNotebook("methods", 90, "Methods", None, FIXTURE),
     ]
 
 

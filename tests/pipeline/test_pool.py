@@ -10,41 +10,41 @@ from pathlib import Path
 import pytest
 
 from helpers.pipeline.interrupts import terminate_as_interrupt
-from helpers.pipeline.plan import SectionSpec
-from helpers.pipeline.pool import PdfWorkers, SectionPool, stop_workers
-from helpers.pipeline.worker import SectionJob, SectionOutcome
+from helpers.pipeline.plan import PlannedNotebook
+from helpers.pipeline.pool import NotebookPool, PdfWorkers, stop_workers
+from helpers.pipeline.worker import NotebookJob, NotebookOutcome
 
 
-def _job(tmp_path: Path, name: str) -> SectionJob:
-    spec = SectionSpec(name, 1, name.title(), None, tmp_path / f"{name}.ipynb")
-    return SectionJob(spec=spec, output=tmp_path / f"{name}.out.ipynb", parameters={})
+def _job(tmp_path: Path, name: str) -> NotebookJob:
+    spec = PlannedNotebook(name, 1, name.title(), None, tmp_path / f"{name}.ipynb")
+    return NotebookJob(spec=spec, output=tmp_path / f"{name}.out.ipynb", parameters={})
 
 
-def report_pid(job: SectionJob) -> SectionOutcome:
-    return SectionOutcome(job.spec.id, True, 0.0, messages=(str(os.getpid()),))
+def report_pid(job: NotebookJob) -> NotebookOutcome:
+    return NotebookOutcome(job.spec.id, True, 0.0, messages=(str(os.getpid()),))
 
 
-def raise_for_bad(job: SectionJob) -> SectionOutcome:
+def raise_for_bad(job: NotebookJob) -> NotebookOutcome:
     if job.spec.id == "bad":
         raise ValueError("no such column 'count'")
     return report_pid(job)
 
 
-def die_for_bad(job: SectionJob) -> SectionOutcome:
+def die_for_bad(job: NotebookJob) -> NotebookOutcome:
     if job.spec.id == "bad":
         os._exit(3)  # a worker killed mid-notebook (out of memory, a crash)
     return report_pid(job)
 
 
-def _run(pool: SectionPool, jobs: list[SectionJob], execute) -> list[tuple[SectionOutcome, str]]:
-    recorded: list[tuple[SectionOutcome, str]] = []
+def _run(pool: NotebookPool, jobs: list[NotebookJob], execute) -> list[tuple[NotebookOutcome, str]]:
+    recorded: list[tuple[NotebookOutcome, str]] = []
     pool.run(jobs, execute, lambda outcome, job, counter: recorded.append((outcome, counter)))
     return recorded
 
 
 def test_every_job_is_recorded_once_with_its_counter(tmp_path):
     jobs = [_job(tmp_path, n) for n in ("a", "b", "c")]
-    with SectionPool(2, warm_kernels=False) as pool:
+    with NotebookPool(2, warm_kernels=False) as pool:
         recorded = _run(pool, jobs, report_pid)
     assert sorted(o.id for o, _ in recorded) == ["a", "b", "c"]
     assert [c for _, c in recorded] == ["[1/3]", "[2/3]", "[3/3]"]
@@ -55,7 +55,7 @@ def test_every_job_is_recorded_once_with_its_counter(tmp_path):
 def test_the_same_workers_serve_successive_builds(tmp_path):
     """A batch's pool: the second force's notebooks run in the processes (and so the warm
     kernels) the first force's ran in."""
-    with SectionPool(2, warm_kernels=False) as pool:
+    with NotebookPool(2, warm_kernels=False) as pool:
         pool.start()
         workers = {str(pid) for pid in pool.worker_pids()}
         first = {o.messages[0] for o, _ in _run(pool, [_job(tmp_path, "a")] * 6, report_pid)}
@@ -67,7 +67,7 @@ def test_the_same_workers_serve_successive_builds(tmp_path):
 
 def test_an_exception_in_a_worker_fails_that_job_only(tmp_path):
     jobs = [_job(tmp_path, n) for n in ("ok", "bad", "fine")]
-    with SectionPool(1, warm_kernels=False) as pool:
+    with NotebookPool(1, warm_kernels=False) as pool:
         recorded = {o.id: o for o, _ in _run(pool, jobs, raise_for_bad)}
     assert recorded["ok"].ok and recorded["fine"].ok
     bad = recorded["bad"]
@@ -76,7 +76,7 @@ def test_an_exception_in_a_worker_fails_that_job_only(tmp_path):
 
 
 def test_a_dead_worker_fails_its_job_and_the_next_build_gets_new_workers(tmp_path):
-    with SectionPool(1, warm_kernels=False) as pool:
+    with NotebookPool(1, warm_kernels=False) as pool:
         recorded = {o.id: o for o, _ in _run(pool, [_job(tmp_path, "bad")], die_for_bad)}
         assert recorded["bad"].ename == "WorkerDied"
         again = _run(pool, [_job(tmp_path, "next")], die_for_bad)
@@ -84,7 +84,7 @@ def test_a_dead_worker_fails_its_job_and_the_next_build_gets_new_workers(tmp_pat
 
 
 def test_the_pool_writes_a_kernelspec_for_this_interpreter_and_removes_it(tmp_path):
-    pool = SectionPool(1, warm_kernels=False)
+    pool = NotebookPool(1, warm_kernels=False)
     spec = Path(pool.kernel.resource_dir)
     assert (spec / "kernel.json").is_file()
     assert os.path.realpath(pool.kernel.executable) == os.path.realpath(os.sys.executable)
@@ -95,7 +95,7 @@ def test_the_pool_writes_a_kernelspec_for_this_interpreter_and_removes_it(tmp_pa
 
 
 def test_stop_ends_the_workers_at_once(tmp_path):
-    pool = SectionPool(2, warm_kernels=False).start()
+    pool = NotebookPool(2, warm_kernels=False).start()
     pids = {o.messages[0] for o, _ in _run(pool, [_job(tmp_path, "a")] * 4, report_pid)}
     pool.stop()
     for pid in pids:
@@ -108,7 +108,7 @@ def test_workers_stopped_during_a_build_exit_without_a_traceback(tmp_path, capfd
     """A build installs its SIGTERM handler before it starts its workers (forked, they inherit
     it); stopping them (a refused input, Ctrl-C) must not print their tracebacks."""
     with terminate_as_interrupt():
-        pool = SectionPool(2, warm_kernels=False).start()
+        pool = NotebookPool(2, warm_kernels=False).start()
         _run(pool, [_job(tmp_path, "a")] * 2, report_pid)
         pids = pool.worker_pids()
         pool.stop()
@@ -151,7 +151,7 @@ def test_a_worker_stopped_before_its_start_exits_without_a_traceback(capfd):
 
 def test_a_pool_needs_a_worker():
     with pytest.raises(ValueError, match="at least one worker"):
-        SectionPool(0)
+        NotebookPool(0)
 
 
 def test_pdf_workers_write_the_pdf_in_another_process(tmp_path):

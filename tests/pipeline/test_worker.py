@@ -12,8 +12,8 @@ import pytest
 
 from helpers.core.exceptions import ConfigError
 from helpers.pipeline import worker
-from helpers.pipeline.plan import SectionSpec
-from helpers.pipeline.worker import SectionJob, SectionOutcome, check_kernel, prepare_kernel
+from helpers.pipeline.plan import PlannedNotebook
+from helpers.pipeline.worker import NotebookJob, NotebookOutcome, check_kernel, prepare_kernel
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 
@@ -97,11 +97,11 @@ def test_warm_kernel_keeps_notebooks_apart_and_survives_a_failing_one(tmp_path, 
         "print('secret' in globals(), 'pandas' in sys.modules, os.getcwd())",
     )
 
-    def run_one(spec_id: str, notebook: Path, warm: int = 5) -> tuple[SectionOutcome, Path]:
+    def run_one(spec_id: str, notebook: Path, warm: int = 5) -> tuple[NotebookOutcome, Path]:
         output = tmp_path / "out" / f"{spec_id}-{warm}.ipynb"
         output.parent.mkdir(exist_ok=True)
-        job = SectionJob(
-            spec=SectionSpec(spec_id, 1, spec_id, None, notebook),
+        job = NotebookJob(
+            spec=PlannedNotebook(spec_id, 1, spec_id, None, notebook),
             output=output,
             parameters={"force": "Kent"},
             kernel_name=kernel.name,

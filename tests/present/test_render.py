@@ -20,7 +20,7 @@ from helpers.core.quarters import FinancialQuarter
 from helpers.present import render
 from helpers.present.render import (
     Masthead,
-    SectionContent,
+    PageContent,
     find_external_resources,
     prepare_fragment,
 )
@@ -61,14 +61,14 @@ def executed_notebook(title: str) -> nbformat.NotebookNode:
     return nb
 
 
-def section(id_: str, number: int, title: str, part: str | None) -> SectionContent:
+def section(id_: str, number: int, title: str, part: str | None) -> PageContent:
     heading = f"{number}. {title}" if part else title
     fragment = render.notebook_to_fragment(executed_notebook(heading))
-    return SectionContent(id_, number, title, part, f"{number:02d}_{id_}", fragment)
+    return PageContent(id_, number, title, part, f"{number:02d}_{id_}", fragment)
 
 
 @pytest.fixture(scope="module")
-def sections() -> list[SectionContent]:
+def sections() -> list[PageContent]:
     return [
         section("summary", 0, "Measures summary", None),
         section("homicide", 1, "Homicide", "National Police and Crime Measures"),

@@ -91,7 +91,7 @@ from helpers.pipeline.publish import (
     staging_folder,
 )
 from helpers.pipeline.steps import BuildSteps, Inputs
-from helpers.pipeline.worker import SectionJob, SectionOutcome
+from helpers.pipeline.worker import NotebookJob, NotebookOutcome
 
 if TYPE_CHECKING:
     from helpers.pipeline.pool import PdfWorkers
@@ -101,7 +101,7 @@ if TYPE_CHECKING:
 class BuildResult:
     status: int
     target: Path | None = None
-    failed: list[SectionOutcome] = field(default_factory=list)
+    failed: list[NotebookOutcome] = field(default_factory=list)
     failed_dir: Path | None = None
 
 
@@ -365,7 +365,7 @@ class Build:
                 continue
             shutil.copyfile(hit, staging / "notebooks" / f"{s.stem}.ipynb")
             record.reused.add(s.id)
-            record.outcomes[s.id] = SectionOutcome(s.id, True, 0.0)
+            record.outcomes[s.id] = NotebookOutcome(s.id, True, 0.0)
             record.section_seconds[s.id] = 0.0
         if record.reused:
             unchanged = (
@@ -393,7 +393,7 @@ class Build:
         before = ((previous or {}).get("timings") or {}).get("sections") or {}
         order = sorted(to_run, key=lambda s: -float(before.get(s.id, float("inf"))))
         jobs = [
-            SectionJob(
+            NotebookJob(
                 spec=s,
                 output=staging / "notebooks" / f"{s.stem}.ipynb",
                 parameters=dict(run_parameters),
@@ -408,7 +408,7 @@ class Build:
         )
         started = time.perf_counter()
 
-        def done(outcome: SectionOutcome, job: SectionJob, counter: str) -> None:
+        def done(outcome: NotebookOutcome, job: NotebookJob, counter: str) -> None:
             self._record(outcome, job, counter, fragments, staging)
 
         try:
@@ -432,8 +432,8 @@ class Build:
 
     def _record(
         self,
-        outcome: SectionOutcome,
-        job: SectionJob,
+        outcome: NotebookOutcome,
+        job: NotebookJob,
         counter: str,
         fragments: Fragments,
         staging: Path,
@@ -536,7 +536,7 @@ class Build:
         return BuildResult(EXIT_FAILED, target, failures, where)
 
     def _failed_text(
-        self, plan: BuildPlan, exc: BaseException, failures: list[SectionOutcome]
+        self, plan: BuildPlan, exc: BaseException, failures: list[NotebookOutcome]
     ) -> str:
         lines = [
             "THIS BUILD FAILED. This folder is not a report: it holds what the failed build",

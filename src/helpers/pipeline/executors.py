@@ -1,7 +1,7 @@
 """Where a build's section notebooks run: executors, one interface for every kind.
 
 Modelled on ploomber's executors (`ploomber.executors.Serial`, `Parallel`): the build makes
-its jobs (`worker.SectionJob`) and hands them to whichever executor it was given; it never asks
+its jobs (`worker.NotebookJob`) and hands them to whichever executor it was given; it never asks
 which kind it has.
 
     executor.start(notebooks)          # get ready now (workers, warm kernels); how many at once
@@ -11,7 +11,7 @@ which kind it has.
 
 * `SerialExecutor`: one notebook after another in this process (debugging, a one-core
   machine, tests);
-* `ParallelExecutor`: the local section workers (`pool.SectionPool`), one per core, each with
+* `ParallelExecutor`: the local section workers (`pool.NotebookPool`), one per core, each with
   its warm kernel; a batch shares one between its builds so the kernels stay warm;
 * `DaskExecutor`: one task per section on a Dask cluster (`--scheduler tcp://...`).
 
@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Protocol
 from helpers.pipeline.worker import (
     WARM_KERNEL_USES,
     KernelInfo,
-    SectionJob,
-    SectionOutcome,
+    NotebookJob,
+    NotebookOutcome,
     execute_remote,
     prepare_kernel,
     prepend_jupyter_path,
@@ -44,11 +44,11 @@ from helpers.pipeline.worker import (
 
 if TYPE_CHECKING:
     from helpers.pipeline.plan import BuildOptions
-    from helpers.pipeline.pool import SectionPool
+    from helpers.pipeline.pool import NotebookPool
 
-Execute = Callable[[SectionJob], SectionOutcome]
+Execute = Callable[[NotebookJob], NotebookOutcome]
 # What the build does with each finished job: (outcome, job, "[3/16]").
-Record = Callable[[SectionOutcome, SectionJob, str], None]
+Record = Callable[[NotebookOutcome, NotebookJob, str], None]
 
 
 class Executor(Protocol):
@@ -59,7 +59,7 @@ class Executor(Protocol):
 
     def start(self, notebooks: int | None = None) -> int: ...
 
-    def run(self, jobs: Sequence[SectionJob], execute: Execute, record: Record) -> None: ...
+    def run(self, jobs: Sequence[NotebookJob], execute: Execute, record: Record) -> None: ...
 
     def close(self) -> None: ...
 
@@ -93,7 +93,7 @@ class SerialExecutor:
             prepend_jupyter_path(self._kernel.jupyter_path)
         return 1
 
-    def run(self, jobs: Sequence[SectionJob], execute: Execute, record: Record) -> None:
+    def run(self, jobs: Sequence[NotebookJob], execute: Execute, record: Record) -> None:
         self.start(len(jobs))
         assert self._kernel is not None
         for done, job in enumerate(jobs, start=1):
@@ -102,7 +102,7 @@ class SerialExecutor:
                 outcome = execute(job)
             except Exception as exc:
                 tb = traceback.format_exc()
-                outcome = SectionOutcome.failed(job, type(exc).__name__, str(exc), tb)
+                outcome = NotebookOutcome.failed(job, type(exc).__name__, str(exc), tb)
             record(outcome, job, counter(done, len(jobs)))
 
     def close(self) -> None:
@@ -128,7 +128,7 @@ class ParallelExecutor:
     def __init__(self, jobs: int | None = None, *, warm_kernels: bool = True) -> None:
         self.jobs = jobs or os.cpu_count() or 1
         self.warm_kernels = warm_kernels
-        self._pool: SectionPool | None = None
+        self._pool: NotebookPool | None = None
 
     @property
     def kernel(self) -> KernelInfo | None:
@@ -137,13 +137,13 @@ class ParallelExecutor:
     def start(self, notebooks: int | None = None) -> int:
         """Launch the workers, no more than `notebooks` of them, and start their kernels."""
         if self._pool is None:
-            from helpers.pipeline.pool import SectionPool
+            from helpers.pipeline.pool import NotebookPool
 
             workers = self.jobs if notebooks is None else min(self.jobs, max(notebooks, 1))
-            self._pool = SectionPool(workers, warm_kernels=self.warm_kernels).start()
+            self._pool = NotebookPool(workers, warm_kernels=self.warm_kernels).start()
         return self._pool.workers
 
-    def run(self, jobs: Sequence[SectionJob], execute: Execute, record: Record) -> None:
+    def run(self, jobs: Sequence[NotebookJob], execute: Execute, record: Record) -> None:
         self.start(len(jobs))
         assert self._pool is not None
         kernel, uses = self._pool.kernel.name, self._pool.warm_uses
@@ -176,7 +176,7 @@ class DaskExecutor:
     def start(self, notebooks: int | None = None) -> int:
         return notebooks or 1  # the cluster's business: every section is submitted at once
 
-    def run(self, jobs: Sequence[SectionJob], execute: Execute, record: Record) -> None:
+    def run(self, jobs: Sequence[NotebookJob], execute: Execute, record: Record) -> None:
         from distributed import Client, as_completed
 
         task = functools.partial(_remote, execute=execute)
@@ -192,7 +192,7 @@ class DaskExecutor:
                     if data is not None:
                         job.output.write_bytes(data)
                 except Exception as exc:
-                    outcome = SectionOutcome.failed(job, type(exc).__name__, str(exc))
+                    outcome = NotebookOutcome.failed(job, type(exc).__name__, str(exc))
                 record(outcome, job, counter(done, len(jobs)))
 
     def close(self) -> None:
@@ -201,7 +201,7 @@ class DaskExecutor:
     stop = close
 
 
-def _remote(job: SectionJob, execute: Execute) -> tuple[SectionOutcome, bytes | None]:
+def _remote(job: NotebookJob, execute: Execute) -> tuple[NotebookOutcome, bytes | None]:
     return execute_remote(job, execute)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from helpers.core.digests import sha256_file
 from helpers.core.paths import PACKAGE_DIR, PARAMS_DIR, TEMPLATES_DIR
-from helpers.pipeline.plan import SectionSpec
+from helpers.pipeline.plan import PlannedNotebook
 
 # A narrative file a page would show but which does not exist yet.
 MISSING = "missing"
@@ -77,7 +77,7 @@ def templates_digest() -> str:
 
 
 def section_cache_key(
-    spec: SectionSpec,
+    spec: PlannedNotebook,
     parameters: Mapping[str, Any],
     input_files: Mapping[str, str],
     *,

@@ -20,7 +20,7 @@ from typing import Any
 from helpers.core.exceptions import RenderError
 from helpers.pipeline import hashing
 from helpers.pipeline.incremental import BuildCache
-from helpers.pipeline.plan import BuildPlan, SectionSpec
+from helpers.pipeline.plan import BuildPlan, PlannedNotebook
 from helpers.pipeline.progress import BuildLog, BuildRecord
 
 
@@ -35,7 +35,7 @@ class Fragments:
     # Called when a fragment is made anew: a narrative or a notebook changed, so will the PDF.
     on_change: Callable[[], None] = lambda: None
 
-    def key(self, spec: SectionSpec) -> str:
+    def key(self, spec: PlannedNotebook) -> str:
         # The summary's "Before publication" list shows every section's narrative flags.
         shown = [s.id for s in self.plan.specs] if spec.id == "summary" else [spec.id]
         return hashing.digest(
@@ -48,7 +48,7 @@ class Fragments:
             }
         )
 
-    def make(self, spec: SectionSpec, staging: Path) -> str:
+    def make(self, spec: PlannedNotebook, staging: Path) -> str:
         """The fragment of `spec`'s executed notebook in `staging`; a `RenderError` naming the
         section if it cannot be converted."""
         from helpers.present import render
@@ -94,12 +94,12 @@ def check_offline(page: str, name: str) -> None:
 def section_contents(
     plan: BuildPlan, staging: Path, made: dict[str, str], fragments: Fragments
 ) -> list[Any]:
-    """Every section's `render.SectionContent`, in report order; `made` holds the fragments
+    """Every section's `render.PageContent`, in report order; `made` holds the fragments
     converted while the notebooks ran (taken out of it)."""
-    from helpers.present.render import SectionContent
+    from helpers.present.render import PageContent
 
     return [
-        SectionContent(
+        PageContent(
             s.id,
             s.number,
             s.title,

@@ -1,6 +1,6 @@
 """What a build will make, decided once before anything runs: the build plan.
 
-* `SectionSpec`, `report_plan`, `select_sections`: the pages of the report and their notebooks;
+* `PlannedNotebook`, `report_plan`, `select_sections`: the pages of the report and their notebooks;
 * `notebook_parameters`: what papermill injects into every notebook;
 * `BuildOptions`: what the command line (or a batch) asked for;
 * `BuildRequest`: those options resolved against params/report.yaml (settings, the canonical
@@ -32,7 +32,7 @@ PARTIAL_SUFFIX = "-partial"
 
 
 @dataclass(frozen=True)
-class SectionSpec:
+class PlannedNotebook:
     """One page of the report and the notebook that makes it."""
 
     id: str
@@ -49,19 +49,21 @@ class SectionSpec:
 
 def report_plan(
     catalogue: Catalogue | None = None, notebooks_dir: Path = NOTEBOOKS_DIR
-) -> list[SectionSpec]:
+) -> list[PlannedNotebook]:
     """Every page in report order: the summary, the catalogue's sections, the methods note."""
     catalogue = catalogue or default_catalogue()
-    front = [SectionSpec(i, n, t, None, notebooks_dir / nb) for i, n, t, nb in FRONT_MATTER]
-    back = [SectionSpec(i, n, t, None, notebooks_dir / nb) for i, n, t, nb in BACK_MATTER]
+    front = [PlannedNotebook(i, n, t, None, notebooks_dir / nb) for i, n, t, nb in FRONT_MATTER]
+    back = [PlannedNotebook(i, n, t, None, notebooks_dir / nb) for i, n, t, nb in BACK_MATTER]
     middle = [
-        SectionSpec(s.id, s.number, s.title, s.part, notebooks_dir / s.notebook)
+        PlannedNotebook(s.id, s.number, s.title, s.part, notebooks_dir / s.notebook)
         for s in catalogue.sections
     ]
     return [*front, *middle, *back]
 
 
-def select_sections(plan: Sequence[SectionSpec], wanted: Iterable[str]) -> list[SectionSpec]:
+def select_sections(
+    plan: Sequence[PlannedNotebook], wanted: Iterable[str]
+) -> list[PlannedNotebook]:
     """The sections named in `wanted`, in report order; an unknown id is a `ConfigError`."""
     wanted = [w.strip() for w in wanted if w.strip()]
     known = {s.id for s in plan}
@@ -133,7 +135,7 @@ class BuildRequest:
     force: Force
     data_dir: Path
     outputs_root: Path
-    specs: tuple[SectionSpec, ...]
+    specs: tuple[PlannedNotebook, ...]
     partial: bool  # some sections only: published beside the full report, never over it
     quarter_wanted: str | None  # as asked ("latest", a code, a title) or None: the data's latest
 
@@ -152,7 +154,7 @@ class BuildRequest:
 
 def resolve_request(
     options: BuildOptions,
-    sections: Callable[[], list[SectionSpec]] = report_plan,
+    sections: Callable[[], list[PlannedNotebook]] = report_plan,
     check_previous: Callable[[str], None] | None = None,
 ) -> BuildRequest:
     """`options` against params/report.yaml and the section plan; a `ConfigError` or
@@ -223,7 +225,7 @@ class BuildPlan:
         return self.request.outputs_root
 
     @property
-    def specs(self) -> tuple[SectionSpec, ...]:
+    def specs(self) -> tuple[PlannedNotebook, ...]:
         return self.request.specs
 
     @property
@@ -254,7 +256,7 @@ __all__ = [
     "BuildOptions",
     "BuildPlan",
     "BuildRequest",
-    "SectionSpec",
+    "PlannedNotebook",
     "notebook_parameters",
     "report_plan",
     "resolve_request",

@@ -1,6 +1,6 @@
 """The worker processes of a build: section notebooks, and (for a batch) PDFs.
 
-`SectionPool` owns the processes that execute section notebooks: one per core by default,
+`NotebookPool` owns the processes that execute section notebooks: one per core by default,
 each with its warm kernel (`helpers.pipeline.kernels`), and the kernelspec they all run (written by
 `worker.prepare_kernel` into the pool's own folder, so that it outlives any one build's staging
 folder). Builds use it through `executors.ParallelExecutor`: a build's own is started while it
@@ -36,8 +36,8 @@ from helpers.pipeline.interrupts import ignore_interrupt
 from helpers.pipeline.worker import (
     WARM_KERNEL_USES,
     KernelInfo,
-    SectionJob,
-    SectionOutcome,
+    NotebookJob,
+    NotebookOutcome,
     kernel_config,
     prepare_kernel,
     prepend_jupyter_path,
@@ -161,7 +161,7 @@ class _Workers:
             self.stop()
 
 
-class SectionPool(_Workers):
+class NotebookPool(_Workers):
     """Processes that execute section notebooks (`run`), each reusing one warm kernel unless
     `warm_kernels` is False (a worker starts and warms its kernel when it starts). Use as a
     context manager, or call `close()`, which also removes the kernelspec."""
@@ -192,9 +192,9 @@ class SectionPool(_Workers):
     # -- work --
     def run(
         self,
-        jobs: Sequence[SectionJob],
-        execute: Callable[[SectionJob], SectionOutcome],
-        record: Callable[[SectionOutcome, SectionJob, str], None],
+        jobs: Sequence[NotebookJob],
+        execute: Callable[[NotebookJob], NotebookOutcome],
+        record: Callable[[NotebookOutcome, NotebookJob, str], None],
     ) -> None:
         """Execute `jobs` with `execute` in the workers; `record(outcome, job, "[3/16]")` as
         each finishes. A job whose worker died or raised is recorded as failed; on Ctrl-C the
@@ -202,7 +202,7 @@ class SectionPool(_Workers):
         total = len(jobs)
         width = len(str(total))
         pool = self._pool()
-        futures: dict[Future[SectionOutcome], SectionJob] = {}
+        futures: dict[Future[NotebookOutcome], NotebookJob] = {}
         try:
             for job in jobs:
                 futures[pool.submit(execute, job)] = job
@@ -211,11 +211,11 @@ class SectionPool(_Workers):
                 try:
                     outcome = future.result()
                 except BrokenProcessPool as exc:
-                    outcome = SectionOutcome.failed(
+                    outcome = NotebookOutcome.failed(
                         job, "WorkerDied", f"the worker process died ({exc})"
                     )
                 except Exception as exc:
-                    outcome = SectionOutcome.failed(
+                    outcome = NotebookOutcome.failed(
                         job, type(exc).__name__, str(exc), traceback.format_exc()
                     )
                 record(outcome, job, f"[{done:>{width}}/{total}]")
@@ -254,4 +254,4 @@ class PdfWorkers(_Workers):
         return self._pool().submit(render_pdf, page, target, base_url)
 
 
-__all__ = ["PdfWorkers", "SectionPool", "render_pdf", "stop_workers"]
+__all__ = ["NotebookPool", "PdfWorkers", "render_pdf", "stop_workers"]

@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from helpers.core.exceptions import ReportError
 from helpers.core.paths import PROJECT_ROOT
-from helpers.pipeline.worker import KernelInfo, SectionOutcome
+from helpers.pipeline.worker import KernelInfo, NotebookOutcome
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 _LABEL_WIDTH = 30
@@ -60,7 +60,7 @@ class BuildRecord:
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     section_seconds: dict[str, float] = field(default_factory=dict)
-    outcomes: dict[str, SectionOutcome] = field(default_factory=dict)
+    outcomes: dict[str, NotebookOutcome] = field(default_factory=dict)
     cache_keys: dict[str, str] = field(default_factory=dict)
     reused: set[str] = field(default_factory=set)
     parameters: dict[str, Any] = field(default_factory=dict)

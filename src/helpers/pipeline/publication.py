@@ -133,14 +133,14 @@ def changes_page(
     results: Path | None,
     log: BuildLog,
 ) -> tuple[list[Any], Changes | None]:
-    """The changes page as a `render.SectionContent` (in a list: none for a partial build),
+    """The changes page as a `render.PageContent` (in a list: none for a partial build),
     and the `Changes` for the spreadsheet and the manifest. `results`: the pickle of the
     measure results, if the build made one."""
     import pandas as pd
 
     from helpers.core.config import default_catalogue
     from helpers.pipeline import changes as ch
-    from helpers.present.render import SectionContent
+    from helpers.present.render import PageContent
 
     if plan.partial:
         return [], None
@@ -164,7 +164,7 @@ def changes_page(
         log.detail(f"    changes: {len(changes.changes)} figure(s) differ from {previous.folder}")
     fragment = ch.page_html(changes, force=plan.force.name, quarter_title=plan.quarter.title)
     stem = f"{ch.PAGE_NUMBER:02d}_{ch.PAGE_ID}"
-    page = SectionContent(ch.PAGE_ID, ch.PAGE_NUMBER, ch.PAGE_TITLE, None, stem, fragment)
+    page = PageContent(ch.PAGE_ID, ch.PAGE_NUMBER, ch.PAGE_TITLE, None, stem, fragment)
     return [page], changes
 
 

@@ -16,8 +16,8 @@ from typing import Any, Protocol
 
 from helpers.core.config import Settings
 from helpers.core.quarters import FinancialQuarter
-from helpers.pipeline.plan import SectionSpec, report_plan
-from helpers.pipeline.worker import SectionJob, SectionOutcome, execute_section
+from helpers.pipeline.plan import PlannedNotebook, report_plan
+from helpers.pipeline.worker import NotebookJob, NotebookOutcome, execute_section
 
 
 class Inputs(Protocol):
@@ -71,8 +71,8 @@ class BuildSteps:
     # The quarter (resolved against the data) and the report's warnings; raises before any
     # output is touched for a quarter or population year the data do not cover.
     preflight: Callable[[Any, str | None, str, Settings, Sequence[str]], Any] = preflight
-    plan: Callable[[], list[SectionSpec]] = report_plan
-    execute: Callable[[SectionJob], SectionOutcome] = execute_section
+    plan: Callable[[], list[PlannedNotebook]] = report_plan
+    execute: Callable[[NotebookJob], NotebookOutcome] = execute_section
     # Validation and preflight are a function of the input files' content (the project's, with
     # its lazy loader): their results are cached on the files' SHA-256 and skipped next time.
     cache_checks: bool = False

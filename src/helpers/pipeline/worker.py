@@ -1,6 +1,6 @@
 """The worker side of a build: execute one section notebook, and the kernel it runs in.
 
-Whatever process executes a section (a local worker of `pool.SectionPool`, this process for
+Whatever process executes a section (a local worker of `pool.NotebookPool`, this process for
 `executors.SerialExecutor`, a Dask worker for `executors.DaskExecutor`) calls
 `execute_section(job)`: papermill's Python API, in a fresh kernel or the process's warm one
 (helpers.pipeline.kernels). `prepare_kernel` writes the kernelspec that pins the kernel to this
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.core.exceptions import ConfigError, SectionFailed
-from helpers.pipeline.plan import SectionSpec
+from helpers.pipeline.plan import PlannedNotebook
 
 KERNEL_NAME = "python3"
 # Notebooks one warm kernel executes before it is replaced by a fresh one.
@@ -37,10 +37,10 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 @dataclass(frozen=True)
-class SectionJob:
+class NotebookJob:
     """Everything a worker needs to execute one notebook (picklable)."""
 
-    spec: SectionSpec
+    spec: PlannedNotebook
     output: Path
     parameters: dict[str, Any]
     kernel_name: str = KERNEL_NAME
@@ -53,7 +53,7 @@ class SectionJob:
 
 
 @dataclass(frozen=True)
-class SectionOutcome:
+class NotebookOutcome:
     """How one notebook's execution ended."""
 
     id: str
@@ -76,7 +76,7 @@ class SectionOutcome:
         )
 
     @classmethod
-    def failed(cls, job: SectionJob, ename: str, evalue: str, tb: str = "") -> SectionOutcome:
+    def failed(cls, job: NotebookJob, ename: str, evalue: str, tb: str = "") -> NotebookOutcome:
         """A job that ended before its notebook could report (its worker died or raised)."""
         return cls(job.spec.id, False, 0.0, ename=ename, evalue=evalue, traceback=tb)
 
@@ -140,7 +140,7 @@ def _parameters_for(notebook: Path, parameters: Mapping[str, Any]) -> dict[str, 
     return {k: v for k, v in parameters.items() if k in declared or k in CORE_PARAMETERS}
 
 
-def _warm_engine(job: SectionJob, cwd: Path) -> dict[str, Any]:
+def _warm_engine(job: NotebookJob, cwd: Path) -> dict[str, Any]:
     """This process's warm kernel, reset for `job` (replaced, once, if it cannot be reset)."""
     from helpers.pipeline import kernels
 
@@ -157,7 +157,7 @@ def _warm_engine(job: SectionJob, cwd: Path) -> dict[str, Any]:
     return {"engine_name": kernels.ENGINE, "km": warm.km, "kc": warm.kc}
 
 
-def _run_notebook(job: SectionJob, started: float, messages: list[str]) -> SectionOutcome:
+def _run_notebook(job: NotebookJob, started: float, messages: list[str]) -> NotebookOutcome:
     import papermill
 
     handler = _Collect(messages)
@@ -198,12 +198,12 @@ def _run_notebook(job: SectionJob, started: float, messages: list[str]) -> Secti
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate
-    return SectionOutcome(
+    return NotebookOutcome(
         job.spec.id, True, time.perf_counter() - started, messages=tuple(messages)
     )
 
 
-def execute_section(job: SectionJob) -> SectionOutcome:
+def execute_section(job: NotebookJob) -> NotebookOutcome:
     """Execute one notebook with papermill's Python API, in a fresh kernel or this worker's
     warm one (`job.warm_kernel`); never raises for a notebook's own failure (the outcome carries
     the cell, exception name and message)."""
@@ -214,7 +214,7 @@ def execute_section(job: SectionJob) -> SectionOutcome:
     try:
         return _run_notebook(job, started, messages)
     except papermill.PapermillExecutionError as exc:
-        return SectionOutcome(
+        return NotebookOutcome(
             job.spec.id,
             False,
             time.perf_counter() - started,
@@ -225,7 +225,7 @@ def execute_section(job: SectionJob) -> SectionOutcome:
             messages=tuple(messages),
         )
     except Exception as exc:
-        return SectionOutcome(
+        return NotebookOutcome(
             job.spec.id,
             False,
             time.perf_counter() - started,
@@ -237,8 +237,8 @@ def execute_section(job: SectionJob) -> SectionOutcome:
 
 
 def execute_remote(
-    job: SectionJob, execute: Callable[[SectionJob], SectionOutcome] | None = None
-) -> tuple[SectionOutcome, bytes | None]:
+    job: NotebookJob, execute: Callable[[NotebookJob], NotebookOutcome] | None = None
+) -> tuple[NotebookOutcome, bytes | None]:
     """One section on a Dask worker, by `execute` (default `execute_section`): its own
     kernelspec (this worker's Python), the notebook executed into a temporary file and sent
     back, so the build's staging folder need not be shared with the worker."""
@@ -336,8 +336,8 @@ __all__ = [
     "KERNEL_NAME",
     "WARM_KERNEL_USES",
     "KernelInfo",
-    "SectionJob",
-    "SectionOutcome",
+    "NotebookJob",
+    "NotebookOutcome",
     "check_kernel",
     "declared_parameters",
     "execute_remote",

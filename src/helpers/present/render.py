@@ -247,7 +247,7 @@ def find_external_resources(page: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class SectionContent:
+class PageContent:
     """One section as the page templates need it: identity, place in the report, and body."""
 
     id: str
@@ -344,7 +344,7 @@ class _View:
     next: _View | None = None
 
 
-def _views(sections: Sequence[SectionContent], *, level_of: Any, shared: bool) -> list[_View]:
+def _views(sections: Sequence[PageContent], *, level_of: Any, shared: bool) -> list[_View]:
     """Template views of `sections`; `shared` when they are assembled into one page."""
     from collections import Counter
 
@@ -377,7 +377,7 @@ class _Group:
     sections: list[_View] = field(default_factory=list)
 
 
-def render_report(sections: Sequence[SectionContent], context: Masthead) -> str:
+def render_report(sections: Sequence[PageContent], context: Masthead) -> str:
     """The assembled report: title page, contents, every section in the order given (grouped
     into consecutive runs of the same part), navigation between sections."""
     views = _views(sections, level_of=lambda s: 3 if s.part else 2, shared=True)
@@ -391,7 +391,7 @@ def render_report(sections: Sequence[SectionContent], context: Masthead) -> str:
     return template.render(groups=groups, **_common(context, context.page_title))
 
 
-def render_section_page(sections: Sequence[SectionContent], index: int, context: Masthead) -> str:
+def render_section_page(sections: Sequence[PageContent], index: int, context: Masthead) -> str:
     """The stand-alone page of `sections[index]` (sections/<nn>_<id>.html), linking to its
     neighbours and back to the full report."""
     views = _views(sections, level_of=lambda s: 1, shared=False)
