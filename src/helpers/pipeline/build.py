@@ -49,6 +49,7 @@ from helpers.core.exceptions import (
     QuarterError,
     ReportError,
 )
+from helpers.measures import handoff
 from helpers.pipeline import hashing, publication
 from helpers.pipeline.checks import check_inputs
 from helpers.pipeline.executors import Executor, executor_for
@@ -63,7 +64,6 @@ from helpers.pipeline.manifest import (
 from helpers.pipeline.measuring import (
     offer_to_notebooks,
     remove_shared,
-    withdraw_offer,
     write_measures,
 )
 from helpers.pipeline.pages import Fragments, section_contents, write_pages
@@ -415,7 +415,7 @@ class Build:
             executor.run(jobs, self.steps.execute, done)
         finally:
             if offered is not None:
-                withdraw_offer(offered)
+                handoff.withdraw(offered)  # it ends with the notebooks that could take it
             # Its kernels' memory and processor are the PDF's now.
             self._release_executor()
         record.timings["execute notebooks"] = round(time.perf_counter() - started, 3)

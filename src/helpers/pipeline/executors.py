@@ -179,7 +179,7 @@ class DaskExecutor:
     def run(self, jobs: Sequence[NotebookJob], execute: Execute, record: Record) -> None:
         from distributed import Client, as_completed
 
-        task = functools.partial(_remote, execute=execute)
+        task = functools.partial(execute_remote, execute=execute)
         with Client(self.address, timeout="30s") as client:
             futures = {
                 client.submit(task, job, pure=False, key=f"{job.spec.stem}-{id(job)}"): job
@@ -199,10 +199,6 @@ class DaskExecutor:
         """Nothing to release: each `run` connects and disconnects."""
 
     stop = close
-
-
-def _remote(job: NotebookJob, execute: Execute) -> tuple[NotebookOutcome, bytes | None]:
-    return execute_remote(job, execute)
 
 
 def executor_for(options: BuildOptions) -> Executor:

@@ -116,10 +116,10 @@ def save_tables(inputs: Inputs, results: Path) -> None:
 
 def offer_to_notebooks(
     inputs: Inputs, results: Path, parameters: dict[str, Any], settings: Settings
-) -> Any:
+) -> Path:
     """Save the inputs' tables beside `results` and offer both, with the settings, under the
-    key a notebook with these `parameters` and the same input files makes; returns the offer
-    (`handoff.Offer`) for `withdraw_offer`."""
+    key a notebook with these `parameters` and the same input files makes; returns the offer's
+    file, for `handoff.withdraw`."""
     from helpers.inputs.datasets import INPUT_TABLES
     from helpers.measures import handoff
 
@@ -131,13 +131,6 @@ def offer_to_notebooks(
         tables if tables.is_file() else None,
         settings,
     )
-
-
-def withdraw_offer(offered: Any) -> None:
-    """The offer ends with the notebooks that could take it."""
-    from helpers.measures import handoff
-
-    handoff.withdraw(offered)
 
 
 def remove_shared(results: Path) -> None:
@@ -154,6 +147,5 @@ __all__ = [
     "offer_to_notebooks",
     "remove_shared",
     "save_tables",
-    "withdraw_offer",
     "write_measures",
 ]

@@ -65,13 +65,13 @@ class ReportContext:
         """The build's `handoff.Offer` for this notebook's parameters and inputs, or None."""
         if not self.parameters:
             return None
-        from helpers.inputs.datasets import load_inputs, load_tables
+        from helpers.inputs.datasets import load_tables
         from helpers.measures import handoff
 
         try:
-            # The same object serves as `inputs`: its files are hashed once.
-            self._inputs = load_inputs(resolve(self.settings.data_dir))
-            files = self._inputs.files
+            # `inputs` itself: its files are hashed once. The key holds the data folder
+            # resolved, so an offer taken is for this same folder.
+            files = self.inputs.files
         except Exception:
             return None  # the inputs report their own problem when they are used
         found = handoff.find(handoff.offer_key(self.parameters, files))
@@ -86,9 +86,6 @@ class ReportContext:
         from helpers.inputs.datasets import load_inputs
 
         # Tables the build offered are keyed on the files' sha256: used without reading again.
-        made = getattr(self, "_inputs", None)
-        if made is not None and Path(made.data_dir) == resolve(self.settings.data_dir):
-            return made
         return load_inputs(resolve(self.settings.data_dir))
 
     @cached_property
