@@ -15,11 +15,15 @@ import html
 import io
 import re
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import matplotlib.style
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter
 
 from helpers.present.formatting import unit_label
@@ -27,7 +31,6 @@ from helpers.present.tables import data_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
     from helpers.present.spreadsheet import SheetTable
 
@@ -164,6 +167,25 @@ def style_axes(ax: Axes, title: str) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="both", length=3)
+
+
+@contextmanager
+def chart_axes(size: tuple[float, float]) -> Iterator[tuple[Figure, Axes]]:
+    """A figure of `size` inches with one axes, on its own Agg canvas (never pyplot), under
+    Matplotlib's defaults and `CHART_RC` only: a notebook's own style never changes a report
+    chart. Save it (`svg_text`) inside the block, while the settings apply."""
+    with matplotlib.style.context(["default", CHART_RC]):
+        fig = Figure(figsize=size, layout="constrained")
+        FigureCanvasAgg(fig)
+        yield fig, fig.add_subplot()
+
+
+def legend_below(fig: Figure, handles: list[Any], ncols: int) -> None:
+    """The legend every chart has: under the plot, no frame, long enough handles to show a
+    line's dash pattern."""
+    fig.legend(
+        handles=handles, loc="outside lower center", ncols=ncols, frameon=False, handlelength=3.2
+    )
 
 
 def svg_text(fig: Figure, title: str) -> str:

@@ -8,18 +8,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib.style
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, MaxNLocator
 
 from helpers.present.charts.figure import (
-    CHART_RC,
     PALETTE,
     TEXT_COLOUR,
     Chart,
     TickFormatter,
+    chart_axes,
+    legend_below,
     style_axes,
     svg_text,
 )
@@ -122,10 +120,7 @@ def _draw_funnel(result: Any, *, title: str, top: float, off_scale: list[str]) -
     points = result.points.copy()
     points["shown"] = np.minimum(points["rate"], top)
     curves = result.limit_curves()
-    with matplotlib.style.context(["default", CHART_RC]):
-        fig = Figure(figsize=FUNNEL_FIGURE_SIZE, layout="constrained")
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
+    with chart_axes(FUNNEL_FIGURE_SIZE) as (fig, ax):
         x = curves["denominator"].to_numpy()
         _, centre_dash, centre_width = FUNNEL_LINES["centre"]
         (centre,) = ax.plot(
@@ -246,11 +241,5 @@ def _draw_funnel(result: Any, *, title: str, top: float, off_scale: list[str]) -
         ax.set_xlabel(f"{denominator} (log scale)")
         ax.set_ylabel(axis_label(result.unit))
         style_axes(ax, title)
-        fig.legend(
-            handles=handles,
-            loc="outside lower center",
-            ncols=3,
-            frameon=False,
-            handlelength=3.2,
-        )
+        legend_below(fig, handles, 3)
         return svg_text(fig, title)

@@ -14,19 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib.style
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from helpers.core.forces import ENGLAND_AND_WALES
 from helpers.present.charts.figure import (
-    CHART_RC,
     PALETTE,
     Chart,
     TickFormatter,
+    chart_axes,
+    legend_below,
     style_axes,
     svg_text,
 )
@@ -183,10 +181,7 @@ def _draw(
     styles = dict(lines)
 
     # Matplotlib's defaults, then ours: a notebook's own style never changes a report chart.
-    with matplotlib.style.context(["default", CHART_RC]):
-        fig = Figure(figsize=FIGURE_SIZE, layout="constrained")
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
+    with chart_axes(FIGURE_SIZE) as (fig, ax):
         # The axes first: seaborn reads the tick labels to decide whether to label an axis,
         # cheap once the few ticks are set.
         ticks = _tick_periods(periods)
@@ -233,13 +228,7 @@ def _draw(
         )
         handles = _mark_runs(ax.get_lines(), tidy, labels, styles, n, marker_step)
         ax.set_xlabel("")  # seaborn names the x axis after its column
-        fig.legend(
-            handles=handles,
-            loc="outside lower center",
-            ncols=len(handles),
-            frameon=False,
-            handlelength=3.2,
-        )
+        legend_below(fig, handles, len(handles))
         return svg_text(fig, title)
 
 
