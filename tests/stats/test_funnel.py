@@ -16,6 +16,7 @@ Reference values come from:
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,9 +31,11 @@ from helpers.stats.funnel import (
     BELOW_998,
     WITHIN,
     FunnelError,
+    adjusted_limits,
     between_variance,
     dispersion_ratio,
     estimate_overdispersion,
+    exact_limits_wider,
     funnel_analysis,
     funnel_limits,
     funnel_table,
@@ -423,3 +426,120 @@ def test_households_measures_say_households():
     )
     table = funnel_table(result)
     assert "Households" in table.columns and "Rate per 1,000 households" in table.columns
+
+
+# ----- an adjusted limit is never narrower than the exact Poisson limit (issue 18, point 6) ----
+def _exact_rate_limits(denominator: float, target: float, confidence: float):
+    """The exact Poisson limits by the scalar search, as rates per 1,000."""
+    expected = target / 1000 * denominator
+    tail = (1 - confidence) / 2
+    low = _quantile_by_search(expected, tail) / denominator * 1000
+    high = _quantile_by_search(expected, 1 - tail) / denominator * 1000
+    return low, high
+
+
+@pytest.mark.parametrize("method", ["additive", "multiplicative"])
+def test_adjusted_limits_are_never_narrower_than_the_exact_poisson_limits(method):
+    """Rare offences: a homicide-like rate of 0.012 per 1,000 with phi above 1. At 200,000 to
+    9 million residents E runs from 2.4 to 108; on the square-root scale the normal lower limit
+    of the small forces lies inside the exact Poisson one (about 0.10 of the target at E = 2.4
+    against the exact 0)."""
+    od = _od(method, 1.6, 0.004)
+    target = 0.012
+    sizes = np.geomspace(200_000, 9_000_000, 25)
+    for level in (0.95, 0.998):
+        low, high = funnel_limits(sizes, target, level, od)
+        raw_low, raw_high = adjusted_limits(sizes, target, level, od)
+        assert (raw_low > funnel_limits(sizes, target, level)[0]).any()  # the case arises
+        for i, n in enumerate(sizes):
+            exact_low, exact_high = _exact_rate_limits(n, target, level)
+            assert low[i] <= exact_low + 1e-15 and high[i] >= exact_high - 1e-15, (level, n)
+            assert low[i] == pytest.approx(min(exact_low, raw_low[i]), abs=1e-15)
+            assert high[i] == pytest.approx(max(exact_high, raw_high[i]), abs=1e-15)
+        lower_side, upper_side = exact_limits_wider(sizes, target, level, od)
+        assert list(lower_side) == [raw_low[i] > funnel_limits(n, target, level)[0] for i, n in
+                                    enumerate(sizes)]  # fmt: skip
+        assert not upper_side.any()  # above, the adjustment is the wider here
+
+
+def test_a_force_with_no_homicides_is_not_below_the_limits_by_the_adjustment_alone():
+    """Twelve forces of 200,000 to 900,000 residents at 0.012 per 1,000 (E = 2.4 to 10.8), the
+    smallest with no homicide: P(X = 0 | E = 2.4) = 0.09, well inside any 95% limit; yet the
+    additive normal lower limit (0.0010 per 1,000 at φ = 1.51) put it below."""
+    populations = [200_000.0, 250_000, 300_000, 350_000, 400_000, 450_000,
+                   500_000, 600_000, 650_000, 700_000, 800_000, 900_000]  # fmt: skip
+    counts = [0.0, 2, 6, 2, 8, 3, 9, 4, 12, 5, 15, 7]  # more spread than Poisson: φ = 1.51
+    frame = pd.DataFrame({"force": [f"Force {i:02d}" for i in range(12)], "count": counts,
+                          "denominator": populations})  # fmt: skip
+    frame.loc[len(frame)] = [ENGLAND_AND_WALES, 0.012 * sum(populations) / 1000, sum(populations)]
+    result = _analysis(frame, force="Force 00", group=())
+    assert result.overdispersion.method == "additive"
+    p = result.points.set_index("force")
+    assert poisson.cdf(0, p.loc["Force 00", "expected"]) > 0.025
+    assert p.loc["Force 00", "position"] == WITHIN
+    # What the report draws at the force: the exact Poisson limit, said so in the points.
+    assert p.loc["Force 00", "lower_95"] == pytest.approx(
+        _exact_rate_limits(200_000, result.target, 0.95)[0], abs=1e-15
+    )
+    assert bool(p.loc["Force 00", "exact_limit"])
+    # Each force flagged below is below on the exact test too: none by the adjustment alone.
+    for force, row in p.iterrows():
+        if row["position"] in (BELOW_95, BELOW_998):
+            assert poisson.cdf(row["count"], row["expected"]) < 0.025, force
+
+
+REAL_PRC = (
+    Path(__file__).resolve().parents[3] / "shared" / "data" / "real" / "ho-prc-pfa"
+    / "prc_pfa_2012q1_2023q1.csv.gz"
+)  # fmt: skip
+REAL_POPULATION = REAL_PRC.parents[1] / "ons-population-households" / (
+    "ons_pfa_table_P9_mid_year_population_estimates_2002_2016.csv"
+)  # fmt: skip
+
+
+@pytest.mark.real_data
+@pytest.mark.skipif(not REAL_PRC.is_file(), reason=f"real PRC file not found at {REAL_PRC}")
+def test_real_homicide_no_force_is_below_the_limits_by_the_adjustment_alone():
+    """Homicide in the year ending March 2015 from the Home Office file, over the ONS mid-2014
+    populations: φ = 1.16, so additive limits; before the fix 37 of 43 forces had a lower 95%
+    limit inside the exact Poisson one and two were "below the 95% limit" though their counts'
+    lower-tail probabilities under Poisson(E) were above 0.025."""
+    from helpers.core.exceptions import ConfigError
+    from helpers.core.forces import canonical_force, default_forces
+
+    prc = pd.read_csv(REAL_PRC, dtype={"Offence Code": str})
+    homicide = prc[(prc["Offence Subgroup"] == "Homicide") & (prc["Financial Year"] == "2014/15")]
+    territorial = set(default_forces().names)
+    counts: dict[str, float] = {}
+    for name, count in homicide.groupby("Force Name")["Number of Offences"].sum().items():
+        try:
+            force = canonical_force(name)
+        except ConfigError:  # British Transport Police and the national fraud bodies
+            continue
+        counts[force] = float(count)
+    pop = pd.read_csv(REAL_POPULATION)
+    pop = pop[pop["mid_year"] == 2014]
+    populations = {}
+    for row in pop.itertuples(index=False):
+        try:
+            force = canonical_force(row.area_name)
+        except ConfigError:  # regions and nations are not forces
+            continue
+        if force in territorial:
+            populations[force] = float(row.population)
+    assert len(counts) == 43 and set(populations) == set(counts)
+    frame = pd.DataFrame(
+        {"force": list(counts), "count": list(counts.values()),
+         "denominator": [populations[f] for f in counts]}
+    )  # fmt: skip
+    result = _analysis(frame, force="Wiltshire", group=())
+    assert result.overdispersion.method == "additive" and result.overdispersion.phi > 1
+    p = result.points
+    for row in p.itertuples(index=False):
+        for level, name in ((0.95, "95"), (0.998, "998")):
+            exact_low, exact_high = _exact_rate_limits(row.denominator, result.target, level)
+            assert getattr(row, f"lower_{name}") <= exact_low + 1e-15, (row.force, level)
+            assert getattr(row, f"upper_{name}") >= exact_high - 1e-15, (row.force, level)
+        if row.position in (BELOW_95, BELOW_998):
+            assert poisson.cdf(row.count, row.expected) < 0.025, row.force
+    assert p["exact_limit"].sum() > 0  # small forces: the exact limit is the one drawn

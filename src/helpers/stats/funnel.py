@@ -14,7 +14,8 @@ and Safety in Health Care 2005; 14: 347-351), the one FunnelPlotR implements:
 * Pure chance (Poisson) limits: the exact Poisson quantiles of Poisson(E), interpolated so that
   the limits are smooth in n (Spiegelhalter 2005, appendix A.1.1): with r the smallest count whose
   cumulative probability F(r) reaches p, the limit is (r - a) / n with a = (F(r) - p) /
-  (F(r) - F(r - 1)). Exact rather than normal, because homicide counts are small.
+  (F(r) - F(r - 1)). Exact rather than normal: at the small expected counts of rare offences
+  (homicide in a small force) a normal approximation is too narrow on the low side.
 * Overdispersion: recorded crime varies between forces far more than Poisson chance allows
   (recording practice, demography, geography): with pure Poisson limits most forces fall outside
   them. It is estimated from the data on the square-root scale, where Poisson counts have a
@@ -32,6 +33,10 @@ and Safety in Health Care 2005; 14: 347-351), the one FunnelPlotR implements:
     φ in the hundreds this widens the limits of small forces absurdly and still flags the large.
   - none: pure Poisson limits.
   Without overdispersion (n·φ ≤ n - 1) the pure Poisson limits are drawn whatever the setting.
+  An adjusted limit is never narrower than the exact Poisson one: on each side the wider of the
+  two is drawn. Where expected counts are small (a few homicides a year), the normal limits on
+  the square-root scale fall inside the exact Poisson limits on the low side, and a force could
+  otherwise be "below the 95% limit" only because of the adjustment that was meant to widen them.
 
 `funnel_analysis` gives a `FunnelResult`; `funnel_table` its tidy table (for the spreadsheet).
 Everything here is pure: no files, no plotting (`charts.funnel_chart` draws it).
@@ -159,15 +164,17 @@ class Overdispersion:
 
     def describe(self) -> str:
         """One sentence for a reader: what was estimated and what it did to the limits."""
+        wider = " Where the exact Poisson limit is wider (small expected counts), it is drawn."
         if self.method == "additive":
             return (
                 f"Limits allow for overdispersion between forces (additive random effects, "
                 f"τ = {math.sqrt(self.tau2):.3f} on the square-root scale; φ = {self.phi:.1f})."
+                + wider
             )
         if self.method == "multiplicative":
             return (
                 f"Limits allow for overdispersion between forces (multiplicative, "
-                f"φ = {self.phi:.1f})."
+                f"φ = {self.phi:.1f})." + wider
             )
         if self.requested != "none" and not self.detected:
             return (
@@ -219,21 +226,67 @@ def funnel_limits(
 
     `target_rate` is per `per` (the England and Wales rate). Without an adjustment: exact
     Poisson limits; additive: θ0(1 ± z√(s² + τ²))²; multiplicative: θ0(1 ± z√φ·s)², with
-    s = 1/(2√E), the lower limit no lower than 0.
+    s = 1/(2√E), the lower limit no lower than 0. An adjusted limit is never narrower than the
+    exact Poisson one: each side is the wider of the two (`exact_limits_wider` says where).
     """
-    n = np.asarray(denominator, dtype=float)
-    theta = target_rate / per
-    expected = theta * n
-    tail = (1 - confidence) / 2
+    low, high = exact_poisson_limits(denominator, target_rate, confidence, per)
     method = overdispersion.method if overdispersion is not None else "none"
     if method == "none":
-        low = poisson_limit_counts(expected, tail) / n * per
-        high = poisson_limit_counts(expected, 1 - tail) / n * per
         return low, high
+    assert overdispersion is not None
+    adjusted_low, adjusted_high = adjusted_limits(
+        denominator, target_rate, confidence, overdispersion, per
+    )
+    return np.minimum(low, adjusted_low), np.maximum(high, adjusted_high)
+
+
+def exact_poisson_limits(
+    denominator: np.ndarray | float, target_rate: float, confidence: float, per: float = PER
+) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) exact Poisson limits of the rate per `per`: the interpolated quantiles of
+    the count a force of that size would have at `target_rate`, divided by its size."""
+    n = np.asarray(denominator, dtype=float)
+    expected = target_rate / per * n
+    tail = (1 - confidence) / 2
+    low = poisson_limit_counts(expected, tail) / n * per
+    high = poisson_limit_counts(expected, 1 - tail) / n * per
+    return low, high
+
+
+def exact_limits_wider(
+    denominator: np.ndarray | float,
+    target_rate: float,
+    confidence: float,
+    overdispersion: Overdispersion | None,
+    per: float = PER,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where the exact Poisson limit is wider than the overdispersed one, so that it is the
+    limit drawn: (lower side, upper side) as booleans. Small expected counts (homicide in a
+    small force) are where the normal approximation on the square-root scale runs narrow."""
+    n = np.asarray(denominator, dtype=float)
+    if overdispersion is None or overdispersion.method == "none":
+        return np.zeros(n.shape, dtype=bool), np.zeros(n.shape, dtype=bool)
+    low, high = exact_poisson_limits(n, target_rate, confidence, per)
+    adjusted_low, adjusted_high = adjusted_limits(n, target_rate, confidence, overdispersion, per)
+    return low < adjusted_low, high > adjusted_high
+
+
+def adjusted_limits(
+    denominator: np.ndarray | float,
+    target_rate: float,
+    confidence: float,
+    overdispersion: Overdispersion,
+    per: float = PER,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The overdispersed limits alone, before the exact Poisson limits are laid beside them:
+    additive θ0(1 ± z√(s² + τ²))², multiplicative θ0(1 ± z√φ·s)², s = 1/(2√E)."""
+    if overdispersion.method == "none":
+        return exact_poisson_limits(denominator, target_rate, confidence, per)
+    n = np.asarray(denominator, dtype=float)
+    expected = target_rate / per * n
     z = z_score(confidence)
     s2 = 1 / (4 * expected)
-    assert overdispersion is not None
-    if method == "additive":
+    if overdispersion.method == "additive":
         sd = np.sqrt(s2 + overdispersion.tau2)
     else:
         sd = np.sqrt(overdispersion.phi * s2)
@@ -263,7 +316,9 @@ class FunnelResult:
 
     `points`: one row per force plotted, columns force, role ("force", "msg", "other"), count,
     denominator, rate, expected, z (unadjusted, square-root scale), lower_95, upper_95,
-    lower_998, upper_998 (the limits at the force's own denominator) and position.
+    lower_998, upper_998 (the limits at the force's own denominator), exact_limit (True where
+    one of those four is the exact Poisson limit, wider there than the overdispersed one) and
+    position.
     `left_out`: (force, reason) of forces with no figure. `target` is the centre line (rate per
     1,000); `target_label` says what it is.
     """
@@ -297,10 +352,15 @@ class FunnelResult:
             raise FunnelError(f"limits are drawn at 0.95 and 0.998, not {level}")
         return self.points[self.points["position"].isin(wanted)]
 
-    def limit_curves(self, n_points: int = 200) -> pd.DataFrame:
-        """The limits over the plotted range of denominators (log-spaced), for drawing."""
-        low, high = self.points["denominator"].min(), self.points["denominator"].max()
-        grid = np.geomspace(low * 0.8, high * 1.25, n_points)
+    def limit_curves(
+        self, n_points: int = 200, span: tuple[float, float] | None = None
+    ) -> pd.DataFrame:
+        """The limits over a range of denominators (log-spaced), for drawing: `span`, or from
+        just below the smallest force to just above the largest."""
+        if span is None:
+            low, high = self.points["denominator"].min(), self.points["denominator"].max()
+            span = (low * 0.8, high * 1.25)
+        grid = np.geomspace(span[0], span[1], n_points)
         out = {"denominator": grid}
         for level, name in zip(CONFIDENCE_LEVELS, ("95", "998"), strict=True):
             lower, upper = funnel_limits(grid, self.target, level, self.overdispersion)
@@ -369,10 +429,12 @@ def funnel_analysis(
     od = estimate_overdispersion(count, expected, method=method, winsorise_by=winsorise_by)
     rate = count / denominator * PER
     limits = {}
+    exact = np.zeros(len(denominator), dtype=bool)
     for level, name in zip(CONFIDENCE_LEVELS, ("95", "998"), strict=True):
         limits[f"lower_{name}"], limits[f"upper_{name}"] = funnel_limits(
             denominator, target, level, od
         )
+        exact |= np.logical_or(*exact_limits_wider(denominator, target, level, od))
     members = set(group)
     points = pd.DataFrame(
         {
@@ -387,6 +449,7 @@ def funnel_analysis(
             "expected": expected,
             "z": sqrt_z_scores(count, expected),
             **limits,
+            "exact_limit": exact,
         }
     )
     points["position"] = [
