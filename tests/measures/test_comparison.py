@@ -86,4 +86,8 @@ def test_england_and_wales_comparison_is_against_the_rest_of_england_and_wales(i
     low, high = confint_proportions_2indep(a, n, b, m, method="newcomb", compare="diff")
     expected = "above" if low > 0 else "below" if high < 0 else "similar to"
     assert r.relation == expected
-    assert benchmark_text(r.benchmark) == f"{expected[0].upper()}{expected[1:]} England and Wales"
+    # An "above" or "below" says by how much: percentage points against England and Wales.
+    points = 100 * a / n - 100 * (a + b) / (n + m)
+    size = "" if expected == "similar to" else f"{abs(points):.1f} points "
+    text = f"{size}{expected} England and Wales"
+    assert benchmark_text(r.benchmark) == f"{text[0].upper()}{text[1:]}"

@@ -108,8 +108,9 @@ def _compare(
             result, measure, data, period, settings
         )
         result.benchmark = bm.Benchmark(
-            "national", measure.polarity, measure.unit, relation=result.relation
-        )
+            "national", measure.polarity, measure.unit, relation=result.relation,
+            value=result.value, reference=nat_value,
+        )  # fmt: skip
         return None  # England and Wales is drawn as the national line already
     if comparator == "population_share":
         share = population_share(measure, inputs, force)
@@ -195,6 +196,7 @@ def _compare_with_group(
             "msg", measure.polarity, measure.unit, result.rank, result.rank_of, result.relation
         )
     result.comparator_value = average
+    result.benchmark = replace(result.benchmark, value=result.value, reference=average)
     result.comparator_label = "MSG average" if chosen is None else CHOSEN_GROUP_AVERAGE
     if chosen is not None:  # a researcher's group is not the most similar group: not called so
         result.benchmark = replace(result.benchmark, group="group")

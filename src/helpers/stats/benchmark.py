@@ -46,6 +46,9 @@ class Benchmark:
     ``population_share``, ``not_applicable``) or ``none`` when there is nothing to compare.
     `rank` of `size` (1 = best), the tested `relation`, the area's population `share` (percent)
     are None where they were not found; `group` is ``MSG``, or ``group`` for a researcher's own.
+    `value` is the force's figure and `reference` the figure it is compared with (the group's
+    average, England and Wales), both in the measure's unit, so that the words can say how big
+    the difference is (`difference`), not only its direction.
     """
 
     comparator: str = "none"
@@ -56,6 +59,22 @@ class Benchmark:
     relation: Relation | None = None
     share: float | None = None
     group: str = "MSG"
+    value: float | None = None
+    reference: float | None = None
+
+    @property
+    def difference(self) -> float | None:
+        """How far the force is from its reference: in percentage points for a percentage,
+        else relative, in percent of the reference (+2.0: 2% above it). None when either
+        figure is missing or the reference is 0 (no relative difference from nothing)."""
+        value, reference = self.value, self.reference
+        if value is None or reference is None or math.isnan(value) or math.isnan(reference):
+            return None
+        if self.unit == "percent":
+            return float(value - reference)
+        if reference == 0:
+            return None
+        return float(100 * (value / reference - 1))
 
 
 # ----- averages and positions -------------------------------------------------------------------

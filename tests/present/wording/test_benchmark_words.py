@@ -12,6 +12,7 @@ from helpers.present.wording.benchmark_words import (
     NOT_APPLICABLE,
     NOT_AVAILABLE,
     benchmark_text,
+    difference_text,
     is_valid_benchmark,
     ordinal,
     ranked_text,
@@ -87,6 +88,55 @@ def test_benchmark_text(found, text):
     assert is_valid_benchmark(text)
 
 
+# ----- how big the difference is (issue 18, point 7) ---------------------------------------------
+@pytest.mark.parametrize(
+    ("found", "text"),
+    [
+        # 0.0153 against a group rate of 0.0150: 2% above (the case the review found beside a
+        # funnel plot that showed the force well inside its limits).
+        (Benchmark("msg", rank=6, size=8, relation="above", value=0.0153, reference=0.0150),
+         "6th/8 MSG (2% above MSG average rates)"),
+        (Benchmark("msg", rank=1, size=8, relation="below", value=3.4, reference=6.3),
+         "1st/8 MSG (46% below MSG average rates)"),
+        (Benchmark("msg", rank=3, size=8, relation="above", value=12.04, reference=12.0),
+         "3rd/8 MSG (less than 1% above MSG average rates)"),
+        (Benchmark("msg", rank=1, size=8, relation="above", value=31.0, reference=10.0),
+         "1st/8 MSG (210% above MSG average rates)"),
+        # Percentages: percentage points, not a relative change.
+        (Benchmark("msg", "higher_is_better", "percent", 2, 8, "above", value=64.3,
+                   reference=60.2), "2nd/8 MSG (4.1 points above MSG average)"),
+        (Benchmark("msg", "higher_is_better", "percent", 2, 8, "below", value=60.17,
+                   reference=60.2), "2nd/8 MSG (less than 0.1 points below MSG average)"),
+        # "Similar to" carries no size: the difference is within what chance gives.
+        (Benchmark("msg", rank=4, size=8, relation="similar to", value=0.016, reference=0.015),
+         "4th/8 MSG (similar to MSG average rates)"),
+        (Benchmark("national", relation="above", value=10.5, reference=10.0),
+         "5% above England and Wales"),
+        (Benchmark("national", relation="below", value=9.99, reference=10.0),
+         "Less than 1% below England and Wales"),
+        # No reference to measure against: the direction alone, as before.
+        (Benchmark("msg", rank=2, size=8, relation="above", value=1.0, reference=0.0),
+         "2nd/8 MSG (above MSG average rates)"),
+    ],
+)  # fmt: skip
+def test_above_and_below_say_how_big_the_difference_is(found, text):
+    assert benchmark_text(found) == text
+    assert is_valid_benchmark(text)
+
+
+def test_the_difference_is_relative_for_rates_and_in_points_for_percentages():
+    assert Benchmark("msg", value=0.0153, reference=0.0150).difference == pytest.approx(2.0)
+    assert Benchmark("msg", unit="percent", value=64.3, reference=60.2).difference == (
+        pytest.approx(4.1)
+    )
+    assert Benchmark("msg", value=None, reference=1.0).difference is None
+    assert Benchmark("msg", value=math.nan, reference=1.0).difference is None
+    assert difference_text(-0.4, "rate_per_1000") == "less than 1%"
+    assert difference_text(1.5, "count") == "2%"
+    assert difference_text(1234.0, "rate_per_1000") == "1234%"  # no separator in a table cell
+    assert difference_text(None, "percent") is None
+
+
 def test_benchmark_text_unknown_comparator_or_polarity():
     with pytest.raises(ValueError, match="comparator"):
         benchmark_text(Benchmark("regional", rank=1, size=2, relation="above"))
@@ -104,8 +154,14 @@ def test_every_text_the_module_can_make_is_an_allowed_form():
                     for group in ("MSG", "group"):
                         found = Benchmark("msg", "lower_is_better", unit, rank, size, relation)
                         made.add(benchmark_text(Benchmark(**{**vars(found), "group": group})))
+                        for value in (0.0, 0.001, 0.5, 0.994, 1.006, 2.0, 25.0):
+                            sized = {"value": value, "reference": 1.0, "group": group}
+                            made.add(benchmark_text(Benchmark(**{**vars(found), **sized})))
     for relation in ("above", "below", "similar to"):
         made.add(benchmark_text(Benchmark("national", relation=relation)))
+        for value in (0.5, 0.999, 1.001, 1.02, 2.0):
+            made.add(benchmark_text(Benchmark("national", relation=relation, value=value,
+                                              reference=1.0)))  # fmt: skip
         for share in (0.04, 4.1, 4.15, 99.96):
             made.add(benchmark_text(Benchmark("population_share", relation=relation, share=share)))
     bad = sorted(t for t in made if not is_valid_benchmark(t))
@@ -124,6 +180,11 @@ def test_every_text_the_module_can_make_is_an_allowed_form():
         "3rd/8 (below MSG average)",
         "3rd/8 MSG (below group average)",  # one group named two ways
         "above England and Wales",  # must be capitalised
+        "2% similar to England and Wales",  # "similar to" carries no size
+        "3rd/8 MSG (2.0% above MSG average rates)",  # a relative size is a whole percent
+        "3rd/8 MSG (02% above MSG average rates)",
+        "3rd/8 MSG (4 points above MSG average)",  # points to one decimal place
+        "less than 1% above England and Wales",  # must be capitalised
         "Higher than England and Wales",
         "Below area population (4.12%)",  # one decimal place
         "Below area population (4%)",

@@ -377,13 +377,28 @@ def test_a_measure_without_wording_still_reads_correctly():
     )
 
 
-def test_the_comparison_sentence_states_the_tested_relation():
+def test_the_comparison_sentence_states_the_tested_relation_and_the_size_of_the_difference():
     similar = measure_facts(replace(HOMICIDE, relation="similar to"))
+    # 0.012 against 0.011: 9% above, not shown to be more than chance.
     assert (
         "Avon and Somerset ranked 3rd of 8 in its most similar group (1st is the lowest); the MSG "
-        "average was 0.011, and Avon and Somerset's rate was similar to it (tested against the "
-        "rest of the group)."
+        "average was 0.011, and Avon and Somerset's rate was similar to it: 9% above, a "
+        "difference chance alone could give (tested against the rest of the group)."
     ) in similar
+    # A real difference can be a small one: a large force 2% above its group says so.
+    above = measure_facts(
+        replace(HOMICIDE, relation="above", value=0.01122, comparator_value=0.011)
+    )
+    assert any(
+        "the MSG average was 0.011, and Avon and Somerset's rate was 2% above it (tested "
+        "against the rest of the group)." in f
+        for f in above
+    ), above
+    charged = measure_facts(replace(CASES["percent_rape_charge_rate"], relation="above"))
+    assert any("was 0.8 points above it (tested against the rest" in f for f in charged), charged
+    national = measure_facts(replace(CASES["ratio_national"], relation="below"))
+    assert any("was 41% below it (tested against England and Wales without it)" in f
+               for f in national), national  # fmt: skip
     # Without a tested relation no comparison word is printed.
     assert not any(
         w in f for f in measure_facts(HOMICIDE) for w in ("similar to", "above", "below")

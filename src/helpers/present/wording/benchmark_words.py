@@ -3,10 +3,17 @@
 One short text per measure, in a small fixed vocabulary (`BENCHMARK_FORMS`) so that readers learn
 it once and tests can check every cell:
 
-* MSG:        ``3rd/8 MSG (below MSG average rates)`` (rates) or ``2nd/8 MSG (above MSG average)``;
+* MSG:        ``3rd/8 MSG (12% below MSG average rates)`` (rates) or
+  ``2nd/8 MSG (4.1 points above MSG average)`` (percentages), or ``(similar to MSG average)``;
   a researcher's own comparison group says ``group`` instead of ``MSG``
 * all forces: ``27th/42``
-* national:   ``Above England and Wales`` / ``Below ...`` / ``Similar to ...``
+* national:   ``2% above England and Wales`` / ``Less than 1% below ...`` / ``Similar to ...``
+
+"Above" and "below" are tested (`helpers.stats.benchmark`); they carry the size of the difference
+(relative for rates and counts, in percentage points for percentages), because a difference can
+be real and still small: a large force 2% above its group is "above" it, while its funnel plot
+shows it well within the range of forces of its size. "Similar to" carries none: the difference
+is within what chance gives.
 * population share: ``Below area population (4.1%)`` (the area's share, one decimal place)
 * ``Not available`` (no comparator data) and ``Not applicable`` (a comparison makes no sense).
 
@@ -27,7 +34,10 @@ NOT_AVAILABLE = "Not available"
 NOT_APPLICABLE = "Not applicable"
 
 _ORDINAL = r"(?P<rank>[1-9]\d*)(?P<suffix>st|nd|rd|th)/(?P<size>[1-9]\d*)"
-_RELATION = r"(?P<relation>below|above|similar to)"
+_DIFFERENCE = r"(?:less than 1%|[1-9]\d*%|less than 0\.1 points|\d+\.\d points)"
+_CAPITAL_DIFFERENCE = r"(?:Less than 1%|[1-9]\d*%|Less than 0\.1 points|\d+\.\d points)"
+_RELATION = rf"(?P<relation>(?:{_DIFFERENCE} )?(?:below|above)|similar to)"
+_NATIONAL_RELATION = rf"(?P<relation>{_CAPITAL_DIFFERENCE} (?:below|above)|Below|Above|Similar to)"
 _CAPITAL_RELATION = r"(?P<relation>Below|Above|Similar to)"
 _GROUP = r"(?P<group>MSG|group)"
 
@@ -35,7 +45,7 @@ BENCHMARK_FORMS: list[re.Pattern[str]] = [
     re.compile(rf"^{_ORDINAL} {_GROUP} \({_RELATION} (?P=group) average rates\)$"),
     re.compile(rf"^{_ORDINAL} {_GROUP} \({_RELATION} (?P=group) average\)$"),
     re.compile(rf"^{_ORDINAL}$"),
-    re.compile(rf"^{_CAPITAL_RELATION} England and Wales$"),
+    re.compile(rf"^{_NATIONAL_RELATION} England and Wales$"),
     re.compile(rf"^{_CAPITAL_RELATION} area population \((?P<share>\d+\.\d)%\)$"),
     re.compile(rf"^{re.escape(NOT_AVAILABLE)}$"),
     re.compile(rf"^{re.escape(NOT_APPLICABLE)}$"),
@@ -53,6 +63,18 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def difference_text(difference: float | None, unit: str) -> str | None:
+    """The size of a difference, without its direction: ``2%``, ``less than 1%`` (relative, for
+    rates and counts) or ``4.1 points``, ``less than 0.1 points`` (percentage points, for
+    percentages). None for no difference known. `difference` is `Benchmark.difference`."""
+    if difference is None or math.isnan(difference) or math.isinf(difference):
+        return None
+    size = abs(difference)
+    if unit == "percent":
+        return "less than 0.1 points" if round(size, 1) < 0.1 else f"{size:.1f} points"
+    return "less than 1%" if round(size) < 1 else f"{size:,.0f}%".replace(",", "")
+
+
 def ranked_text(
     rank: int,
     size: int,
@@ -60,11 +82,13 @@ def ranked_text(
     *,
     group: str = "MSG",
     unit: str = "rate_per_1000",
+    difference: float | None = None,
 ) -> str:
-    """A ranked position: ``3rd/8 MSG (below MSG average rates)``, ``27th/42``.
+    """A ranked position: ``3rd/8 MSG (12% below MSG average rates)``, ``27th/42``.
 
     `group` is ``"MSG"`` or ``"group"`` (a researcher's own; both need the relation to the
     group's average; "rates" is added for rate units) or ``"all_forces"`` (position only).
+    `difference` (`Benchmark.difference`) gives an "above" or "below" its size.
     """
     if not 1 <= rank <= size:
         raise ValueError(f"rank {rank} is outside 1..{size}")
@@ -76,7 +100,13 @@ def ranked_text(
     if relation not in RELATIONS:
         raise ValueError(f"a group benchmark needs a relation in {RELATIONS}, got {relation!r}")
     rates = " rates" if unit in RATE_UNITS else ""
-    return f"{position} {group} ({relation} {group} average{rates})"
+    return f"{position} {group} ({_sized(relation, difference, unit)} {group} average{rates})"
+
+
+def _sized(relation: str, difference: float | None, unit: str) -> str:
+    """ "2% above", "4.1 points below"; "similar to" and an unknown size as they are."""
+    size = difference_text(difference, unit) if relation in ("above", "below") else None
+    return f"{size} {relation}" if size else relation
 
 
 def benchmark_text(benchmark: Benchmark) -> str:
@@ -104,11 +134,15 @@ def benchmark_text(benchmark: Benchmark) -> str:
         if b.rank is None or b.size is None or (b.comparator == "msg" and b.relation is None):
             return NOT_AVAILABLE
         group = b.group if b.comparator == "msg" else "all_forces"
-        return ranked_text(b.rank, b.size, b.relation, group=group, unit=b.unit)
+        return ranked_text(
+            b.rank, b.size, b.relation, group=group, unit=b.unit, difference=b.difference
+        )
     if b.comparator == "national":
         if b.relation is None:
             return NOT_AVAILABLE
-        return f"{_capital(b.relation)} England and Wales"
+        _capital(b.relation)  # refuses an unknown relation
+        sized = _sized(b.relation, b.difference, b.unit)
+        return f"{sized[0].upper()}{sized[1:]} England and Wales"
     if b.comparator == "population_share":
         if b.relation is None or b.share is None or math.isnan(b.share):
             return NOT_AVAILABLE
@@ -141,6 +175,7 @@ __all__ = [
     "NOT_APPLICABLE",
     "NOT_AVAILABLE",
     "benchmark_text",
+    "difference_text",
     "is_valid_benchmark",
     "ordinal",
     "ranked_text",

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from helpers.present.formatting import format_number, is_missing, normalise_series, period_long
-from helpers.present.wording.benchmark_words import ordinal
+from helpers.present.wording.benchmark_words import difference_text, ordinal
 from helpers.stats.rates import population_fallback_note
 
 # ----- wording tables --------------------------------------------------------------------------
@@ -441,8 +441,8 @@ def _comparison_facts(result: Any, measure: Any, unit: str, wording: UnitWording
         if relation in ("above", "below", "similar to") and kind in ("msg", "national"):
             rest = "the rest of the group" if kind == "msg" else "England and Wales without it"
             clause += (
-                f", and {_possessive(result.force)} {wording.quantity} was {relation} it "
-                f"(tested against {rest})"
+                f", and {_possessive(result.force)} {wording.quantity} was "
+                f"{_sized_relation(relation, _number(result.value), comparator, unit, rest)}"
             )
     elif compared and kind != "all_forces":
         clause = f"no {phrase} is available"
@@ -463,6 +463,26 @@ def _comparison_facts(result: Any, measure: Any, unit: str, wording: UnitWording
         national_text = format_number(national, unit)
         facts.append(_sentence(f"the England and Wales {wording.quantity} was {national_text}"))
     return facts
+
+
+def _sized_relation(
+    relation: str, value: float | None, reference: float, unit: str, rest: str
+) -> str:
+    """The tested relation with the size of the difference, so that a reader can weigh it: "2%
+    above it (tested against ...)"; "similar to it: 3% below, a difference chance alone could
+    give (tested against ...)". A difference can be real and small (a large force), or large
+    and not shown to be real (a small one)."""
+    from helpers.stats.benchmark import Benchmark
+
+    tested = f"(tested against {rest})"
+    difference = Benchmark(unit=unit, value=value, reference=reference).difference
+    size = difference_text(difference, unit)
+    if size is None or difference == 0:
+        return f"{relation} it {tested}"
+    if relation != "similar to":
+        return f"{size} {relation} it {tested}"
+    direction = "above" if difference > 0 else "below"
+    return f"similar to it: {size} {direction}, a difference chance alone could give {tested}"
 
 
 def _population_fallback(result: Any, unit: str) -> str:
