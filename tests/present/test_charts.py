@@ -500,11 +500,30 @@ def test_funnel_points_the_force_and_its_group_by_shape_and_colour(funnel):
     assert all(p["stroke"] in ("#000000", "#1a1a1a") for p in [*others, mine])
 
 
-def test_funnel_draws_a_force_far_above_the_rest_at_the_edge_and_names_it(funnel):
-    assert "funnel-off-scale-0" in _groups(funnel, "funnel-off-scale")
+def test_funnel_leaves_a_tiny_force_far_above_the_rest_off_the_chart_and_names_it(funnel):
+    # The City of London (15,000 residents, 30 per 1,000): drawn, it would stretch the
+    # population axis two decades to the left of every other force.
+    assert not _groups(funnel, "funnel-off-scale")
     texts = ["".join(t.itertext()) for t in svg_root(funnel).iter(f"{SVG}text")]
-    assert "London, City of: 30.00 (off the scale)" in texts
-    assert "London, City of is above the top of the chart, drawn at its edge." in funnel.alt_text
+    assert not any("London, City of" in t for t in texts)
+    assert (
+        "London, City of (15,000 residents, 30.00 per 1,000 residents) is off the chart, far "
+        "above every other force: above the upper 99.8% limit."
+    ) in funnel.alt_text
+
+
+def test_funnel_draws_a_force_far_above_the_rest_at_the_edge_and_names_it():
+    from helpers.present.charts import funnel_chart
+
+    result = funnel_result()
+    points = result.points.set_index("force")
+    points.loc["Force C", "rate"] = 30.0  # 1,000,000 residents: inside the population range
+    result.points = points.reset_index()
+    chart = funnel_chart(result)
+    assert "funnel-off-scale-0" in _groups(chart, "funnel-off-scale")
+    texts = ["".join(t.itertext()) for t in svg_root(chart).iter(f"{SVG}text")]
+    assert "Force C: 30.00 (off the scale)" in texts
+    assert "Force C is above the top of the chart, drawn at its edge." in chart.alt_text
 
 
 def test_funnel_axes_legend_and_log_population_scale(funnel):

@@ -71,14 +71,43 @@ def funnel_top(result: Any) -> float:
     return top * 1.08
 
 
+def off_chart(result: Any, top: float) -> tuple[list[str], list[str]]:
+    """(drawn at the top edge, not drawn): the forces whose rate is above the chart's `top`.
+
+    One far above the rest is drawn at the top edge when its population lies within the range
+    of the forces on the scale; one smaller than all of them (the City of London: 9,000
+    residents, its rates many times any other force's) is not drawn at all, so that the
+    population axis starts near the smallest force on the scale instead of stretching two
+    decades to the left of every other point. Both are named in the text under the chart.
+    """
+    points = result.points
+    above = points[points["rate"] > top]
+    on_scale = points[points["rate"] <= top]
+    if on_scale.empty:
+        return above["force"].tolist(), []
+    smallest = float(on_scale["denominator"].min())
+    at_edge = above[above["denominator"] >= smallest]["force"].tolist()
+    left_off = above[above["denominator"] < smallest]["force"].tolist()
+    return at_edge, left_off
+
+
+def funnel_span(result: Any, top: float) -> tuple[float, float]:
+    """The population axis: from just below the smallest force drawn to just above the
+    largest (a log scale: 0 has no place on it)."""
+    _, left_off = off_chart(result, top)
+    drawn = result.points[~result.points["force"].isin(left_off)]["denominator"]
+    return float(drawn.min()) * 0.85, float(drawn.max()) * 1.2
+
+
 def funnel_chart(result: Any) -> Chart:
     """A funnel plot (seaborn on Matplotlib, SVG) of a `helpers.stats.funnel.FunnelResult`.
 
-    Every force's rate against its population (log scale: forces run from 15,000 residents to
-    9 million), the target as the centre line and the 95% and 99.8% limits; the force and its
-    most similar group drawn with their own shapes and colours; a force far above the rest drawn
-    at the top edge and named. Alt text from `sentences.funnel_alt_text`; the data is
-    `funnel.funnel_table`.
+    Every force's rate against its population (log scale, from near the smallest force drawn),
+    the target as the centre line and the 95% and 99.8% limits; the force and its most similar
+    group drawn with their own shapes and colours, the force labelled where the label covers
+    no point and not the centre line; a force far above the rest drawn at the top edge and
+    named, or left off the chart and named in the text (`off_chart`). Alt text from
+    `sentences.funnel_alt_text`; the data is `funnel.funnel_table`.
     """
     from helpers.present.wording.sentences import funnel_alt_text
     from helpers.stats.funnel import funnel_table
@@ -89,10 +118,10 @@ def funnel_chart(result: Any) -> Chart:
     if not result.period_label:
         title = f"{result.title.split(' (')[0]} - Funnel Plot of All Forces"
     top = funnel_top(result)
-    off_scale = result.points.loc[result.points["rate"] > top, "force"].tolist()
-    alt = funnel_alt_text(result, off_scale=off_scale)
+    at_edge, left_off = off_chart(result, top)
+    alt = funnel_alt_text(result, off_scale=at_edge, left_off=left_off)
     table = funnel_table(result)
-    svg = _draw_funnel(result, title=title, top=top, off_scale=off_scale)
+    svg = _draw_funnel(result, title=title, top=top, off_scale=at_edge, left_off=left_off)
     return Chart(
         title=title,
         svg=svg,
@@ -111,15 +140,17 @@ class _ThousandsFormatter(Formatter):
         return f"{x:,.0f}"
 
 
-def _draw_funnel(result: Any, *, title: str, top: float, off_scale: list[str]) -> str:
+def _draw_funnel(
+    result: Any, *, title: str, top: float, off_scale: list[str], left_off: list[str]
+) -> str:
     import seaborn as sns
     from matplotlib.lines import Line2D
     from matplotlib.ticker import LogLocator
 
     styles = _funnel_point_styles(result.force)
-    points = result.points.copy()
+    points = result.points[~result.points["force"].isin(left_off)].copy()
     points["shown"] = np.minimum(points["rate"], top)
-    curves = result.limit_curves()
+    curves = result.limit_curves(span=funnel_span(result, top))
     with chart_axes(FUNNEL_FIGURE_SIZE) as (fig, ax):
         x = curves["denominator"].to_numpy()
         _, centre_dash, centre_width = FUNNEL_LINES["centre"]
@@ -200,20 +231,6 @@ def _draw_funnel(result: Any, *, title: str, top: float, off_scale: list[str]) -
                 bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"},
                 zorder=4,
             )
-        mine = points[points["role"] == "force"]
-        if not mine.empty:
-            row = mine.iloc[0]
-            ax.annotate(
-                result.force,
-                (row["denominator"], row["shown"]),
-                xytext=(8, 6),
-                textcoords="offset points",
-                fontsize=9,
-                fontweight="bold",
-                color=TEXT_COLOUR,
-                bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"},
-                zorder=4,
-            )
         for role in order:
             style = styles[role]
             handles.append(
@@ -229,7 +246,7 @@ def _draw_funnel(result: Any, *, title: str, top: float, off_scale: list[str]) -
                 )
             )
         ax.set_xscale("log")
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 3.0)))
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.xaxis.set_major_formatter(_ThousandsFormatter())
         ax.xaxis.set_minor_formatter(_ThousandsFormatter())
         ax.xaxis.set_minor_locator(LogLocator(base=10, subs=()))
@@ -242,4 +259,125 @@ def _draw_funnel(result: Any, *, title: str, top: float, off_scale: list[str]) -
         ax.set_ylabel(axis_label(result.unit))
         style_axes(ax, title)
         legend_below(fig, handles, 3)
+        mine = points[points["role"] == "force"]
+        if not mine.empty:
+            _label_the_force(fig, ax, result, points, styles, curves)
         return svg_text(fig, title)
+
+
+# Where the force's label may go, in order of preference: (dx, dy) from its point in points,
+# and the label's alignment there. Right of the point first (the eye reads on), then left,
+# above, below; near first, further out where the near places are taken.
+_LABEL_PLACES = [
+    (dx * side, dy * side_y, "left" if side > 0 else "right", "bottom" if side_y > 0 else "top")
+    for distance in (7, 14, 24, 36, 50)
+    for dx, dy in ((distance, distance * 0.6),)
+    for side_y in (1, -1)
+    for side in (1, -1)
+] + [
+    (0, dy * side_y, "center", "bottom" if side_y > 0 else "top")
+    for dy in (12, 24, 40, 60)
+    for side_y in (1, -1)
+]
+_LABEL_PAD = 0.15  # of the font size: the white box behind the label
+_CLEARANCE = 2.0  # points between the label's box and what it must not cover
+
+
+def _label_the_force(
+    fig: Any, ax: Any, result: Any, points: Any, styles: Mapping[str, PointStyle], curves: Any
+) -> None:
+    """Name the force beside its point, where the label covers no force's point and not the
+    centre line, inside the plot; a thin leader line joins a label set further out.
+
+    The layout is fixed first (the label is kept out of it), so that the places tried are
+    where the figure will be drawn; each is measured with the renderer against every point
+    (its marker's radius and edge) and the centre line (its width), with `_CLEARANCE` to
+    spare. A place that crosses no limit line is preferred among the free ones.
+    """
+    from matplotlib.transforms import Bbox
+
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    px = fig.dpi / 72  # pixels per point
+    row = points[points["role"] == "force"].iloc[0]
+    anchor = (float(row["denominator"]), float(row["shown"]))
+    xy = ax.transData.transform(points[["denominator", "shown"]].to_numpy(dtype=float))
+    # Each marker's half width as drawn (a diamond reaches further than a circle of its size),
+    # its edge and the clearance, in pixels: the points are boxes the label must not touch.
+    half = np.array([_marker_half_width(styles[r]) for r in points["role"]])
+    half = (half + 0.9 / 2 + _CLEARANCE) * px
+    centre_y = ax.transData.transform((anchor[0], result.target))[1]
+    _, _, centre_width = FUNNEL_LINES["centre"]
+    band = (centre_width / 2 + _CLEARANCE) * px
+    limits = np.vstack(
+        [
+            ax.transData.transform(
+                np.column_stack([curves["denominator"], curves[f"{side}_{key}"]])
+            )
+            for key in ("95", "998")
+            for side in ("lower", "upper")
+        ]
+    )
+    inside = ax.get_window_extent(renderer)
+    others = [t.get_window_extent(renderer) for t in ax.texts]  # the off-scale forces' names
+    options: dict[str, Any] = {
+        "textcoords": "offset points",
+        "fontsize": 9,
+        "fontweight": "bold",
+        "color": TEXT_COLOUR,
+        "bbox": {"boxstyle": f"square,pad={_LABEL_PAD}", "facecolor": "white", "edgecolor": "none"},
+        "zorder": 4,
+        "annotation_clip": False,
+    }
+    probe = ax.annotate(result.force, anchor, xytext=(0, 0), **options)
+    probe.set_in_layout(False)
+    pad = (_LABEL_PAD * 9 + _CLEARANCE) * px
+    best: tuple[tuple[int, int, int], tuple[float, float, str, str]] | None = None
+    for order, place in enumerate(_LABEL_PLACES):
+        dx, dy, ha, va = place
+        probe.xyann = (dx, dy)
+        probe.set_horizontalalignment(ha)
+        probe.set_verticalalignment(va)
+        text = probe.get_window_extent(renderer)
+        box = Bbox.from_extents(text.x0 - pad, text.y0 - pad, text.x1 + pad, text.y1 + pad)
+        covered = int(
+            ((np.abs(xy[:, 0] - np.clip(xy[:, 0], box.x0, box.x1)) < half)
+             & (np.abs(xy[:, 1] - np.clip(xy[:, 1], box.y0, box.y1)) < half)).sum()
+        )  # fmt: skip
+        covered += int(box.y0 <= centre_y + band and box.y1 >= centre_y - band)
+        covered += sum(box.overlaps(other) for other in others)
+        outside = int(
+            box.x0 < inside.x0 or box.x1 > inside.x1 or box.y0 < inside.y0 or box.y1 > inside.y1
+        )
+        crossings = int(
+            ((limits[:, 0] >= box.x0) & (limits[:, 0] <= box.x1)
+             & (limits[:, 1] >= box.y0) & (limits[:, 1] <= box.y1)).any()
+        )  # fmt: skip
+        score = (covered + outside, crossings, order)
+        if best is None or score < best[0]:
+            best = (score, place)
+    probe.remove()
+    assert best is not None
+    dx, dy, ha, va = best[1]
+    if math.hypot(dx, dy) > 12:  # a label set further out is joined to its point
+        options["arrowprops"] = {
+            "arrowstyle": "-",
+            "color": TEXT_COLOUR,
+            "linewidth": 0.8,
+            "shrinkA": 0,
+            "shrinkB": math.sqrt(styles["force"].size) / 2 + 1,
+        }
+    label = ax.annotate(result.force, anchor, xytext=(dx, dy), ha=ha, va=va, **options)
+    label.set_in_layout(False)
+    label.set_gid("funnel-force-label")
+
+
+def _marker_half_width(style: PointStyle) -> float:
+    """Half the width of a marker's drawn shape, in points (its size is an area in points²)."""
+    from matplotlib.markers import MarkerStyle
+
+    marker = MarkerStyle(style.marker)
+    extents = marker.get_path().transformed(marker.get_transform()).get_extents()
+    return float(max(abs(extents.x0), abs(extents.x1), abs(extents.y0), abs(extents.y1))) * (
+        math.sqrt(style.size)
+    )

@@ -545,12 +545,66 @@ def _funnel_phrases() -> dict[str, str]:
 MAX_NAMED_FORCES = 6
 
 
+def _funnel_verdicts() -> dict[str, str]:
+    from helpers.stats.funnel import ABOVE_95, ABOVE_998, BELOW_95, BELOW_998, WITHIN
+
+    return {
+        ABOVE_998: "above the upper 99.8% limit: unusually high for a force of its size",
+        ABOVE_95: "above the upper 95% limit but within the 99.8% limit: higher than most "
+        "forces of its size, though not unusually so",
+        WITHIN: "within the 95% limits: within the range expected for a force of its size",
+        BELOW_95: "below the lower 95% limit but within the 99.8% limit: lower than most "
+        "forces of its size, though not unusually so",
+        BELOW_998: "below the lower 99.8% limit: unusually low for a force of its size",
+    }
+
+
+def funnel_verdict(result: Any) -> str:
+    """The funnel plot's verdict on the force, printed under the plot, in words a reader acts
+    on: "Wiltshire's rate of 0.0091 per 1,000 residents is below the lower 99.8% limit:
+    unusually low for a force of its size." (`result` is a `helpers.stats.funnel.FunnelResult`.)
+
+    True of the limits drawn: where they allow for the differences found between forces, "the
+    range expected" is the range of forces of that size; where they are chance alone, the
+    sentence says so, and, when forces differ far more than chance, that most forces would be
+    flagged by such limits.
+    """
+    unit = result.unit
+    suffix = _wording(unit).suffix
+    mine = result.force_row()
+    if mine is None:
+        return _sentence(f"{result.force} has no figure for this period and is not plotted")
+    text = (
+        f"{_possessive(result.force)} rate of {format_number(mine['rate'], unit)}{suffix} is "
+        f"{_funnel_verdicts()[mine['position']]}"
+    )
+    od = result.overdispersion
+    sentences = [text]
+    if not od.adjusted:
+        outside = len(result.outside(0.998))
+        limits = (
+            f"The limits are those of chance alone ({result.target_label} "
+            f"{format_number(result.target, unit)}{suffix})"
+        )
+        if od.detected:
+            total = len(result.points)
+            sentences.append(
+                f"{limits}, with no allowance for the differences every force shows: "
+                f"{outside} of {total} forces lie outside the 99.8% limits"
+            )
+        else:
+            sentences.append(f"{limits}: forces differ no more than chance would make them")
+    return " ".join(_sentence(t) for t in sentences)
+
+
 def _names(items: Sequence[str]) -> str:
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def funnel_alt_text(result: Any, *, off_scale: Sequence[str] = ()) -> str:
+def funnel_alt_text(
+    result: Any, *, off_scale: Sequence[str] = (), left_off: Sequence[str] = ()
+) -> str:
     """A funnel plot's text alternative, written from its points
     (a `helpers.stats.funnel.FunnelResult`).
 
@@ -633,6 +687,26 @@ def funnel_alt_text(result: Any, *, off_scale: Sequence[str] = ()) -> str:
             f"{_names(list(off_scale))} {'is' if one else 'are'} above the top of the chart, "
             "drawn at its edge"
         )
+    sentences.extend(funnel_off_chart(result, left_off))
     for force, why in getattr(result, "left_out", []):
         sentences.append(f"{force} is not plotted: {why}")
     return " ".join(_sentence(t) for t in sentences)
+
+
+def funnel_off_chart(result: Any, left_off: Sequence[str]) -> list[str]:
+    """A sentence for each force left off the chart because its rate is far above the rest and
+    its population far below (`charts.funnel_plot.off_chart`): its figures and where it stands.
+    """
+    unit = result.unit
+    suffix = _wording(unit).suffix
+    named = result.points.set_index("force")
+    out = []
+    for force in left_off:
+        row = named.loc[force]
+        size = format_number(row["denominator"], "count")
+        out.append(
+            f"{force} ({size} {result.denominator_name}, {format_number(row['rate'], unit)}"
+            f"{suffix}) is off the chart, far above every other force: "
+            f"{_funnel_phrases()[row['position']].split(' but ')[0]}"
+        )
+    return [_sentence(t) for t in out]
