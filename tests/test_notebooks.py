@@ -120,7 +120,8 @@ def test_every_chart_has_alt_text_and_a_data_table(report):
 
 
 def test_each_crime_rate_has_its_funnel_plot_on_its_section_page(built):
-    """After the trend chart: the funnel plot, its alt text, its data table and its method."""
+    """After the trend chart: the funnel plot, its alt text, its data table and the verdict
+    under it; how to read one is in the methods note, once."""
     catalogue = default_catalogue()
     crime_rates = [m for m in catalogue.measures if m.is_rate and m.source == "prc"]
     assert len(crime_rates) == 7
@@ -135,11 +136,13 @@ def test_each_crime_rate_has_its_funnel_plot_on_its_section_page(built):
         assert 'alt="Funnel plot of every force' in block, m.id
         assert "Avon and Somerset&#x27;s rate of" in block or "Avon and Somerset's rate of" in block
         assert "Funnel Plot of All Forces, year ending March 2025</summary>" in block, m.id
-        assert "Limits allow for overdispersion" in block or "exact Poisson" in block, m.id
+        verdict = block[block.index('<p class="funnel-verdict">') :]
+        assert "for a force of its size" in verdict[: verdict.index("</p>")], m.id
     others = [m for m in catalogue.measures if m not in crime_rates]
     html = (built / "report.html").read_text(encoding="utf-8")
     assert not any(f'id="funnel-{m.id}"' in html for m in others)
     assert "Overdispersion between forces in each funnel plot" in html  # the methods note
+    assert html.count("19 times in 20") == 1  # how to read a funnel plot: said once
 
 
 def test_reviewers_see_code_only_if_they_ask_and_a_missing_narrative_is_flagged(built):

@@ -107,9 +107,9 @@ def funnel_chart(result: Any) -> Chart:
     group drawn with their own shapes and colours, the force labelled where the label covers
     no point and not the centre line; a force far above the rest drawn at the top edge and
     named, or left off the chart and named in the text (`off_chart`). Alt text from
-    `sentences.funnel_alt_text`; the data is `funnel.funnel_table`.
+    `funnel_words.funnel_alt_text`; the data is `funnel.funnel_table`.
     """
-    from helpers.present.wording.sentences import funnel_alt_text
+    from helpers.present.wording.funnel_words import funnel_alt_text
     from helpers.stats.funnel import funnel_table
 
     unit = result.unit

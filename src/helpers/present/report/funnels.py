@@ -59,7 +59,8 @@ def funnel_tables(results: Iterable[MeasureResult], settings: Settings) -> dict[
     """measure id -> the tidy table of its funnel plot (`helpers.stats.funnel.funnel_table`: a title
     in `.attrs["title"]`, column units in `.attrs["units"]`), for every crime rate in `results`
     with a plot: what the report's spreadsheet adds beside its other tables."""
-    from helpers.stats.funnel import FunnelError, funnel_table
+    from helpers.present.wording.funnel_words import funnel_limits_note
+    from helpers.stats.funnel import FunnelError, funnel_table, left_out_sentences
 
     tables = {}
     for result in results:
@@ -70,14 +71,24 @@ def funnel_tables(results: Iterable[MeasureResult], settings: Settings) -> dict[
         except FunnelError:
             continue
         if funnel is not None:
-            tables[result.measure.id] = funnel_table(funnel)
+            table = funnel_table(funnel)
+            table.attrs["notes"] = [funnel_limits_note(funnel), *left_out_sentences(funnel)]
+            tables[result.measure.id] = table
     return tables
 
 
 def funnel_block(result: MeasureResult, settings: Settings, inputs: Any = None) -> Html:
-    """A measure's funnel plot with its heading, a sentence on reading it, the chart, its
-    collapsible data table and the method: the part of a measure's block after its trend."""
+    """A measure's funnel plot with its heading, the chart (its collapsible data table) and
+    the verdict under it, in words a reader acts on ("within the range expected for a force of
+    its size"): the part of a measure's block after its trend. How to read a funnel plot and
+    how its limits are set is said once, in the methods note, not under every plot."""
     from helpers.present.charts import funnel_chart
+    from helpers.present.charts.funnel_plot import funnel_top, off_chart
+    from helpers.present.wording.funnel_words import (
+        funnel_limits_note,
+        funnel_off_chart,
+        funnel_verdict,
+    )
     from helpers.stats.funnel import FunnelError, left_out_sentences
 
     m = result.measure
@@ -93,25 +104,22 @@ def funnel_block(result: MeasureResult, settings: Settings, inputs: Any = None) 
     if funnel is None:
         return Html("")
     chart = funnel_chart(funnel)
-    per = "household" if funnel.denominator_name == "households" else "resident"
-    intro = (
-        f"Each force's rate is plotted against its number of {per}s. A force with the "
-        f"{funnel.target_label} would fall inside the inner (95%) limits 19 times in 20 and "
-        "inside the outer (99.8%) limits 998 times in 1,000 by chance alone; the limits narrow "
-        "for larger forces, whose rates are measured more precisely. A force outside the 99.8% "
-        "limits is unusual: a question to ask, not a verdict."
+    _, left_off = off_chart(funnel, funnel_top(funnel))
+    under = " ".join(
+        [funnel_verdict(funnel), *funnel_off_chart(funnel, left_off), *left_out_sentences(funnel)]
     )
-    method = " ".join([funnel.overdispersion.describe(), *left_out_sentences(funnel)])
+    notes = (funnel_limits_note(funnel), *left_out_sentences(funnel))
     return Html(
         "\n".join(
             [
                 heading,
-                f'<p class="funnel-intro">{html.escape(intro)}</p>',
                 chart._repr_html_(),
-                f'<p class="method-note">{html.escape(method)} See the methods note.</p>',
+                f'<p class="funnel-verdict">{html.escape(under)}</p>',
+                '<p class="method-note">How to read a funnel plot, and how its limits are set: '
+                '"Funnel plots" in the methods note.</p>',
             ]
         ),
-        tables=(chart.sheet_table((method,)),),
+        tables=(chart.sheet_table(notes),),
     )
 
 

@@ -144,43 +144,15 @@ class MethodsReport(PageBase):
         return Html("\n".join(parts))
 
     def _funnel_method(self) -> list[str]:
-        """The funnel plots' method, and the overdispersion each crime rate's plot allowed for."""
+        """How to read a funnel plot (said here once, not under every plot), how its limits are
+        set, and which limits each crime rate's plot drew: every sentence true of what is drawn.
+        """
         from helpers.present.tables import data_table
+        from helpers.present.wording.funnel_words import FUNNEL_LIMIT_KINDS
         from helpers.stats.funnel import FunnelError
 
         s = self.context.settings.funnel
-        chosen = {
-            "additive": "an additive random effect: a between-force variance τ² (DerSimonian and "
-            "Laird's moment estimator) added to each force's own sampling variance",
-            "multiplicative": "a multiplicative factor: each force's sampling variance "
-            "multiplied by φ",
-            "none": "no allowance: exact Poisson limits whatever the data show",
-        }[s.overdispersion]
-        text = (
-            "<p><strong>Funnel plots.</strong> Each crime rate is compared with every force's in "
-            "a funnel plot (Spiegelhalter, <em>Funnel plots for comparing institutional "
-            "performance</em>, Statistics in Medicine 2005): the rate against the population "
-            "(households for residential burglary), the England and Wales rate as the centre "
-            "line, and the 95% and 99.8% limits within which a force with that rate would fall "
-            "by chance. Forces with no figure for the period are left out and named. Without "
-            "overdispersion the limits are exact Poisson limits (the interpolated quantiles of "
-            "the Poisson distribution of the count the force would have at the England and "
-            "Wales rate), because homicide counts are small. Recorded crime varies between "
-            "forces far more than chance allows (recording practice, demography, geography): "
-            "with Poisson limits most forces fall outside them. This overdispersion is "
-            "estimated from the data: each force's z-score on the square-root scale, "
-            "z = 2(√O − √E), which stabilises the Poisson variance and holds a count of zero, "
-            f"winsorised at {s.winsorise:.0%} and {1 - s.winsorise:.0%}; φ is the mean of "
-            "their squares, and there is overdispersion when nφ &gt; n − 1. This report "
-            f"allows for it with {html.escape(chosen)}; the limits are then "
-            "θ<sub>0</sub>(1 ± z√(s² + τ²))², s = 1/(2√E). The additive model is the default "
-            "(as in FunnelPlotR) because differences between forces do not shrink with a "
-            "force's size: a multiplicative factor large enough for the small forces still "
-            "flags most large ones, and with φ in the hundreds it makes the small forces' "
-            "limits meaninglessly wide. The setting is <code>funnel.overdispersion</code> in "
-            "params/report.yaml.</p>"
-        )
-        rows = []
+        funnels = []
         for r in self.all_results:
             if not (has_funnel_plot(r.measure) and r.available):
                 continue
@@ -188,25 +160,86 @@ class MethodsReport(PageBase):
                 f = funnel_for(r, self.context.settings)
             except FunnelError:
                 continue
-            if f is None:
-                continue
+            if f is not None:
+                funnels.append((r, f))
+        reading = (
+            '<p id="funnel-plots"><strong>Funnel plots.</strong> Each crime rate is compared '
+            "with every force's in a funnel plot (Spiegelhalter, <em>Funnel plots for comparing "
+            "institutional performance</em>, Statistics in Medicine 2005): each force's 12-month "
+            "rate against its population (households for residential burglary), the England "
+            "and Wales rate as the centre line, and two pairs of limits, the inner at 95% and "
+            "the outer at 99.8%. A small force's rate moves more from year to year by chance "
+            "than a large force's, so the limits are wider for small forces. A force inside the "
+            "inner limits is within the range expected for a force of its size; one outside the "
+            "outer limits is unusual for a force of its size: a question to ask, not a verdict. "
+            "The sentence under each plot says where the force stands. Forces with no figure "
+            "for the period are left out and named.</p>"
+        )
+        allowance = {
+            "additive": "adds a between-force variance τ² (DerSimonian and Laird's moment "
+            "estimator) to each force's own sampling variance s²: the limits are "
+            "θ<sub>0</sub>(1 ± z√(s² + τ²))², s = 1/(2√E), where about 95% (99.8%) of forces of "
+            "that size would fall given the differences found between forces. They narrow for "
+            "larger forces only down to θ<sub>0</sub>(1 ± zτ)², because differences between "
+            "forces do not shrink with a force's size. This additive model is the default (as "
+            "in FunnelPlotR): a multiplicative factor large enough for the small forces still "
+            "flags most large ones, and with φ in the hundreds it makes the small forces' "
+            "limits meaninglessly wide",
+            "multiplicative": "multiplies each force's sampling variance s² by φ: the limits "
+            "are θ<sub>0</sub>(1 ± z√φ·s)², s = 1/(2√E)",
+            "none": "makes no allowance for it: the limits are exact Poisson limits whatever "
+            "the data show, and a force outside them may differ only as much as every force "
+            "does",
+        }[s.overdispersion]
+        limits = (
+            "<p><strong>How the limits are set.</strong> Where forces differ no more than chance "
+            "would make them, the limits are exact Poisson limits (the interpolated quantiles "
+            "of the Poisson distribution of the count a force of that size would have at the "
+            "England and Wales rate): a force with the England and Wales rate would fall inside "
+            "the inner limits 19 times in 20 and inside the outer limits 998 times in 1,000 by "
+            "chance alone, and the limits narrow steadily as forces grow. Recorded crime "
+            "usually varies between forces far more than chance allows (recording practice, "
+            "demography, geography): with such limits most forces would fall outside them. "
+            "This overdispersion is estimated from the data: each force's z-score on the "
+            "square-root scale, z = 2(√O − √E), which stabilises the Poisson variance and holds "
+            f"a count of zero, winsorised at {s.winsorise:.0%} and {1 - s.winsorise:.0%}; φ is "
+            "the mean of their squares, and there is overdispersion when nφ &gt; n − 1. Where "
+            f"there is, this report {allowance}. The setting is "
+            "<code>funnel.overdispersion</code> in params/report.yaml.</p>"
+        )
+        parts = [reading, limits]
+        if s.overdispersion != "none":
+            parts.append(
+                "<p>An adjusted limit is never drawn narrower than the exact Poisson one: on "
+                "each side the wider of the two is drawn. Where expected counts are small (a few "
+                "homicides a year in a small force), the adjusted limits on the square-root "
+                "scale fall inside the exact Poisson limits on the low side, and a force would "
+                "otherwise be below the lower limit only because of an adjustment meant to widen "
+                "them. The table says, for each plot, which limits were drawn.</p>"
+            )
+        rows = []
+        for r, f in funnels:
             od = f.overdispersion
+            exact = int(f.points["exact_limit"].sum()) if "exact_limit" in f.points else 0
+            if od.adjusted:
+                drawn = FUNNEL_LIMIT_KINDS[od.method].capitalize()
+                if exact:
+                    drawn += f"; exact Poisson where wider ({exact} of {od.n} forces)"
+            elif od.detected:
+                drawn = "Exact Poisson (no allowance set)"
+            else:
+                drawn = "Exact Poisson (no overdispersion found)"
             rows.append(
                 {
                     "Measure": r.measure.title,
                     "Forces": od.n,
                     "φ (winsorised)": round(od.phi, 2),
                     "τ (square-root scale)": round(od.tau2**0.5, 3),
-                    "Limits": {
-                        "additive": "Additive random effects",
-                        "multiplicative": "Multiplicative",
-                        "none": "Exact Poisson",
-                    }[od.method],
+                    "Limits drawn": drawn,
                     "Outside 99.8% limits (as drawn)": len(f.outside(0.998)),
                     "Outside with Poisson limits only": outside_poisson(f),
                 }
             )
-        parts = [text]
         if rows:
             parts.append(
                 data_table(
