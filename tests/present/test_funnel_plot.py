@@ -170,3 +170,17 @@ def test_the_population_axis_starts_near_the_smallest_force_drawn():
     assert "London, City of (12,000 residents, 80.00 per 1,000 residents) is off the chart" in (
         chart.alt_text
     )
+
+
+def test_the_report_force_is_drawn_even_when_it_is_the_tiny_force_far_above_the_rest():
+    from helpers.present.charts import funnel_chart
+    from helpers.present.charts.funnel_plot import funnel_top, off_chart
+
+    rates = [6.0 + 0.8 * math.sin(i) for i in range(30)] + [80.0]
+    names = [f"Force {i:02d}" for i in range(30)] + ["London, City of"]
+    result = _funnel(rates, [*POPULATIONS, 12_000.0], "London, City of", names=names)
+    at_edge, left_off = off_chart(result, funnel_top(result))
+    assert at_edge == ["London, City of"] and left_off == []
+    chart = funnel_chart(result)
+    assert "is off the chart" not in chart.alt_text
+    assert "London, City of is above the top of the chart, drawn at its edge." in chart.alt_text

@@ -78,11 +78,12 @@ def off_chart(result: Any, top: float) -> tuple[list[str], list[str]]:
     of the forces on the scale; one smaller than all of them (the City of London: 9,000
     residents, its rates many times any other force's) is not drawn at all, so that the
     population axis starts near the smallest force on the scale instead of stretching two
-    decades to the left of every other point. Both are named in the text under the chart.
+    decades to the left of every other point. Both are named in the text under the chart. The
+    report's own force is always drawn: its page is about it.
     """
     points = result.points
     above = points[points["rate"] > top]
-    on_scale = points[points["rate"] <= top]
+    on_scale = points[(points["rate"] <= top) | (points["role"] == "force")]
     if on_scale.empty:
         return above["force"].tolist(), []
     smallest = float(on_scale["denominator"].min())
