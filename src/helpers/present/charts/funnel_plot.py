@@ -267,18 +267,20 @@ def _draw_funnel(
 
 
 # Where the force's label may go, in order of preference: (dx, dy) from its point in points,
-# and the label's alignment there. Right of the point first (the eye reads on), then left,
-# above, below; near first, further out where the near places are taken.
+# and the label's alignment there. Level with the point on its right first (the eye reads on),
+# then its left, then the four diagonals; near first (just clear of the force's own diamond),
+# further out where the near places are taken.
 _LABEL_PLACES = [
-    (dx * side, dy * side_y, "left" if side > 0 else "right", "bottom" if side_y > 0 else "top")
-    for distance in (7, 14, 24, 36, 50)
-    for dx, dy in ((distance, distance * 0.6),)
-    for side_y in (1, -1)
-    for side in (1, -1)
-] + [
-    (0, dy * side_y, "center", "bottom" if side_y > 0 else "top")
-    for dy in (12, 24, 40, 60)
-    for side_y in (1, -1)
+    place
+    for distance in (1.0, 1.6, 2.4, 3.4, 4.8)
+    for place in (
+        (12.5 * distance, 0.0, "left", "center"),
+        (-12.5 * distance, 0.0, "right", "center"),
+        (9.5 * distance, 9.5 * distance, "left", "bottom"),
+        (-9.5 * distance, 9.5 * distance, "right", "bottom"),
+        (9.5 * distance, -9.5 * distance, "left", "top"),
+        (-9.5 * distance, -9.5 * distance, "right", "top"),
+    )
 ]
 _LABEL_PAD = 0.15  # of the font size: the white box behind the label
 _CLEARANCE = 2.0  # points between the label's box and what it must not cover
@@ -360,7 +362,7 @@ def _label_the_force(
     probe.remove()
     assert best is not None
     dx, dy, ha, va = best[1]
-    if math.hypot(dx, dy) > 12:  # a label set further out is joined to its point
+    if math.hypot(dx, dy) > 16:  # a label set further out is joined to its point
         options["arrowprops"] = {
             "arrowstyle": "-",
             "color": TEXT_COLOUR,
