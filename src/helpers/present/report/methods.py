@@ -173,7 +173,12 @@ class MethodsReport(PageBase):
             "inner limits is within the range expected for a force of its size; one outside the "
             "outer limits is unusual for a force of its size: a question to ask, not a verdict. "
             "The sentence under each plot says where the force stands. Forces with no figure "
-            "for the period are left out and named.</p>"
+            "for the period are left out and named. The benchmark and the funnel plot ask "
+            "different questions, and both can be true: the benchmark tests the force against "
+            "the rest of its group, allowing for chance alone, so a large force can be above "
+            'its group by a real but small amount, and it says by how much ("2% above MSG '
+            'average rates"); the funnel plot asks whether the force is unusual for a force '
+            "of its size, given how much forces differ.</p>"
         )
         allowance = {
             "additive": "adds a between-force variance τ² (DerSimonian and Laird's moment "
