@@ -16,6 +16,7 @@ from helpers.present.wording.benchmark_words import (
     is_valid_benchmark,
     ordinal,
     ranked_text,
+    without_size,
 )
 from helpers.stats.benchmark import Benchmark
 
@@ -198,3 +199,20 @@ def test_texts_outside_the_forms_are_rejected(text):
 
 def test_forms_are_compiled_patterns():
     assert BENCHMARK_FORMS and all(hasattr(form, "match") for form in BENCHMARK_FORMS)
+
+
+@pytest.mark.parametrize(
+    ("text", "bare"),
+    [
+        ("5th/8 MSG (2% above MSG average rates)", "5th/8 MSG (above MSG average rates)"),
+        ("2nd/8 MSG (less than 0.1 points below MSG average)", "2nd/8 MSG (below MSG average)"),
+        ("4th/8 MSG (similar to MSG average rates)", "4th/8 MSG (similar to MSG average rates)"),
+        ("Less than 1% above England and Wales", "Above England and Wales"),
+        ("21.1 points above England and Wales", "Above England and Wales"),
+        ("27th/42", "27th/42"),
+        ("Below area population (4.1%)", "Below area population (4.1%)"),
+    ],
+)
+def test_without_size_leaves_the_word_to_compare(text, bare):
+    assert without_size(text) == bare
+    assert is_valid_benchmark(bare)

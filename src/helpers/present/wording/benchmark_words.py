@@ -156,6 +156,18 @@ def _capital(relation: str) -> str:
     return relation[0].upper() + relation[1:]
 
 
+_SIZE = re.compile(rf"(?:(?<=\()|^){_DIFFERENCE} (?=above|below)", re.IGNORECASE)
+
+
+def without_size(text: str) -> str:
+    """A benchmark text without the size of its difference: "5th/8 MSG (above MSG average
+    rates)", "Above England and Wales". For comparing the words of two reports (the changes
+    page): a size that moves from 2% to 3% is a revision of a figure, not a new word."""
+    bare = _SIZE.sub("", text)
+    # A national benchmark starts with its size: the word left at the start is capitalised.
+    return bare[0].upper() + bare[1:] if bare.startswith(("above", "below")) else bare
+
+
 def is_valid_benchmark(text: str) -> bool:
     """True when `text` is one of the allowed forms, with a correct ordinal and rank <= size."""
     for form in BENCHMARK_FORMS:
@@ -179,4 +191,5 @@ __all__ = [
     "is_valid_benchmark",
     "ordinal",
     "ranked_text",
+    "without_size",
 ]
