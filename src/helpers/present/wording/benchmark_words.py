@@ -5,7 +5,8 @@ it once and tests can check every cell:
 
 * MSG:        ``3rd/8 MSG (below MSG average rates)`` (rates) or ``2nd/8 MSG (above MSG average)``;
   a researcher's own comparison group says ``group`` instead of ``MSG``
-* all forces: ``27th/42``
+* all forces: ``27th/42 (above national average)`` (tested against England and Wales without
+  the force), or ``27th/42`` where no test could be made
 * national:   ``Above England and Wales`` / ``Below ...`` / ``Similar to ...``
 * population share: ``Below area population (4.1%)`` (the area's share, one decimal place)
 * ``Not available`` (no comparator data) and ``Not applicable`` (a comparison makes no sense).
@@ -34,6 +35,7 @@ _GROUP = r"(?P<group>MSG|group)"
 BENCHMARK_FORMS: list[re.Pattern[str]] = [
     re.compile(rf"^{_ORDINAL} {_GROUP} \({_RELATION} (?P=group) average rates\)$"),
     re.compile(rf"^{_ORDINAL} {_GROUP} \({_RELATION} (?P=group) average\)$"),
+    re.compile(rf"^{_ORDINAL} \({_RELATION} national average\)$"),
     re.compile(rf"^{_ORDINAL}$"),
     re.compile(rf"^{_CAPITAL_RELATION} England and Wales$"),
     re.compile(rf"^{_CAPITAL_RELATION} area population \((?P<share>\d+\.\d)%\)$"),
@@ -61,16 +63,22 @@ def ranked_text(
     group: str = "MSG",
     unit: str = "rate_per_1000",
 ) -> str:
-    """A ranked position: ``3rd/8 MSG (below MSG average rates)``, ``27th/42``.
+    """A ranked position: ``3rd/8 MSG (below MSG average rates)``, ``27th/42 (above national
+    average)``, ``27th/42``.
 
     `group` is ``"MSG"`` or ``"group"`` (a researcher's own; both need the relation to the
-    group's average; "rates" is added for rate units) or ``"all_forces"`` (position only).
+    group's average; "rates" is added for rate units) or ``"all_forces"`` (the relation to
+    England and Wales where one was tested, else the position only).
     """
     if not 1 <= rank <= size:
         raise ValueError(f"rank {rank} is outside 1..{size}")
     position = f"{ordinal(rank)}/{size}"
     if group == "all_forces":
-        return position
+        if relation is None:
+            return position
+        if relation not in RELATIONS:
+            raise ValueError(f"relation must be one of {RELATIONS}, got {relation!r}")
+        return f"{position} ({relation} national average)"
     if group not in ("MSG", "group"):
         raise ValueError(f"group must be 'MSG', 'group' or 'all_forces', got '{group}'")
     if relation not in RELATIONS:
@@ -82,7 +90,8 @@ def ranked_text(
 def benchmark_text(benchmark: Benchmark) -> str:
     """The benchmark as the measures summary prints it.
 
-    * ``msg``: needs rank, size and relation; ``all_forces``: rank and size. Neutral polarity
+    * ``msg``: needs rank, size and relation; ``all_forces``: rank and size, and words the
+      relation to England and Wales where there is one. Neutral polarity
       gives "Not applicable" (no position is better than another).
     * ``national``: needs the relation to England and Wales.
     * ``population_share``: needs the relation and the area's population share in percent
