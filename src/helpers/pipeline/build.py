@@ -327,6 +327,9 @@ class Build:
                 cache=cache,
                 log=self.log,
             )
+        contact = publication.contact_warning(plan.options.settings_path)
+        if contact is not None:  # report.ods's cover would send readers to no one
+            self.record.warnings.append(contact)
         workers = self.pdf_workers or self.own_pdf_worker
         yield from make_pdf(plan, staging, report, previous, self.log, self.record, workers)
         with self._step("manifest.json"):

@@ -60,10 +60,25 @@ def other_than_white_sentence(found: OtherThanWhite) -> str:
 
 
 def other_than_white_block(found: OtherThanWhite) -> Html:
-    """The sentence, and its numbers as a table for report.ods."""
+    """The sentence, and the numbers behind it: a table on the page and in report.ods."""
+    import pandas as pd
+
+    from helpers.present.formatting import format_value
+    from helpers.present.spreadsheet import NOT_APPLICABLE, NOT_AVAILABLE
+    from helpers.present.tables import data_table
+
+    sheet = _sheet(found)
+    shown = {NOT_APPLICABLE: "Not applicable", NOT_AVAILABLE: "n/a"}
+    units = ["count"] * 4 + ["ratio"] * 3
+    rows = [
+        [row[0], *(shown.get(v) or format_value(v, u) for v, u in zip(row[1:], units, strict=True))]
+        for row in sheet.rows
+    ]
+    frame = pd.DataFrame(rows, columns=list(sheet.columns))
     return Html(
-        f'<p class="fact other-than-white">{html.escape(other_than_white_sentence(found))}</p>',
-        tables=(_sheet(found),),
+        f'<p class="fact other-than-white">{html.escape(other_than_white_sentence(found))}</p>\n'
+        + data_table(frame, caption=sheet.title),
+        tables=(sheet,),
     )
 
 
