@@ -408,7 +408,8 @@ def test_pages_link_to_the_spreadsheet_and_the_pdf_has_no_data_appendix(built):
     else:
         assert f"{manifest['changes']['changed']} figure(s) changed" in changes
     assert "report.ods" in manifest["outputs"]
-    assert manifest["report"]["pdf"]["pages"] < 70  # was 101 with the 44-page appendix
+    # Was 101 with the 44-page appendix; the sample narrative of every section adds about ten.
+    assert manifest["report"]["pdf"]["pages"] < 80
     assert set(manifest["measure_digests"]) == {m.id for m in default_measures()}
 
 

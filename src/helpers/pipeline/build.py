@@ -49,6 +49,7 @@ from helpers.core.exceptions import (
     QuarterError,
     ReportError,
 )
+from helpers.core.plan import police_and_crime_plan
 from helpers.measures import handoff
 from helpers.pipeline import hashing, publication
 from helpers.pipeline.checks import check_inputs
@@ -353,9 +354,21 @@ class Build:
         # The narrative is not part of the key: its parts of a page are re-rendered from the
         # files when the pages are made (helpers.pipeline.pages), so a narrative edit executes
         # nothing.
+        # A section's heading prints the force's plan priority (params/report.yaml `plan:`).
+        police_plan = police_and_crime_plan(plan.force.name)
+        extra = {
+            "police_and_crime_plan": hashing.digest(
+                None if police_plan is None else [police_plan.name, dict(police_plan.priorities)]
+            )
+        }
         record.cache_keys = {
             s.id: hashing.section_cache_key(
-                s, record.parameters, dict(inputs.files), helpers=helpers, catalogue=catalogue
+                s,
+                record.parameters,
+                dict(inputs.files),
+                helpers=helpers,
+                catalogue=catalogue,
+                extra_files=extra,
             )
             for s in plan.specs
         }
