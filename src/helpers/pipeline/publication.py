@@ -302,8 +302,13 @@ def measures_sheet(measures: Any, confidence: float = 0.95) -> SheetTable:
     frame = measures
     if "is_report_force" in frame:
         frame = frame[frame["is_report_force"].astype(str).str.lower() == "true"]
+    catalogue = default_catalogue()
+    if "title" not in frame.columns and "measure" in frame.columns:
+        # A measure is named by its title, never by its id.
+        titles = {m.id: m.title for m in catalogue.measures}
+        frame = frame.assign(title=[titles.get(m, m) for m in frame["measure"]])
     columns = [(c, h, f) for c, h, f in _MEASURE_COLUMNS if c in frame.columns]
-    sections = {s.id: s.title for s in default_catalogue().sections}
+    sections = {s.id: s.title for s in catalogue.sections}
     level = f"{confidence:.0%}"
     rows = []
     for record in frame.to_dict("records"):
