@@ -79,3 +79,18 @@ def test_a_force_without_a_complete_12_months_has_no_ratio_and_says_why(inputs):
     assert found.national_ratio is not None and found.forces_in_national == 42
     with pytest.raises(ValueError, match="source must be one of"):
         other_than_white(inputs, "workforce", AS, Q)
+
+
+def test_a_source_not_supplied_gives_no_ratio_and_says_so(inputs):
+    from helpers.core.exceptions import InputNotSupplied
+
+    class WithoutStopSearch:
+        population_ethnicity = inputs.population_ethnicity
+
+        @property
+        def stop_search(self):
+            raise InputNotSupplied("stop_search", "national/stop_search.csv", "Stop and search")
+
+    found = other_than_white(WithoutStopSearch(), "stop_search", AS, Q)
+    assert found.ratio is None and found.national_ratio is None
+    assert found.reason == "stop_search not supplied"

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from helpers.core.exceptions import InputNotSupplied
 from helpers.core.quarters import FinancialQuarter
 from helpers.stats.benchmark import Relation, relation_to_average
 from helpers.stats.intervals import rate_ratio_interval
@@ -86,8 +87,8 @@ def other_than_white(
     if source not in COUNTED:
         raise ValueError(f"source must be one of {sorted(COUNTED)}, got {source!r}")
     column, periods = COUNTED[source]
-    frame = getattr(inputs, source, None)
-    population = getattr(inputs, "population_ethnicity", None)
+    frame = _supplied(inputs, source)
+    population = _supplied(inputs, "population_ethnicity")
     if frame is None or population is None:
         missing = source if frame is None else "population_ethnicity"
         return OtherThanWhite(source, force, quarter, None, None, reason=f"{missing} not supplied")
@@ -116,6 +117,14 @@ def other_than_white(
         source, force, quarter, mine, national, low, high, relation, confidence,
         forces_in_national=len(rates),
     )  # fmt: skip
+
+
+def _supplied(inputs: Any, name: str) -> pd.DataFrame | None:
+    """The tidy table, or None where the data folder does not hold it."""
+    try:
+        return getattr(inputs, name, None)
+    except InputNotSupplied:
+        return None
 
 
 def _rates(
