@@ -437,7 +437,7 @@ GOES_ON = [
     ),
     (
         "local-extract-missing",
-        ["Local data not supplied: victim_satisfaction", "Victim satisfaction"],
+        ["Local data not supplied: victim_satisfaction", "Improve Victim Satisfaction"],
         ["no figure for the year ending March 2025; local data not supplied (victim_satisfaction)"],
     ),
     (

@@ -91,3 +91,27 @@ def test_england_and_wales_comparison_is_against_the_rest_of_england_and_wales(i
     size = "" if expected == "similar to" else f"{abs(points):.1f} points "
     text = f"{size}{expected} England and Wales"
     assert benchmark_text(r.benchmark) == f"{text[0].upper()}{text[1:]}"
+
+
+def test_a_measure_ranked_among_all_forces_is_tested_against_england_and_wales(inputs, settings):
+    """CSEW confidence: the rank among every force, and the relation to England and Wales
+    without the force (Newcombe's interval from statsmodels on the published 12-month rows),
+    worded as the Commissioner's report words it: "27th/42 (above national average)"."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    measure = default_catalogue().measure("csew_confidence")
+    r = compute_measure(measure, inputs, Q, AS, settings)
+    raw = pd.read_csv(SAMPLE / "national" / "csew_confidence.csv")
+    rows = raw[raw["period"] == "2025-03"].set_index("force")
+    a, n = rows.loc[AS, ["agree", "respondents"]]
+    b = rows.loc["England and Wales", "agree"] - a
+    m = rows.loc["England and Wales", "respondents"] - n
+    low, high = confint_proportions_2indep(a, n, b, m, method="newcomb", compare="diff")
+    expected = "above" if low > 0 else "below" if high < 0 else "similar to"
+    shares = (rows["agree"] / rows["respondents"]).drop("England and Wales")
+    rank = int((shares > shares[AS]).sum()) + 1  # 1st is the highest
+    assert (r.rank, r.rank_of, r.relation) == (rank, len(shares), expected)
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(rank % 10 if rank % 100 not in (11, 12, 13) else 0)
+    assert benchmark_text(r.benchmark) == (
+        f"{rank}{suffix or 'th'}/{len(shares)} ({expected} national average)"
+    )

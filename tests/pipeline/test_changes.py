@@ -261,7 +261,11 @@ def test_threshold_and_contact_come_from_params(tmp_path):
     settings.write_text(
         "force: Kent\npublication:\n  contact: [a@b.uk]\n  changes: {threshold_percent: 2.5}\n"
     )
-    assert publication_settings(settings) == {"contact": ["a@b.uk"], "threshold_percent": 2.5}
+    assert publication_settings(settings) == {
+        "contact": ["a@b.uk"],
+        "threshold_percent": 2.5,
+        "next_update_months": 3,
+    }
     assert publication_settings(tmp_path / "absent.yaml")["threshold_percent"] == 1.0
     shipped = publication_settings()
     assert shipped["contact"] and shipped["threshold_percent"] == 1.0

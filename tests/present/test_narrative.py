@@ -340,3 +340,44 @@ def test_python_m_helpers_narrative_dispatches_here(tmp_path):
     entry = pytest.importorskip("helpers.__main__")
     assert entry.main(["narrative", "--quarter", QUARTER, "--narrative-dir", str(tmp_path)]) == 0
     assert (tmp_path / QUARTER / "homicide.md").is_file()
+
+
+# ----- the sample narrative shipped with the project -------------------------------------------
+def test_the_sample_datas_default_quarter_has_a_reviewed_sample_narrative_for_every_section():
+    """`make report` on a fresh clone builds the latest quarter of data/sample: every section's
+    narrative is there and reviewed (no "Narrative missing"), and says it was written for the
+    synthetic data, in the original's form (planned actions and comments)."""
+    from helpers.core.config import load_settings
+    from helpers.core.paths import resolve
+    from helpers.core.quarters import resolve_quarter
+    from helpers.inputs.datasets import load_inputs
+
+    settings = load_settings()
+    inputs = load_inputs(resolve(settings.data_dir))
+    quarter = resolve_quarter(settings.quarter, inputs.latest_quarter)
+    sections = [s.id for s in default_catalogue().sections]
+    summary = narrative_status_summary(resolve(settings.narrative_dir), quarter, sections)
+    assert [(n.section_id, n.status, n.flags) for n in summary] == [
+        (s, "reviewed", []) for s in sections
+    ]
+    for n in summary:
+        assert len(n.planned_actions) >= 2 and len(n.comments) >= 2, n.section_id
+        assert "<strong>synthetic</strong> data" in n.comments[0], n.section_id
+        assert "sample narrative for the synthetic data" in (n.author or ""), n.section_id
+
+
+def test_a_quarter_without_its_narrative_is_still_flagged_in_the_summary_and_on_its_pages():
+    """The shipped narrative covers the sample's quarter only: a build of any other quarter (a
+    real one) lists every missing file before publication and marks each page."""
+    from helpers.present.report.refresh import narrative_html, status_html
+
+    narrative_dir = PROJECT_ROOT / "params" / "narrative"
+    sections = [s.id for s in default_catalogue().sections]
+    summary = status_html([], narrative_dir, "2024-12", sections)
+    assert summary.startswith("<h3>Before publication</h3>")
+    for section in sections:
+        flag = f"Narrative missing: no file params/narrative/2024-12/{section}.md"
+        assert flag in summary
+        page = narrative_html(narrative_dir, "2024-12", section)
+        assert 'data-status="missing"' in page and flag in page
+    assert "every narrative reviewed" in status_html([], narrative_dir, QUARTER, sections)

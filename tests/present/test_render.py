@@ -243,6 +243,16 @@ def test_title_page_names_report_quarter_force_and_build_date(report):
     assert "Quarter ending March 2024 (Q4 2023/24)" in title_page
     assert "Avon and Somerset" in title_page
     assert "2 May 2024" in title_page
+    # The force's Police and Crime Plan, from params/report.yaml, as the original's cover has it.
+    assert (
+        "<dt>Police and Crime Plan</dt><dd>Avon and Somerset Police and Crime Plan 2021-2025"
+        in (title_page)
+    )
+
+
+def test_a_force_without_a_plan_in_params_has_no_plan_line(sections):
+    kent = Masthead(FinancialQuarter.parse("2024-03"), "Kent", datetime(2024, 5, 2, tzinfo=UTC))
+    assert "Police and Crime Plan</dt>" not in render.render_report(sections, kent)
 
 
 def test_headings_are_in_order_and_sections_in_catalogue_order(report):

@@ -3,7 +3,9 @@ calamine, and (on a real build) every value equal to measures.csv and to the pag
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,6 +26,7 @@ def _cover() -> ss.Cover:
         quarter="Quarter ending March 2025 (Q4 2024/25)",
         period="12 months from April 2024 to March 2025",
         published="2025-05-01",
+        next_update="August 2025 (provisional)",
         sources=[("Police recorded crime (Home Office)", "file national/prc_pfa.csv.gz")],
         contact=["Performance team, performance@example.police.uk"],
         warning="SYNTHETIC SAMPLE DATA.",
@@ -59,7 +62,12 @@ def test_written_spreadsheet_reads_back_with_the_guidances_layout(tmp_path):
     first = _rows(path, "Table_1")
     assert first[0][0] == "Homicide rate [note 1]" and first[0][1:] == [""]
     assert first[1] == ["Period ending", "Kent: rate per 1,000 residents"]
-    assert first[2:] == [["Mar 2024", 0.0123], ["Jun 2024", "[x]"], ["Sep 2024", "[c]"]]
+    # "Period ending" is a date (the month's last day), shown as the month
+    assert first[2:] == [
+        [dt.date(2024, 3, 31), 0.0123],
+        [dt.date(2024, 6, 30), "[x]"],
+        [dt.date(2024, 9, 30), "[c]"],
+    ]
     counts = _rows(path, "Counts")
     assert counts[0][0] == "Counts [note 1] [note 2]"
     assert counts[2:] == [["Kent", 12.0], ["Essex", "[x]"]]
@@ -76,9 +84,12 @@ def test_written_spreadsheet_reads_back_with_the_guidances_layout(tmp_path):
     assert contents[3][1] == "Homicide rate"
     cover = [r[0] for r in _rows(path, "Cover_sheet")]
     assert cover[0] == "Performance Report: Kent: data tables"
+    # the publication date is a date; the next update is given
+    assert cover[cover.index("Published") + 1] == dt.date(2025, 5, 1)
+    assert cover[cover.index("Next update") + 1] == "August 2025 (provisional)"
     assert "SYNTHETIC SAMPLE DATA." in cover and "Contact" in cover
     for mark in ("[c]", "[x]", "[z]"):
-        assert any(line.startswith(f"{mark} ") for line in cover), mark
+        assert any(str(line).startswith(f"{mark} ") for line in cover), mark
 
     with zipfile.ZipFile(path) as odf:
         content = odf.read("content.xml").decode()
@@ -86,6 +97,103 @@ def test_written_spreadsheet_reads_back_with_the_guidances_layout(tmp_path):
     assert 'xlink:href="#Table_1.A1"' in content and 'xlink:href="#Counts.A1"' in content
     assert 'office:value-type="float" office:value="0.0123"' in content
     assert "number-columns-spanned" not in content and "number-rows-spanned" not in content
+
+
+_NS = {
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+    "number": "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+}
+
+
+def _q(name: str) -> str:
+    prefix, local = name.split(":")
+    return f"{{{_NS[prefix]}}}{local}"
+
+
+def shown_numbers(path: Path, sheet: str) -> list[tuple[float, int | None, str]]:
+    """Every number cell of `sheet` as (stored value, decimals its number format shows, the
+    text it carries), read from the ODS's XML: what a reader of LibreOffice or Excel sees."""
+    with zipfile.ZipFile(path) as odf:
+        root = ET.fromstring(odf.read("content.xml"))
+    decimals = {}
+    for data in root.iter(_q("number:number-style")):
+        number = data.find(_q("number:number"))
+        decimals[data.get(_q("style:name"))] = int(number.get(_q("number:decimal-places")))
+    cells = {}
+    for style in root.iter(_q("style:style")):
+        cells[style.get(_q("style:name"))] = decimals.get(style.get(_q("style:data-style-name")))
+    table = next(t for t in root.iter(_q("table:table")) if t.get(_q("table:name")) == sheet)
+    found = []
+    for cell in table.iter(_q("table:table-cell")):
+        if cell.get(_q("office:value-type")) == "float":
+            text = "".join(cell.find(_q("text:p")).itertext())
+            style = cell.get(_q("table:style-name"))
+            found.append((float(cell.get(_q("office:value"))), cells.get(style), text))
+    return found
+
+
+def test_numbers_show_as_the_report_prints_them_and_keep_their_full_value(tmp_path):
+    from helpers.present.formatting import format_value
+
+    values = {
+        "rate_per_1000": [0.0132780303, 0.00996, 3.451, 12.0, 0.0],
+        "rate_per_1000_households": [6.93776, 0.41],
+        "percent": [7.81234, 62.0, 100.0],
+        "count": [1807497.0, 24.0],
+        "ratio": [7.3505, 1.0448, 0.954],
+    }
+    headers = {
+        "rate_per_1000": "Kent: rate per 1,000 residents",
+        "rate_per_1000_households": "Value: rate per 1,000 households",
+        "percent": "Kent: percentage (%)",
+        "count": "Count (12 months): number",
+        "ratio": "Compared with White: rate ratio",
+    }
+    tables = [
+        ss.SheetTable(unit, ["Case", headers[unit]], [[f"case {i}", v] for i, v in enumerate(vs)])
+        for unit, vs in values.items()
+    ]
+    path = tmp_path / "report.ods"
+    ss.write_spreadsheet(path, _cover(), tables)
+    for n, (unit, vs) in enumerate(values.items(), start=1):
+        cells = shown_numbers(path, f"Table_{n}")
+        assert [v for v, _, _ in cells] == vs  # the full value is kept
+        for value, decimals, text in cells:
+            printed = format_value(value, unit).rstrip("%x")
+            assert text == printed, (unit, value)
+            assert decimals == (len(printed.split(".")[1]) if "." in printed else 0), (unit, value)
+
+
+def test_cell_formats_come_from_the_table_or_its_headers():
+    table = ss.SheetTable(
+        "T",
+        ["Period ending", "Kent: rate per 1,000 residents", "Value: in the unit", "Note"],
+        [["Mar 2024", 0.5, 2.0, "x"], ["Jun 2024", 0.6, 50.0, "y"]],
+        formats=[None, None, ["ratio", "percent"], None],
+    )
+    assert ss.cell_formats(table) == [
+        ["month", "rate_per_1000", "ratio", None],
+        ["month", "rate_per_1000", "percent", None],
+    ]
+    assert ss.month_end("Feb 2024") == dt.date(2024, 2, 29)
+    assert ss.month_end("2025-03") == dt.date(2025, 3, 31) and ss.month_end("Q4") is None
+    bad = ss.SheetTable("T", ["a"], [[1]], formats=["furlongs"])
+    with pytest.raises(ValueError, match="unknown format 'furlongs'"):
+        ss.check_table(bad)
+
+
+def test_every_measure_has_its_own_definition_for_its_tables_notes():
+    """A definition is a table's note: one written "As above, Mixed." would be numbered once
+    and cited by the workforce, stop-and-search and use-of-force tables alike."""
+    from helpers.core.config import default_catalogue
+
+    measures = default_catalogue().measures
+    definitions = [m.definition for m in measures]
+    assert all(definitions) and len(set(definitions)) == len(definitions)
+    assert not [d for d in definitions if "as above" in d.lower()]
 
 
 def test_a_malformed_table_or_sheet_name_writes_nothing(tmp_path):
@@ -170,6 +278,8 @@ _SHOWN_MISSING = {"n/a": "[x]", "Not applicable": "[z]", "Suppressed": "[c]", "<
 
 def _same_as_shown(value, shown: str) -> bool:
     """`value` (from report.ods) is what the page shows, to the digits the page shows."""
+    if isinstance(value, dt.date):  # a period ending, shown as its month
+        return value.strftime("%b %Y") == shown
     if shown in _SHOWN_MISSING:
         return value == _SHOWN_MISSING[shown]
     number = shown.replace(",", "").rstrip("%x")
@@ -206,7 +316,7 @@ def test_every_table_sheet_has_the_guidances_layout(built, book):
                 # numbers are numbers; a text cell never holds a number or a blank
                 assert not (isinstance(v, str) and NUMBER_TEXT.match(v)), (name, v)
                 assert v != "", f"{name}: an empty cell (use [c], [x] or [z])"
-    cover = "\n".join(r[0] for r in book.get_sheet_by_name("Cover_sheet").to_python())
+    cover = "\n".join(str(r[0]) for r in book.get_sheet_by_name("Cover_sheet").to_python())
     assert "SYNTHETIC SAMPLE DATA" in cover and "Avon and Somerset" in cover
     assert "[x] not available" in cover
     with zipfile.ZipFile(built / "report.ods") as odf:
@@ -223,7 +333,7 @@ def test_measures_sheet_equals_measures_csv(built, book):
     assert len(data) == len(csv) == len(default_measures())
     column = {h: i for i, h in enumerate(header)}
     checks = {
-        "Measure id": "measure",
+        "Measure": "title",
         "Count (12 months): number": "count_12m",
         "Denominator (12 months): number": "denominator",
         "Value: in the unit": "value",
@@ -298,5 +408,75 @@ def test_pages_link_to_the_spreadsheet_and_the_pdf_has_no_data_appendix(built):
     else:
         assert f"{manifest['changes']['changed']} figure(s) changed" in changes
     assert "report.ods" in manifest["outputs"]
-    assert manifest["report"]["pdf"]["pages"] < 70  # was 101 with the 44-page appendix
+    # Was 101 with the 44-page appendix; the sample narrative of every section adds about ten.
+    assert manifest["report"]["pdf"]["pages"] < 80
     assert set(manifest["measure_digests"]) == {m.id for m in default_measures()}
+
+
+@pytest.mark.notebooks
+def test_the_built_spreadsheet_reads_as_the_report_prints(built, book):
+    """Dates are dates, numbers show at the report's precision, each chart's table cites its own
+    measure's definition, the cover gives the publication date, the next update and the
+    contact of params/, and the build warns while that contact is the placeholder."""
+    import json
+
+    from helpers.core.config import default_catalogue
+    from helpers.pipeline.publication import CONTACT_PLACEHOLDER
+    from helpers.present.formatting import format_value
+
+    cover = [r[0] for r in book.get_sheet_by_name("Cover_sheet").to_python()]
+    assert isinstance(cover[cover.index("Published") + 1], dt.date)
+    assert (
+        "(provisional), with the figures for the quarter ending June 2025"
+        in (cover[cover.index("Next update") + 1])
+    )
+    assert CONTACT_PLACEHOLDER in cover
+    manifest = json.loads((built / "manifest.json").read_text())
+    assert any("publication.contact is still the placeholder" in w
+               for w in manifest["inputs"]["warnings"])  # fmt: skip
+
+    rows = book.get_sheet_by_name("Measures").to_python()
+    header, data = rows[1], rows[2:]
+    assert all(isinstance(r[header.index("12 months ending")], dt.date) for r in data)
+    units = [r[header.index("Unit of the value columns")] for r in data]
+    assert "rate_per_1000" not in units and "Rate per 1,000 residents" in units
+    catalogue = default_catalogue()
+    by_label = {
+        "Rate per 1,000 residents": "rate_per_1000",
+        "Rate per 1,000 households": "rate_per_1000_households",
+        "Percentage (%)": "percent",
+        "Number": "count",
+        "Rate ratio": "ratio",
+    }
+    values = [r[header.index("Value: in the unit")] for r in data]
+    shown = iter(shown_numbers(built / "report.ods", "Measures"))
+    checked = 0
+    for value, label in zip(values, units, strict=True):
+        if not isinstance(value, float):
+            continue
+        stored, decimals, text = next(v for v in shown if v[0] == value)
+        printed = format_value(stored, by_label[label]).rstrip("%x")
+        assert text == printed and decimals == (len(printed.split(".")[1]) if "." in printed else 0)
+        checked += 1
+    assert checked == len(catalogue.measures)
+
+    notes = {r[0]: r[1] for r in book.get_sheet_by_name("Notes").to_python()[2:]}
+    titles = {}
+    for name in book.sheet_names[3:]:
+        title = book.get_sheet_by_name(name).to_python()[0][0]
+        cited = [notes[f"note {n}"] for n in re.findall(r"\[note (\d+)\]", title)]
+        titles[re.sub(r"( \[note \d+\])+$", "", title)] = cited
+    charted = 0
+    for m in catalogue.measures:
+        cited = titles.get(f"{m.chart_title} (chart data)")
+        if cited is None:  # drawn with another measure on one chart
+            continue
+        assert cited == [m.definition], m.id
+        charted += 1
+    assert charted == len(catalogue.measures) - 2
+    together = next(c for t, c in titles.items() if t.startswith("Drugs Disruptions and County"))
+    assert together == [catalogue.measure(m).definition
+                        for m in ("drugs_disruptions", "county_lines_disrupted")]  # fmt: skip
+    ethnic = [c for t, c in titles.items() if " by ethnic group, " in t]
+    assert len(ethnic) == 2 and all(len(c) == 1 and "ethnic group of the people" in c[0]
+                                    for c in ethnic)  # fmt: skip

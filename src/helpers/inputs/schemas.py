@@ -507,9 +507,8 @@ def _build_sources() -> dict[str, Source]:
             frequency="year_ending",
             kind="national",
             description=(
-                "Crime Survey for England and Wales: respondents agreeing the police do a good "
-                "job; "
-                "each row is already a 12-month (year-ending) estimate"
+                "Crime Survey for England and Wales: respondents who have confidence in the "
+                "police in their area; each row is already a 12-month (year-ending) estimate"
             ),
             publisher="Office for National Statistics (CSEW)",
             counts=("respondents", "agree"),

@@ -173,9 +173,15 @@ def _compare_with_group(
         .reset_index(drop=True)
     )
     if not has_msg:
-        result.benchmark = bm.Benchmark(
-            "all_forces", measure.polarity, measure.unit, result.rank, result.rank_of
+        # Ranked among all forces, and tested against England and Wales without the force:
+        # "27th/42 (above national average)", as the Commissioner's report words it.
+        result.relation = _relation_to_rest_of_england_and_wales(
+            result, measure, data, period, settings
         )
+        result.benchmark = bm.Benchmark(
+            "all_forces", measure.polarity, measure.unit, result.rank, result.rank_of,
+            result.relation,
+        )  # fmt: skip
         return None
     if measure.is_rate or measure.is_percent:
         comparison = bm.compare_groups(

@@ -49,6 +49,7 @@ from helpers.core.exceptions import (
     QuarterError,
     ReportError,
 )
+from helpers.core.plan import police_and_crime_plan
 from helpers.measures import handoff
 from helpers.pipeline import hashing, publication
 from helpers.pipeline.checks import check_inputs
@@ -327,6 +328,9 @@ class Build:
                 cache=cache,
                 log=self.log,
             )
+        contact = publication.contact_warning(plan.options.settings_path)
+        if contact is not None:  # report.ods's cover would send readers to no one
+            self.record.warnings.append(contact)
         workers = self.pdf_workers or self.own_pdf_worker
         yield from make_pdf(plan, staging, report, previous, self.log, self.record, workers)
         with self._step("manifest.json"):
@@ -350,9 +354,21 @@ class Build:
         # The narrative is not part of the key: its parts of a page are re-rendered from the
         # files when the pages are made (helpers.pipeline.pages), so a narrative edit executes
         # nothing.
+        # A section's heading prints the force's plan priority (params/report.yaml `plan:`).
+        police_plan = police_and_crime_plan(plan.force.name)
+        extra = {
+            "police_and_crime_plan": hashing.digest(
+                None if police_plan is None else [police_plan.name, dict(police_plan.priorities)]
+            )
+        }
         record.cache_keys = {
             s.id: hashing.section_cache_key(
-                s, record.parameters, dict(inputs.files), helpers=helpers, catalogue=catalogue
+                s,
+                record.parameters,
+                dict(inputs.files),
+                helpers=helpers,
+                catalogue=catalogue,
+                extra_files=extra,
             )
             for s in plan.specs
         }

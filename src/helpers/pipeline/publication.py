@@ -28,6 +28,7 @@ import pickle
 import shutil
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,7 +66,50 @@ def publication_settings(path: Path | None = None) -> dict[str, Any]:
     return {
         "contact": [str(line) for line in block.get("contact") or []],
         "threshold_percent": float(changes.get("threshold_percent", 1.0)),
+        "next_update_months": int(block.get("next_update_months", 3)),
     }
+
+
+# The line params/report.yaml ships in `publication.contact`, for a team to replace.
+CONTACT_PLACEHOLDER = "Replace these lines with the team's email address and telephone number"
+
+
+def contact_warning(path: Path | None = None) -> str | None:
+    """A warning for the build while report.ods's contact is missing or still the placeholder
+    params/report.yaml ships with; None once a team has written its own."""
+    contact = publication_settings(path)["contact"]
+    if contact and not any(CONTACT_PLACEHOLDER.lower() in line.lower() for line in contact):
+        return None
+    where = display_settings(path)
+    return (
+        f"{where}: publication.contact is still the placeholder; report.ods tells readers to "
+        "contact no one. Write the team's email address and telephone number there before "
+        "publishing"
+    )
+
+
+def display_settings(path: Path | None) -> str:
+    """The settings file as a reader should see it: relative to the project where it can be."""
+    from helpers.core.paths import PARAMS_DIR, PROJECT_ROOT
+
+    path = Path(path or PARAMS_DIR / "report.yaml")
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def next_update(published: date, quarter: Any, months: int) -> str:
+    """When the next report is due: the month `months` after this one's publication, and the
+    quarter it will cover ("September 2025 (provisional), with the figures for the quarter
+    ending June 2025 (Q1 2025/26)")."""
+    month = published.month - 1 + months
+    due = date(published.year + month // 12, month % 12 + 1, 1)
+    following = quarter.shift(1)
+    return (
+        f"{due.strftime('%B %Y')} (provisional), with the figures for the "
+        f"{following.title[0].lower()}{following.title[1:]}"
+    )
 
 
 # ----- the manifest ----------------------------------------------------------------------------
@@ -89,6 +133,7 @@ def manifest_extra(plan: BuildPlan | None = None, changes: Changes | None = None
         settings = publication_settings(plan.options.settings_path)
         extra["publication"] = {
             "contact": settings["contact"],
+            "next_update_months": settings["next_update_months"],
             "changes": {"threshold_percent": settings["threshold_percent"]},
         }
     if changes is not None:
@@ -192,86 +237,115 @@ def place_pages(contents: list[Any], pages: Sequence[Any]) -> list[Any]:
 # ----- the spreadsheet -------------------------------------------------------------------------
 
 _MEASURE_COLUMNS = (
-    # (measures.csv column, header with its unit)
-    ("section", "Section"),
-    ("title", "Measure"),
-    ("measure", "Measure id"),
-    ("unit", "Unit of the value columns"),
-    ("period_end", "12 months ending (quarter code)"),
-    ("count_12m", "Count (12 months): number"),
-    ("denominator", "Denominator (12 months): number"),
-    ("denominator_year", "Population year used (mid-year)"),
-    ("value", "Value: in the unit"),
-    ("ci_low", "Lower 95% confidence limit: in the unit"),
-    ("ci_high", "Upper 95% confidence limit: in the unit"),
-    ("previous_value", "Value a year earlier: in the unit"),
-    ("comparator", "Comparator"),
-    ("comparator_value", "Comparator value: in the unit"),
-    ("national_value", "England and Wales value: in the unit"),
-    ("msg_rank", "Rank (1 = best)"),
-    ("rank_of", "Forces ranked"),
-    ("benchmark", "Benchmark"),
-    ("trend", "Trend / Outlook"),
-    ("trend_p_value", "Trend test p-value"),
-    ("note", "Note"),
+    # (measures.csv column, header with its unit, number format: a name of spreadsheet.FORMATS,
+    # "unit" for the row's own unit, None for text)
+    ("section", "Section", None),
+    ("title", "Measure", None),
+    ("unit", "Unit of the value columns", None),
+    ("period_end", "12 months ending", "month"),
+    ("count_12m", "Count (12 months): number", "count"),
+    ("denominator", "Denominator (12 months): number", "count"),
+    ("denominator_year", "Population year used (mid-year)", "year"),
+    ("value", "Value: in the unit", "unit"),
+    ("ci_low", "Lower 95% confidence limit: in the unit", "unit"),
+    ("ci_high", "Upper 95% confidence limit: in the unit", "unit"),
+    ("previous_value", "Value a year earlier: in the unit", "unit"),
+    ("comparator", "Comparator", None),
+    ("comparator_value", "Comparator value: in the unit", "unit"),
+    ("national_value", "England and Wales value: in the unit", "unit"),
+    ("msg_rank", "Rank (1 = best)", None),
+    ("rank_of", "Forces ranked", None),
+    ("benchmark", "Benchmark", None),
+    ("trend", "Trend / Outlook", None),
+    ("trend_p_value", "Trend test p-value", "p_value"),
+    ("note", "Note", None),
 )
-# Columns where a blank means "does not apply" rather than "not available".
-_NOT_APPLICABLE_WHEN_BLANK = frozenset(
-    {
-        "denominator",
-        "denominator_year",
-        "comparator_value",
-        "national_value",
-        "msg_rank",
-        "rank_of",
-        "previous_value",
-        "trend_p_value",
-        "note",
-        "comparator",
-    }
-)
+# What each comparator is called (measures.csv keeps the catalogue's code).
+COMPARATOR_LABELS = {
+    "msg": "Most similar group average",
+    "all_forces": "All forces (rank) and England and Wales",
+    "national": "England and Wales",
+    "population_share": "Area population share (Census 2021)",
+    "none": "None: no comparator data",
+    "not_applicable": "Not applicable",
+}
+_NO_COMPARATOR = frozenset({"none", "not_applicable"})
+
+
+def _missing_mark(column: str, record: dict[str, Any]) -> str:
+    """[z] where the cell cannot apply to the measure (an interval of a count, a denominator
+    of a count, a rank of an unranked measure), [x] where it could and is missing."""
+    unit, comparator = record.get("unit"), record.get("comparator")
+    if column in ("ci_low", "ci_high", "denominator") and unit == "count":
+        return NOT_APPLICABLE
+    if column == "denominator_year" and unit not in ("rate_per_1000", "rate_per_1000_households"):
+        return NOT_APPLICABLE
+    if column in ("msg_rank", "rank_of") and comparator not in ("msg", "all_forces"):
+        return NOT_APPLICABLE
+    if column == "comparator_value" and (
+        comparator in _NO_COMPARATOR or comparator == "all_forces"
+    ):
+        return NOT_APPLICABLE
+    if column in ("note", "comparator"):
+        return NOT_APPLICABLE
+    return NOT_AVAILABLE
 
 
 def measures_sheet(measures: Any, confidence: float = 0.95) -> SheetTable:
-    """The measures summary: the report force's rows of measures.csv, the same values."""
+    """The measures summary: the report force's rows of measures.csv, the same values, with
+    labels in place of the catalogue's codes and each number shown as the report prints it."""
     import pandas as pd
+
+    from helpers.core.config import default_catalogue
+    from helpers.present.formatting import axis_label
 
     frame = measures
     if "is_report_force" in frame:
         frame = frame[frame["is_report_force"].astype(str).str.lower() == "true"]
-    columns = [(c, h) for c, h in _MEASURE_COLUMNS if c in frame.columns]
+    catalogue = default_catalogue()
+    if "title" not in frame.columns and "measure" in frame.columns:
+        # A measure is named by its title, never by its id.
+        titles = {m.id: m.title for m in catalogue.measures}
+        frame = frame.assign(title=[titles.get(m, m) for m in frame["measure"]])
+    columns = [(c, h, f) for c, h, f in _MEASURE_COLUMNS if c in frame.columns]
+    sections = {s.id: s.title for s in catalogue.sections}
     level = f"{confidence:.0%}"
     rows = []
     for record in frame.to_dict("records"):
         row = []
-        for column, _ in columns:
+        for column, _, _ in columns:
             value = record[column]
             missing = value is None or (isinstance(value, float) and pd.isna(value))
             if missing or (isinstance(value, str) and not value.strip()):
-                if column == "note":
-                    value = NOT_APPLICABLE
-                elif column in ("value", "count_12m", "ci_low", "ci_high"):
-                    value = NOT_AVAILABLE
-                else:
-                    value = (
-                        NOT_APPLICABLE if column in _NOT_APPLICABLE_WHEN_BLANK else NOT_AVAILABLE
-                    )
+                value = _missing_mark(column, record)
+            elif column == "section":
+                value = sections.get(value, value)
+            elif column == "unit":
+                value = axis_label(value)
+            elif column == "comparator":
+                value = COMPARATOR_LABELS.get(value, value)
+            elif column in ("msg_rank", "rank_of", "denominator_year"):
+                value = int(value)
             row.append(value)
         rows.append(row)
-    headers = [h.replace("95%", level) for _, h in columns]
+    units = [str(r) for r in frame["unit"]] if "unit" in frame else []
+    formats = [units if f == "unit" else f for _, _, f in columns]
+    headers = [h.replace("95%", level) for _, h, _ in columns]
     return SheetTable(
         title="Measures summary: every measure for the force at the report's quarter",
         columns=headers,
         rows=rows,
         notes=(
-            "Units: rate_per_1000 = per 1,000 residents; rate_per_1000_households = per 1,000 "
-            "households; percent = percentage (0 to 100); count = number; ratio = rate ratio "
-            "to the White group. The same figures as measures.csv.",
+            "Each row's value columns are in the unit its 'Unit of the value columns' cell "
+            "names: a rate per 1,000 residents or households, a percentage (0 to 100), a "
+            "number, or a rate ratio to the White group. Values are shown as the report prints "
+            "them; the cell holds the full value. The same figures as measures.csv.",
         ),
         sheet="Measures",
         description="Measures summary (measures.csv): every measure, its figure, benchmark "
         "and trend",
         kind="measures",
+        formats=formats,
     )
 
 
@@ -324,13 +398,22 @@ def _cover(
             "they are not real police data."
         )
     quarter = plan.quarter
+    # The day, not the time: a narrative edit the same day reuses the cached file.
+    try:
+        published: date | str = date.fromisoformat((report_built or "")[:10])
+    except ValueError:
+        published = (report_built or "")[:10]
     return Cover(
         title=f"Performance Report: {plan.force.name}, {quarter.title}: data tables",
         force=plan.force.name,
         quarter=quarter.title,
         period=f"12 months from {quarter.window_label(12)}",
-        # The day, not the time: a narrative edit the same day reuses the cached file.
-        published=(report_built or "")[:10],
+        published=published,
+        next_update=(
+            next_update(published, quarter, settings["next_update_months"])
+            if isinstance(published, date)
+            else None
+        ),
         sources=sources,
         contact=settings["contact"] or ["See the report's methods page."],
         about=(
@@ -418,12 +501,15 @@ def _source_digest() -> str:
 
 
 __all__ = [
+    "CONTACT_PLACEHOLDER",
     "EXTRA_TABLES",
     "ODS_NAME",
     "changes_page",
     "check_previous",
+    "contact_warning",
     "manifest_extra",
     "measures_sheet",
+    "next_update",
     "notebook_tables",
     "place_pages",
     "publication_settings",

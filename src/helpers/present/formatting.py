@@ -58,13 +58,33 @@ def _decimals_for(value: float, minimum: int) -> int:
     return min(_MAX_DECIMALS, max(minimum, 1 - magnitude))
 
 
-def _significant(value: float, minimum: int) -> str:
+def _significant_decimals(value: float, minimum: int) -> int:
     decimals = _decimals_for(value, minimum)
     rounded = round(value, decimals)
     # 0.00996 rounds up to 0.0100: measure again so it is written 0.010, not 0.0100.
     if rounded != 0:
         decimals = min(decimals, _decimals_for(rounded, minimum))
-    return f"{value:,.{decimals}f}"
+    return decimals
+
+
+def _significant(value: float, minimum: int) -> str:
+    return f"{value:,.{_significant_decimals(value, minimum)}f}"
+
+
+def decimals_shown(value: float | int, unit: str) -> int:
+    """How many decimals `format_value` prints for `value` in `unit`: the number format of a
+    spreadsheet cell that shows the value as the report prints it (the full value kept).
+
+    >>> decimals_shown(0.01123, "rate_per_1000"), decimals_shown(7.81, "percent")
+    (3, 1)
+    """
+    _check_unit(unit)
+    number = float(value)
+    if unit == "percent":
+        return 1
+    if unit == "count" or number == 0 or not math.isfinite(number):
+        return 0
+    return _significant_decimals(number, 1 if unit == "ratio" else 2)
 
 
 def format_value(value: float | int | None, unit: str) -> str:

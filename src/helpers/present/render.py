@@ -326,7 +326,16 @@ def _common(context: Masthead, page_title: str) -> dict[str, Any]:
         "built_iso": context.built.isoformat(timespec="seconds"),
         "built_text": _built_text(context.built),
         "partial": list(context.partial),
+        "plan_name": _plan_name(context.force),
     }
+
+
+def _plan_name(force: str) -> str | None:
+    """The name of the force's Police and Crime Plan (params/report.yaml), for the title page."""
+    from helpers.core.plan import police_and_crime_plan
+
+    plan = police_and_crime_plan(force)
+    return plan.name if plan is not None else None
 
 
 @dataclass

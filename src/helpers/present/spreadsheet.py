@@ -20,6 +20,8 @@ cannot write links, notes or a title row above the header).
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -45,7 +47,25 @@ COVER_SHEET, CONTENTS_SHEET, NOTES_SHEET = "Cover_sheet", "Contents", "Notes"
 MAX_SHEET_NAME = 31
 _SHEET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
-Cell = float | int | str | None
+Cell = float | int | str | dt.date | None
+
+# Number formats a column (or a cell) can have: the report's units, shown with the decimals the
+# report prints (`formatting.decimals_shown`), and a few more. The value stored is always the
+# full one; the format only decides what a reader sees.
+UNIT_FORMATS = ("rate_per_1000", "rate_per_1000_households", "percent", "count", "ratio")
+MONTH, DATE, YEAR, P_VALUE = "month", "date", "year", "p_value"
+FORMATS = (*UNIT_FORMATS, MONTH, DATE, YEAR, P_VALUE)
+# A column's unit, read from its header where the table gives no format (headers carry their
+# unit: "Value: rate per 1,000 residents", "Count (12 months): number").
+_HEADER_UNITS = (
+    ("rate per 1,000 residents", "rate_per_1000"),
+    ("rate per 1,000 households", "rate_per_1000_households"),
+    ("percentage (%)", "percent"),
+    ("rate ratio", "ratio"),
+    ("number", "count"),
+)
+_COUNT_HEADERS = frozenset({"population", "households", "residents"})
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
 
 
 @dataclass(frozen=True)
@@ -53,11 +73,14 @@ class SheetTable:
     """One table, one sheet.
 
     `columns` is the header row, units in the text ("Rate per 1,000 residents"); `rows` hold
-    numbers (stored as numbers), text, or the shorthand `SUPPRESSED`, `NOT_AVAILABLE`,
+    numbers (stored as numbers), dates, text, or the shorthand `SUPPRESSED`, `NOT_AVAILABLE`,
     `NOT_APPLICABLE`; None and NaN are written as `NOT_AVAILABLE`. `notes` are the texts of
     the notes the table cites: numbered on the notes sheet, cited after the title. `sheet`: a
     short unique name (letters, digits, underscores); default ``Table_<n>``. `description`:
-    one line for the contents sheet (default: the title).
+    one line for the contents sheet (default: the title). `formats`: one per column, a name
+    of `FORMATS` (or a list of them, one per row, for a column whose unit varies by row); a
+    column without one takes the unit its header names (`column_format`). A ``month`` or
+    ``date`` column turns "Mar 2025", "2025-03" or "2025-03-31" into a date.
     """
 
     title: str
@@ -67,17 +90,20 @@ class SheetTable:
     sheet: str | None = None
     description: str | None = None
     kind: str = "table"
+    formats: Sequence[str | Sequence[str | None] | None] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready (notebook output metadata): NaN becomes the not-available shorthand."""
+        """JSON-ready (notebook output metadata): NaN becomes the not-available shorthand, a
+        date its ISO text (a ``month`` or ``date`` column makes it a date again)."""
         return {
             "title": self.title,
             "columns": list(self.columns),
-            "rows": [[_clean(v) for v in row] for row in self.rows],
+            "rows": [[_jsonable(_clean(v)) for v in row] for row in self.rows],
             "notes": list(self.notes),
             "sheet": self.sheet,
             "description": self.description,
             "kind": self.kind,
+            "formats": [f if f is None or isinstance(f, str) else list(f) for f in self.formats],
         }
 
     @classmethod
@@ -90,6 +116,7 @@ class SheetTable:
             sheet=data.get("sheet"),
             description=data.get("description"),
             kind=str(data.get("kind") or "table"),
+            formats=list(data.get("formats") or ()),
         )
 
 
@@ -101,7 +128,8 @@ class Cover:
     force: str
     quarter: str  # "2024/25 Q4 (January to March 2025)"
     period: str  # "12 months to March 2025"
-    published: str  # the date the report's content was made
+    published: str | dt.date  # the date the report was published (its content made)
+    next_update: str | None = None  # when the next quarter's report is due
     sources: Sequence[tuple[str, str]] = ()  # (source, what it covers / its vintage)
     contact: Sequence[str] = ()
     about: Sequence[str] = ()  # paragraphs: what the spreadsheet holds
@@ -112,6 +140,10 @@ class Cover:
 def _clean(value: Any) -> Cell:
     if value is None:
         return NOT_AVAILABLE
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, Integral):
@@ -124,6 +156,71 @@ def _clean(value: Any) -> Cell:
     if hasattr(value, "item"):  # numpy scalars
         return _clean(value.item())
     return str(value)
+
+
+def _jsonable(value: Cell) -> Cell:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def column_format(header: str) -> str | None:
+    """The format a column's header implies: ``month`` for "Period ending", the unit named
+    after its colon (or the whole header: "Rate per 1,000 residents"), ``count`` for a
+    population; None (shown as stored) otherwise."""
+    text = header.strip().lower()
+    if text == "period ending":
+        return MONTH
+    unit_text = text.rsplit(": ", 1)[-1]
+    for words, unit in _HEADER_UNITS:
+        if unit_text == words:
+            return unit
+    if text in _COUNT_HEADERS or text.endswith("(12 months)"):
+        return "count"
+    return None
+
+
+def month_end(value: Any) -> dt.date | None:
+    """The last day of the month a value names ("Mar 2025", "2025-03", "2025-03-31", a
+    `pd.Period` or a date), or None when it names none."""
+    if isinstance(value, dt.date):
+        return _last_day(value.year, value.month)
+    if hasattr(value, "year") and hasattr(value, "month"):  # pandas Period or Timestamp
+        return _last_day(int(value.year), int(value.month))
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-\d{2})?", text)
+    if match:
+        return _last_day(int(match.group(1)), int(match.group(2)))
+    match = re.fullmatch(r"([A-Za-z]{3})[a-z]* (\d{4})", text)
+    if match and match.group(1).lower() in _MONTHS:
+        return _last_day(int(match.group(2)), _MONTHS[match.group(1).lower()])
+    return None
+
+
+def _last_day(year: int, month: int) -> dt.date | None:
+    if not 1 <= month <= 12:
+        return None
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def cell_formats(table: SheetTable) -> list[list[str | None]]:
+    """Each data cell's format: the table's own (per column, or per row), else its header's."""
+    formats: list[list[str | None]] = []
+    given = list(table.formats) + [None] * (len(table.columns) - len(table.formats))
+    for i, header in enumerate(table.columns):
+        chosen = given[i] if given[i] is not None else column_format(str(header))
+        if chosen is None or isinstance(chosen, str):
+            column = [chosen] * len(table.rows)
+        else:
+            column = list(chosen)
+        for name in column:
+            if name is not None and name not in FORMATS:
+                raise ValueError(
+                    f"table {table.title!r}, column {header!r}: unknown format {name!r}; "
+                    f"use one of {', '.join(FORMATS)}"
+                )
+        formats.append(column)
+    return [list(row) for row in zip(*formats, strict=True)] if formats else []
 
 
 def sheet_names(tables: Sequence[SheetTable]) -> list[str]:
@@ -161,6 +258,15 @@ def check_table(table: SheetTable) -> None:
             raise ValueError(
                 f"table {table.title!r}, row {i}: {len(row)} cells for {len(table.columns)} columns"
             )
+    if len(table.formats) > len(table.columns):
+        raise ValueError(f"table {table.title!r}: more formats than columns")
+    for header, given in zip(table.columns, table.formats, strict=False):
+        if given is not None and not isinstance(given, str) and len(given) != len(table.rows):
+            raise ValueError(
+                f"table {table.title!r}, column {header!r}: {len(given)} formats for "
+                f"{len(table.rows)} rows"
+            )
+    cell_formats(table)  # an unknown format name fails here
 
 
 def number_notes(tables: Sequence[SheetTable]) -> tuple[list[str], list[list[int]]]:
@@ -205,6 +311,7 @@ class _Writer:
         self.normal.addElement(TableColumnProperties(columnwidth="4cm"))
         for style in (self.title, self.heading, self.wide, self.normal):
             styles.addElement(style)
+        self._formats: dict[tuple[str, int], Any] = {}
 
     def sheet(self, name: str, widths: Sequence[bool]) -> Any:
         from odf.table import Table, TableColumn
@@ -215,15 +322,21 @@ class _Writer:
         self.doc.spreadsheet.addElement(table)
         return table
 
-    def row(self, sheet: Any, cells: Sequence[Any], style: Any = None) -> None:
+    def row(
+        self,
+        sheet: Any,
+        cells: Sequence[Any],
+        style: Any = None,
+        formats: Sequence[str | None] | None = None,
+    ) -> None:
         from odf.table import TableRow
 
         row = TableRow()
-        for value in cells:
-            row.addElement(self.cell(value, style))
+        for i, value in enumerate(cells):
+            row.addElement(self.cell(value, style, formats[i] if formats else None))
         sheet.addElement(row)
 
-    def cell(self, value: Any, style: Any = None) -> Any:
+    def cell(self, value: Any, style: Any = None, number_format: str | None = None) -> Any:
         from odf.table import TableCell
         from odf.text import A, P
 
@@ -235,13 +348,65 @@ class _Writer:
             cell.addElement(paragraph)
             return cell
         value = _clean(value)
+        if number_format in (MONTH, DATE) and not isinstance(value, int | float):
+            day = month_end(value) if number_format == MONTH else _as_date(value)
+            if day is not None:
+                value = day
+        if isinstance(value, dt.date):
+            kind = number_format if number_format in (MONTH, DATE) else DATE
+            cell = TableCell(
+                valuetype="date", datevalue=value.isoformat(), stylename=self._style(kind, 0)
+            )
+            cell.addElement(P(text=_date_text(value, kind)))
+            return cell
         if isinstance(value, int | float):
+            decimals = _decimals(value, number_format)
+            if decimals is not None and style is None:
+                kwargs = {"stylename": self._style(number_format or "", decimals)}
             cell = TableCell(valuetype="float", value=repr(value), **kwargs)
-            cell.addElement(P(text=_display(value)))
+            cell.addElement(P(text=_display(value, number_format, decimals)))
             return cell
         cell = TableCell(valuetype="string", **kwargs)
         cell.addElement(P(text=str(value)))
         return cell
+
+    def _style(self, number_format: str, decimals: int) -> Any:
+        """The cell style showing `decimals` decimals (a thousands separator but for a
+        year), or a month ("Mar 2025") or a date ("31 March 2025"): made once each."""
+        from odf.number import DateStyle, Day, Month, Number, NumberStyle, Text, Year
+        from odf.style import Style
+
+        kind = number_format if number_format in (MONTH, DATE, YEAR) else "number"
+        key = (kind, decimals)
+        if key in self._formats:
+            return self._formats[key]
+        name = f"{kind}{decimals}"
+        if kind == MONTH:
+            data = DateStyle(name=f"N_{name}")
+            data.addElement(Month(textual="true", style="short"))
+            data.addElement(Text(text=" "))
+            data.addElement(Year(style="long"))
+        elif kind == DATE:
+            data = DateStyle(name=f"N_{name}")
+            data.addElement(Day(style="short"))
+            data.addElement(Text(text=" "))
+            data.addElement(Month(textual="true", style="long"))
+            data.addElement(Text(text=" "))
+            data.addElement(Year(style="long"))
+        else:
+            data = NumberStyle(name=f"N_{name}")
+            data.addElement(
+                Number(
+                    decimalplaces=str(decimals),
+                    minintegerdigits="1",
+                    grouping="false" if kind == YEAR else "true",
+                )
+            )
+        self.doc.automaticstyles.addElement(data)
+        style = Style(name=f"C_{name}", family="table-cell", datastylename=f"N_{name}")
+        self.doc.automaticstyles.addElement(style)
+        self._formats[key] = style
+        return style
 
 
 @dataclass(frozen=True)
@@ -250,11 +415,46 @@ class _Link:
     href: str
 
 
-def _display(value: float | int) -> str:
-    # The text a reader without the value type sees; the stored value is exact.
+def _decimals(value: float | int, number_format: str | None) -> int | None:
+    """The decimals a number's format shows, or None for no format (shown as stored)."""
+    from helpers.present.formatting import decimals_shown
+
+    if number_format in UNIT_FORMATS:
+        return decimals_shown(value, number_format)  # type: ignore[arg-type]
+    if number_format == YEAR:
+        return 0
+    if number_format == P_VALUE:
+        # Three decimals, more for a small p-value: two significant figures.
+        return max(3, decimals_shown(value, "rate_per_1000")) if value else 3
+    return None
+
+
+def _display(
+    value: float | int, number_format: str | None = None, decimals: int | None = None
+) -> str:
+    # The text a reader without the value type sees (and what the format shows); the stored
+    # value is exact.
+    if decimals is not None:
+        grouping = "" if number_format == YEAR else ","
+        return f"{value:{grouping}.{decimals}f}"
     if isinstance(value, int) or float(value).is_integer():
         return f"{int(value)}"
     return f"{value:.10g}"
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return value if isinstance(value, dt.date) else None
+
+
+def _date_text(value: dt.date, kind: str) -> str:
+    if kind == MONTH:
+        return value.strftime("%b %Y")
+    return f"{value.day} {value.strftime('%B %Y')}"
 
 
 def write_spreadsheet(path: Path, cover: Cover, tables: Sequence[SheetTable]) -> list[str]:
@@ -269,15 +469,18 @@ def write_spreadsheet(path: Path, cover: Cover, tables: Sequence[SheetTable]) ->
 
     sheet = writer.sheet(COVER_SHEET, [True])
     writer.row(sheet, [cover.title], writer.title)
-    lines: list[tuple[str, str | None]] = []
+    lines: list[tuple[str, str | dt.date | None]] = []
     if cover.warning:
         lines.append(("Warning", cover.warning))
+    published = _as_date(cover.published)
     lines += [
         ("Force", cover.force),
         ("Quarter", cover.quarter),
         ("Period covered", cover.period),
-        ("Date the figures were made", cover.published),
+        ("Published", published or cover.published),
     ]
+    if cover.next_update:
+        lines.append(("Next update", cover.next_update))
     for paragraph in cover.about:
         lines.append(("About these tables", paragraph))
     lines.append(("Shorthand used in the tables", None))
@@ -300,7 +503,7 @@ def write_spreadsheet(path: Path, cover: Cover, tables: Sequence[SheetTable]) ->
             writer.row(sheet, [heading], writer.heading)
             previous_heading = heading
         if text:
-            writer.row(sheet, [text])
+            writer.row(sheet, [text], formats=[DATE] if isinstance(text, dt.date) else None)
 
     sheet = writer.sheet(CONTENTS_SHEET, [False, True])
     writer.row(sheet, ["Table of contents"], writer.title)
@@ -322,8 +525,8 @@ def write_spreadsheet(path: Path, cover: Cover, tables: Sequence[SheetTable]) ->
         sheet = writer.sheet(name, widths)
         writer.row(sheet, [titled(table.title, numbers)], writer.title)
         writer.row(sheet, list(table.columns), writer.heading)
-        for row in table.rows:
-            writer.row(sheet, row)
+        for row, formats in zip(table.rows, cell_formats(table), strict=True):
+            writer.row(sheet, row, formats=formats)
     path.parent.mkdir(parents=True, exist_ok=True)
     writer.doc.save(str(path))
     return names
@@ -332,14 +535,23 @@ def write_spreadsheet(path: Path, cover: Cover, tables: Sequence[SheetTable]) ->
 __all__ = [
     "CONTENTS_SHEET",
     "COVER_SHEET",
+    "DATE",
+    "FORMATS",
+    "MONTH",
     "NOTES_SHEET",
     "NOT_APPLICABLE",
     "NOT_AVAILABLE",
+    "P_VALUE",
     "SHORTHAND",
     "SUPPRESSED",
+    "UNIT_FORMATS",
+    "YEAR",
     "Cover",
     "SheetTable",
+    "cell_formats",
     "check_table",
+    "column_format",
+    "month_end",
     "number_notes",
     "sheet_names",
     "titled",

@@ -46,6 +46,11 @@ def test_ranked_text_forms():
         "1st/8 MSG (similar to MSG average rates)"
     )
     assert ranked_text(27, 42, group="all_forces") == "27th/42"
+    # Among all forces, tested against England and Wales: the Commissioner's report's own form.
+    assert ranked_text(27, 42, "above", group="all_forces") == "27th/42 (above national average)"
+    assert ranked_text(1, 43, "similar to", group="all_forces", unit="percent") == (
+        "1st/43 (similar to national average)"
+    )
     # A researcher's own comparison group is not the most similar group: not called so.
     assert ranked_text(2, 3, "below", group="group") == "2nd/3 group (below group average rates)"
 
@@ -73,6 +78,10 @@ def test_ranked_text_refuses_impossible_positions():
         (Benchmark("msg", rank=2, size=3, relation="above", group="group"),
          "2nd/3 group (above group average rates)"),
         (Benchmark("all_forces", rank=27, size=42), "27th/42"),
+        (Benchmark("all_forces", "higher_is_better", "percent", 27, 42, "above"),
+         "27th/42 (above national average)"),
+        (Benchmark("all_forces", rank=3, size=42, relation="below"),
+         "3rd/42 (below national average)"),
         (Benchmark("all_forces", "neutral", rank=27, size=42), NOT_APPLICABLE),
         (Benchmark("national", relation="above"), "Above England and Wales"),
         (Benchmark("national", relation="similar to"), "Similar to England and Wales"),
@@ -151,6 +160,8 @@ def test_every_text_the_module_can_make_is_an_allowed_form():
         for rank in range(1, size + 1):
             made.add(benchmark_text(Benchmark("all_forces", rank=rank, size=size)))
             for relation in ("above", "below", "similar to"):
+                made.add(benchmark_text(Benchmark("all_forces", rank=rank, size=size,
+                                                  relation=relation)))  # fmt: skip
                 for unit in ("rate_per_1000", "rate_per_1000_households", "percent", "ratio"):
                     for group in ("MSG", "group"):
                         found = Benchmark("msg", "lower_is_better", unit, rank, size, relation)

@@ -14,6 +14,7 @@ from helpers.present.charts.trend_chart import (
     NATIONAL_LABEL,
     SERIES_STYLES,
     SeriesStyle,
+    counts_chart,
     trend_chart,
 )
 
@@ -30,6 +31,7 @@ __all__ = [
     "Chart",
     "PointStyle",
     "SeriesStyle",
+    "counts_chart",
     "funnel_chart",
     "funnel_top",
     "trend_chart",

@@ -275,3 +275,45 @@ def _mark_runs(
 
 def _role(style: SeriesStyle) -> str:
     return next(role for role, s in SERIES_STYLES.items() if s is style)
+
+
+def counts_chart(
+    series: pd.DataFrame,
+    *,
+    title: str,
+    labels: tuple[str, str],
+    force_name: str,
+) -> Chart:
+    """Two of a force's 12-month rolling counts on one chart (drugs disruptions and county lines
+    disrupted, as the Commissioner's report draws them).
+
+    `series`: columns ``period``, ``first`` and ``second`` (the counts named by `labels`, in
+    that order). The first is drawn as the force's line, the second dashed; the alt text
+    describes each from its own numbers."""
+    frame = pd.DataFrame(
+        {
+            "period": series["period"].to_numpy(),
+            "force_value": series["first"].to_numpy(dtype=float),
+            "comparator_value": series["second"].to_numpy(dtype=float),
+        }
+    )
+    frame = normalise_series(frame)
+    if frame["force_value"].isna().all() and frame["comparator_value"].isna().all():
+        raise ValueError(f"chart '{title}': the series has no values to draw")
+    lines = [(labels[0], SERIES_STYLES["force"]), (labels[1], SERIES_STYLES["comparator"])]
+    alt = " ".join(
+        chart_alt_text(
+            frame.assign(force_value=frame[column]),
+            unit="count",
+            force_name=force_name,
+            comparator_label=None,
+            show_national=False,
+            measure_phrase=f"12-month rolling count of {label[0].lower()}{label[1:]}",
+        )
+        for label, column in zip(labels, ("force_value", "comparator_value"), strict=True)
+    )
+    data = pd.DataFrame({"Period ending": [period_label(p) for p in frame["period"]]})
+    for label, style in lines:
+        data[label] = frame[style.column].to_numpy()
+    svg = _draw(frame, lines, title=title, unit="count", y_from_zero=True)
+    return Chart(title=title, svg=svg, alt_text=alt, data=data, unit="count")

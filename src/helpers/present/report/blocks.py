@@ -110,6 +110,7 @@ def comparison_table(result: MeasureResult) -> Html:
                 g["rank"], g["force"], g["count"], g["denominator"], g["value"], strict=True
             )
         ],
+        notes=(m.definition,) if m.definition else (),
         kind="comparison",
     )
     return Html(data_table(frame, caption=caption), tables=(sheet,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -82,8 +83,22 @@ def ethnic_group_table(
         f"{min_count - 1}, with their rate and ratio, are suppressed: [c])"
     )
     sheet = _ethnic_group_sheet(title, what, groups, count, people, rate, ratio, hidden, white)
+    # The table's own definition on the notes sheet, not a measure's.
+    sheet = replace(sheet, notes=(_ethnic_group_note(source, what),))
     return Html(
         data_table(suppressed, caption=caption, unit={count_column: "count"}), tables=(sheet,)
+    )
+
+
+def _ethnic_group_note(source: str, what: str) -> str:
+    searched = source == "stop_search"
+    recorded = "officer-defined" if searched else "officer-perceived"
+    people = "people searched" if searched else "people force was used on"
+    return (
+        f"{what} in 12 months by the {recorded} ethnic group of the {people}, beside the "
+        "area's usual residents of each group (Census 2021): the rate per 1,000 residents and "
+        "its ratio to the rate for White residents. Records whose ethnicity was not recorded "
+        "have no residents to compare with."
     )
 
 

@@ -92,10 +92,21 @@ class SectionReport:
 
     # ----- page parts ---------------------------------------------------------------------
     def heading(self) -> Html:
+        from helpers.core.plan import police_and_crime_plan
+
         c = self.context
+        # The priority of the force's Police and Crime Plan this section serves (params/), as
+        # the Commissioner's own report heads its sections.
+        plan = police_and_crime_plan(c.force)
+        priority = plan.priority(self.section.id) if plan is not None else None
+        served = (
+            f'<p class="plan-priority">{html.escape(plan.name)}: {html.escape(priority)}</p>\n'
+            if plan is not None and priority
+            else ""
+        )
         text = (
             f'<h2 id="section-{self.section.id}">{self.section.number}. '
-            f"{html.escape(self.section.title)}</h2>\n"
+            f"{html.escape(self.section.title)}</h2>\n{served}"
             f'<p class="section-meta">{html.escape(c.force)} · {html.escape(c.quarter.title)} · '
             f"{html.escape(self.section.part)}</p>\n{sample_data_banner(c)}"
         )
@@ -137,9 +148,10 @@ class SectionReport:
         in the 12 months to the quarter."""
         return offences_table(rows, self.declaration(measure_id), self.force, self.quarter)
 
-    def measure(self, measure: str | MeasureResult) -> Html:
+    def measure(self, measure: str | MeasureResult, *, chart: bool = True) -> Html:
         """The chart, its data table and the facts generated from the data for one measure
-        (a result from the notebook's steps, recorded; or a measure id)."""
+        (a result from the notebook's steps, recorded; or a measure id). `chart=False` leaves
+        the chart out, for a measure drawn with another on one chart (`counts_together`)."""
         from helpers.present.charts import trend_chart
         from helpers.present.wording.sentences import measure_facts, render_facts
 
@@ -152,6 +164,8 @@ class SectionReport:
             parts.append(f'<p class="flag" role="note">{html.escape(facts)}</p>')
             return Html("\n".join(parts), shown)
         parts.append(render_facts(measure_facts(result)))
+        if not chart:
+            return self._without_chart(result, parts, shown)
         series = result.series
         window = self.context.settings.trend.window_quarters * 3 + 24
         series = series[series["period"] > self.context.quarter.period - window]
@@ -183,6 +197,44 @@ class SectionReport:
             tables = (*tables, *funnel.tables)
         return Html("\n".join(parts), shown, tables=tables)
 
+    def _without_chart(self, result: MeasureResult, parts: list[str], shown: dict) -> Html:
+        m = result.measure
+        if m.definition:
+            parts.append(
+                f'<p class="definition"><strong>Definition.</strong> '
+                f"{html.escape(m.definition)}</p>"
+            )
+        parts.append(
+            f'<p class="method-note">Trend / Outlook: <strong>{html.escape(result.trend_word)}'
+            f"</strong>. {html.escape(trend_explanation(result))}</p>"
+        )
+        return Html("\n".join(parts), shown)
+
+    def counts_together(self, first: str, second: str, *, title: str) -> Html:
+        """Two of the section's counts on one chart, as the Commissioner's report draws drugs
+        disruptions and county lines disrupted; the data table cites both definitions."""
+        from helpers.present.charts import counts_chart
+
+        one, two = self.results[first], self.results[second]
+        if not (one.available or two.available):
+            return Html("")
+        window = self.context.settings.trend.window_quarters * 3 + 24
+        frames = []
+        for key, result in (("first", one), ("second", two)):
+            if result.series is None:
+                continue
+            frames.append(result.series.set_index("period")["force_value"].rename(key))
+        series = pd.concat(frames, axis=1).reindex(columns=["first", "second"]).reset_index()
+        series = series[series["period"] > self.context.quarter.period - window]
+        chart = counts_chart(
+            series,
+            title=title,
+            labels=(_label(one.measure.title), _label(two.measure.title)),
+            force_name=self.force,
+        )
+        notes = tuple(m.definition for m in (one.measure, two.measure) if m.definition)
+        return Html(chart._repr_html_(), tables=(chart.sheet_table(notes),))
+
     def funnel(self, measure: str | MeasureResult) -> Html:
         """Where the force stands among all forces: the measure's funnel plot (crime rates)."""
         c = self.context
@@ -198,6 +250,18 @@ class SectionReport:
         return ethnic_group_table(
             c.inputs, source, c.force, c.quarter, c.settings.disclosure_min_count
         )
+
+    def other_than_white(self, source: str) -> Html:
+        """The force's rate ratio for people other than White beside England and Wales's, as the
+        Commissioner's report compares them (`helpers.measures.other_than_white`)."""
+        from helpers.measures.other_than_white import other_than_white
+        from helpers.present.report.other_than_white import other_than_white_block
+
+        c = self.context
+        found = other_than_white(
+            c.inputs, source, c.force, c.quarter, c.settings.benchmark.confidence
+        )
+        return other_than_white_block(found)
 
     def measures_blocks(self) -> Html:
         results = self.results
@@ -222,3 +286,9 @@ def measures_csv_rows(result: MeasureResult) -> str:
     from helpers.present.measures_table import measures_csv_text, measures_table
 
     return measures_csv_text(measures_table([result]), header=False)
+
+
+def _label(title: str) -> str:
+    """A measure's title without its unit: "Drugs disruptions (number, 12 months)" -> "Drugs
+    disruptions"."""
+    return title.split(" (")[0]

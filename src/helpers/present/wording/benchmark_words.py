@@ -6,7 +6,9 @@ it once and tests can check every cell:
 * MSG:        ``3rd/8 MSG (12% below MSG average rates)`` (rates) or
   ``2nd/8 MSG (4.1 points above MSG average)`` (percentages), or ``(similar to MSG average)``;
   a researcher's own comparison group says ``group`` instead of ``MSG``
-* all forces: ``27th/42``
+* all forces: ``27th/42 (above national average)`` (tested against England and Wales without
+  the force; the original report's form, so without the size, which the sentence gives), or
+  ``27th/42`` where no test could be made
 * national:   ``2% above England and Wales`` / ``Less than 1% below ...`` / ``Similar to ...``
 
 "Above" and "below" are tested (`helpers.stats.benchmark`); they carry the size of the difference
@@ -44,6 +46,7 @@ _GROUP = r"(?P<group>MSG|group)"
 BENCHMARK_FORMS: list[re.Pattern[str]] = [
     re.compile(rf"^{_ORDINAL} {_GROUP} \({_RELATION} (?P=group) average rates\)$"),
     re.compile(rf"^{_ORDINAL} {_GROUP} \({_RELATION} (?P=group) average\)$"),
+    re.compile(rf"^{_ORDINAL} \((?P<relation>below|above|similar to) national average\)$"),
     re.compile(rf"^{_ORDINAL}$"),
     re.compile(rf"^{_NATIONAL_RELATION} England and Wales$"),
     re.compile(rf"^{_CAPITAL_RELATION} area population \((?P<share>\d+\.\d)%\)$"),
@@ -84,17 +87,24 @@ def ranked_text(
     unit: str = "rate_per_1000",
     difference: float | None = None,
 ) -> str:
-    """A ranked position: ``3rd/8 MSG (12% below MSG average rates)``, ``27th/42``.
+    """A ranked position: ``3rd/8 MSG (12% below MSG average rates)``, ``27th/42 (above national
+    average)``, ``27th/42``.
 
     `group` is ``"MSG"`` or ``"group"`` (a researcher's own; both need the relation to the
-    group's average; "rates" is added for rate units) or ``"all_forces"`` (position only).
+    group's average; "rates" is added for rate units) or ``"all_forces"`` (the relation to
+    England and Wales where one was tested, in the original report's form without its size,
+    else the position only).
     `difference` (`Benchmark.difference`) gives an "above" or "below" its size.
     """
     if not 1 <= rank <= size:
         raise ValueError(f"rank {rank} is outside 1..{size}")
     position = f"{ordinal(rank)}/{size}"
     if group == "all_forces":
-        return position
+        if relation is None:
+            return position
+        if relation not in RELATIONS:
+            raise ValueError(f"relation must be one of {RELATIONS}, got {relation!r}")
+        return f"{position} ({relation} national average)"
     if group not in ("MSG", "group"):
         raise ValueError(f"group must be 'MSG', 'group' or 'all_forces', got '{group}'")
     if relation not in RELATIONS:
@@ -112,7 +122,8 @@ def _sized(relation: str, difference: float | None, unit: str) -> str:
 def benchmark_text(benchmark: Benchmark) -> str:
     """The benchmark as the measures summary prints it.
 
-    * ``msg``: needs rank, size and relation; ``all_forces``: rank and size. Neutral polarity
+    * ``msg``: needs rank, size and relation; ``all_forces``: rank and size, and words the
+      relation to England and Wales where there is one. Neutral polarity
       gives "Not applicable" (no position is better than another).
     * ``national``: needs the relation to England and Wales.
     * ``population_share``: needs the relation and the area's population share in percent

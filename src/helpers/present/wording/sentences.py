@@ -132,13 +132,13 @@ MEASURE_WORDING: dict[str, MeasureWording] = {
         "charge/summons for rape", "charges/summonses for rape", "finalised outcomes"
     ),
     "public_confidence": MeasureWording(
-        "resident who agreed the police are doing a good job",
-        "residents who agreed the police are doing a good job",
+        "resident who has confidence in the police in this area",
+        "residents who have confidence in the police in this area",
         "residents surveyed",
     ),
     "csew_confidence": MeasureWording(
-        "Crime Survey respondent who agreed the police are doing a good or excellent job",
-        "Crime Survey respondents who agreed the police are doing a good or excellent job",
+        "Crime Survey respondent with confidence in the police in this area",
+        "Crime Survey respondents with confidence in the police in this area",
         "Crime Survey respondents in the area",
     ),
     **{

@@ -1,0 +1,78 @@
+"""What a section page shows that the Commissioner's own report prints: the plan's priority under
+a section's heading, and drugs disruptions with county lines disrupted on one chart."""
+
+from __future__ import annotations
+
+import glob
+
+import pandas as pd
+import pytest
+from sample_figures import AS, SAMPLE
+
+from helpers.present.report import SectionReport
+
+PRIORITY_4 = (
+    "Avon and Somerset Police and Crime Plan 2021-2025: Priority 4 – Increasing the legitimacy "
+    "of, and public confidence in, the police and criminal justice system"
+)
+
+
+def _section(section_id: str, force: str = AS) -> SectionReport:
+    return SectionReport.load(section_id, quarter="2025-03", force=force, data_dir=str(SAMPLE))
+
+
+def test_a_plan_section_is_headed_with_the_plans_priority_and_a_national_one_is_not():
+    assert (
+        f'<p class="plan-priority">{PRIORITY_4}</p>' in _section("public_confidence").heading().text
+    )
+    assert "plan-priority" not in _section("homicide").heading().text
+    assert "plan-priority" not in _section("public_confidence", "Kent").heading().text
+
+
+@pytest.fixture(scope="module")
+def drugs() -> SectionReport:
+    return _section("drugs")
+
+
+def test_drugs_disruptions_and_county_lines_are_drawn_on_one_chart(drugs):
+    """Both 12-month rolling counts in one chart's data, recomputed here from the raw monthly
+    extracts; each measure's own block then has no chart of its own."""
+    shown = drugs.counts_together(
+        "drugs_disruptions", "county_lines_disrupted", title="Drugs and county lines"
+    )
+    assert shown.text.count("<svg") + shown.text.count("data:image/svg") == 1
+    (table,) = shown.tables
+    assert table.columns[1:] == ["Drugs disruptions: number", "County lines disrupted: number"]
+    raw = pd.concat(
+        pd.read_csv(f) for f in glob.glob(str(SAMPLE / "local/drugs_disruptions/*.csv"))
+    )
+    mine = raw[raw["force"] == AS].sort_values("period").set_index("period")
+    rolled = mine[["disruptions", "county_lines_disrupted"]].rolling(12).sum()
+    by_period = {row[0]: row[1:] for row in table.rows}
+    assert table.rows[-1][0] == "Mar 2025"
+    for month, label in (("2025-03", "Mar 2025"), ("2024-03", "Mar 2024"), ("2023-07", "Jul 2023")):
+        assert by_period[label] == list(rolled.loc[month]), month
+    # Each measure's definition is cited, not another's.
+    counts = ("drugs_disruptions", "county_lines_disrupted")
+    definitions = [drugs.declaration(m).definition for m in counts]
+    assert list(table.notes) == definitions
+    assert "12-month rolling count of drugs disruptions" in shown.text
+    assert "12-month rolling count of county lines disrupted" in shown.text
+    block = drugs.measure("county_lines_disrupted", chart=False)
+    assert "<figure" not in block.text and not block.tables
+    assert "Trend / Outlook:" in block.text
+
+
+def test_the_disproportionality_page_compares_people_other_than_white_with_england_and_wales():
+    from helpers.measures.other_than_white import other_than_white
+    from helpers.present.formatting import format_number
+
+    section = _section("disproportionality")
+    for source in ("stop_search", "use_of_force"):
+        found = other_than_white(section.inputs, source, AS, section.quarter)
+        shown = section.other_than_white(source)
+        assert f"{format_number(found.ratio, 'ratio')} times as often as White people" in shown.text
+        assert f"England and Wales ratio of {format_number(found.national_ratio, 'ratio')}" in (
+            shown.text
+        )
+        assert shown.tables[0].rows[0][5] == found.ratio
