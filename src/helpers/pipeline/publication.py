@@ -140,6 +140,8 @@ def changes_page(
 
     from helpers.core.config import default_catalogue
     from helpers.pipeline import changes as ch
+    from helpers.pipeline.change_tables import TABLES_NAME
+    from helpers.pipeline.changes_page import page_html
     from helpers.present.render import PageContent
 
     if plan.partial:
@@ -149,6 +151,10 @@ def changes_page(
         plan.outputs_root, plan.quarter.code, plan.force.slug, plan.options.previous
     )
     current = pd.read_csv(staging / "measures.csv", dtype={"period_end": str})
+    tables = None
+    if previous is not None and previous.tables is not None:
+        # Every table this report shows, as its tables.json will keep them.
+        tables = [t.as_dict() for t in report_tables(plan, staging)]
     changes = ch.compare(
         previous,
         current,
@@ -159,10 +165,25 @@ def changes_page(
         catalogue=default_catalogue(),
         threshold_percent=settings["threshold_percent"],
         missing=missing,
+        tables=tables,
     )
-    if previous is not None:
-        log.detail(f"    changes: {len(changes.changes)} figure(s) differ from {previous.folder}")
-    fragment = ch.page_html(changes, force=plan.force.name, quarter_title=plan.quarter.title)
+    if previous is None:
+        log.detail(f"    changes: {missing} (PREVIOUS=<report folder> names one)")
+    else:
+        log.detail(
+            f"    changes: {len(changes.moved)} measure(s) moved, {len(changes.changes)} "
+            f"figure(s) differ from {previous.folder} ({changes.tables_compared} tables compared)"
+        )
+        if previous.tables is None:
+            log.detail(
+                f"    changes: {previous.folder} keeps no {TABLES_NAME}: charts not compared"
+            )
+    fragment = page_html(
+        changes,
+        force=plan.force.name,
+        quarter_title=plan.quarter.title,
+        quarter=plan.quarter.code,
+    )
     stem = f"{ch.PAGE_NUMBER:02d}_{ch.PAGE_ID}"
     page = PageContent(ch.PAGE_ID, ch.PAGE_NUMBER, ch.PAGE_TITLE, None, stem, fragment)
     return [page], changes
@@ -352,7 +373,7 @@ def report_tables(
     """Every table report.ods holds, in order."""
     import pandas as pd
 
-    from helpers.pipeline import changes as ch
+    from helpers.pipeline.changes_page import sheet_table
 
     tables = []
     measures = staging / "measures.csv"
@@ -360,7 +381,7 @@ def report_tables(
         frame = pd.read_csv(measures, dtype={"period_end": str})
         tables.append(measures_sheet(frame, plan.settings.benchmark.confidence))
     if changes is not None:
-        tables.append(ch.sheet_table(changes))
+        tables.append(sheet_table(changes))
     notebooks = [staging / "notebooks" / f"{s.stem}.ipynb" for s in plan.specs]
     tables += notebook_tables(notebooks)
     for extra in EXTRA_TABLES:
@@ -381,9 +402,12 @@ def write_report_ods(
     """report.ods in `staging`, copied from the cache when its content is unchanged."""
     from dataclasses import asdict
 
+    from helpers.pipeline.change_tables import TABLES_NAME, write_tables
     from helpers.present.spreadsheet import write_spreadsheet
 
     tables = report_tables(plan, staging, changes)
+    # The same tables, machine-readable: the next report's changes page compares with them.
+    write_tables(staging / TABLES_NAME, tables)
     cover = _cover(plan, inputs, report_built, tables)
     target = staging / ODS_NAME
     key = hashing.digest(
