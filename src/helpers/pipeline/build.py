@@ -306,9 +306,11 @@ class Build:
         with self._step("measures.csv"):
             results = write_measures(plan, inputs, self.steps, cache, staging)
         self._execute(plan, inputs, cache, staging, results, fragments)
+        # Read once, for the changes page and report.ods.
+        shown = publication.shown_tables(plan, staging)
         # Before `_render` removes the measure results: the changes since the last report.
         pages, self.record.changes = publication.changes_page(
-            plan, inputs, staging, results=results, log=self.log
+            plan, inputs, staging, results=results, log=self.log, shown=shown
         )
         report, previous = self._render(plan, staging, fragments, pages, results)
         with self._step("report.ods"):
@@ -320,6 +322,7 @@ class Build:
                 report_built=self.record.report_built,
                 cache=cache,
                 log=self.log,
+                shown=shown,
             )
         workers = self.pdf_workers or self.own_pdf_worker
         yield from make_pdf(plan, staging, report, previous, self.log, self.record, workers)

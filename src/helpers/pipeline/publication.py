@@ -132,10 +132,11 @@ def changes_page(
     *,
     results: Path | None,
     log: BuildLog,
+    shown: Sequence[SheetTable] | None = None,
 ) -> tuple[list[Any], Changes | None]:
     """The changes page as a `render.PageContent` (in a list: none for a partial build),
     and the `Changes` for the spreadsheet and the manifest. `results`: the pickle of the
-    measure results, if the build made one."""
+    measure results, if the build made one; `shown`: the notebooks' tables, if read."""
     import pandas as pd
 
     from helpers.core.config import default_catalogue
@@ -154,7 +155,7 @@ def changes_page(
     tables = None
     if previous is not None and previous.tables is not None:
         # Every table this report shows, as its tables.json will keep them.
-        tables = [t.as_dict() for t in report_tables(plan, staging)]
+        tables = [t.as_dict() for t in report_tables(plan, staging, shown=shown)]
     changes = ch.compare(
         previous,
         current,
@@ -367,10 +368,19 @@ def _cover(
     )
 
 
+def shown_tables(plan: BuildPlan, staging: Path) -> list[SheetTable]:
+    """Every table the executed notebooks in `staging` displayed, in report order (reading
+    them takes about a second: the build reads them once, for the changes and report.ods)."""
+    return notebook_tables([staging / "notebooks" / f"{s.stem}.ipynb" for s in plan.specs])
+
+
 def report_tables(
-    plan: BuildPlan, staging: Path, changes: Changes | None = None
+    plan: BuildPlan,
+    staging: Path,
+    changes: Changes | None = None,
+    shown: Sequence[SheetTable] | None = None,
 ) -> list[SheetTable]:
-    """Every table report.ods holds, in order."""
+    """Every table report.ods holds, in order; `shown`: the notebooks' tables, if read."""
     import pandas as pd
 
     from helpers.pipeline.changes_page import sheet_table
@@ -382,8 +392,7 @@ def report_tables(
         tables.append(measures_sheet(frame, plan.settings.benchmark.confidence))
     if changes is not None:
         tables.append(sheet_table(changes))
-    notebooks = [staging / "notebooks" / f"{s.stem}.ipynb" for s in plan.specs]
-    tables += notebook_tables(notebooks)
+    tables += list(shown) if shown is not None else shown_tables(plan, staging)
     for extra in EXTRA_TABLES:
         tables += list(extra(plan, staging))
     return tables
@@ -398,14 +407,16 @@ def write_report_ods(
     report_built: str | None,
     cache: BuildCache,
     log: BuildLog,
+    shown: Sequence[SheetTable] | None = None,
 ) -> Path:
-    """report.ods in `staging`, copied from the cache when its content is unchanged."""
+    """report.ods in `staging`, copied from the cache when its content is unchanged, and
+    tables.json beside it. `shown`: the notebooks' tables, if read."""
     from dataclasses import asdict
 
     from helpers.pipeline.change_tables import TABLES_NAME, write_tables
     from helpers.present.spreadsheet import write_spreadsheet
 
-    tables = report_tables(plan, staging, changes)
+    tables = report_tables(plan, staging, changes, shown)
     # The same tables, machine-readable: the next report's changes page compares with them.
     write_tables(staging / TABLES_NAME, tables)
     cover = _cover(plan, inputs, report_built, tables)
@@ -452,5 +463,6 @@ __all__ = [
     "place_pages",
     "publication_settings",
     "report_tables",
+    "shown_tables",
     "write_report_ods",
 ]
