@@ -208,8 +208,8 @@ def find_previous(
 
             title = FinancialQuarter.parse(folder.parent.name).title
             return None, (
-                "There is no previous report to compare with: no report of this force for the "
-                f"{title[0].lower() + title[1:]} has been built here."
+                "There is no previous report to compare with: the report for the "
+                f"{title[0].lower() + title[1:]} is not in the outputs folder."
             )
     from helpers.pipeline.manifest import read_manifest
 
