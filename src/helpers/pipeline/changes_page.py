@@ -119,8 +119,10 @@ def revised_frame(changes: Changes) -> pd.DataFrame:
         )
         change = f"{big.figure}, {_period_text(big.period)}: {_text(big.old, big.unit)} to "
         change += _text(big.new, big.unit)
-        if big.percent is not None:
-            change += f" ({big.percent:+.1f}%)"
+        if big.percent is not None:  # a small revision is not shown as none (+0.0%)
+            change += (
+                f" ({big.percent:+.1f}%)" if abs(big.percent) >= 0.1 else f" ({big.percent:+.2g}%)"
+            )
         rows.append([title, where or SUMMARY, str(len(group)), shown, change, big.causes])
     columns = ["Measure", "Shown in", "Figures revised", "Periods", "Largest change"]
     return pd.DataFrame(rows, columns=[*columns, "Likely cause"])
