@@ -14,7 +14,7 @@ from helpers.inputs.datasets import load_inputs
 from helpers.measures.compute import compute_measures
 from helpers.pipeline import changes as ch
 from helpers.pipeline.change_causes import NO_CAUSE
-from helpers.pipeline.changes_page import NOTHING_REVISED, page_html, sheet_table
+from helpers.pipeline.changes_page import NOT_KEPT, NOTHING_REVISED, page_html, sheet_table
 from helpers.present.measures_table import measures_table, write_measures_csv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,6 +119,8 @@ def test_unchanged_data_change_nothing_and_a_small_change_is_not_flagged(previou
     assert same.build_causes == ["No input file changed."]
     html = page_html(same, force=FORCE, quarter_title="Q")
     assert NOTHING_REVISED in html
+    # The last report kept no tables.json: the page does not claim its charts were compared.
+    assert NOT_KEPT in html and "chart" not in same.compared
 
     # A threshold above the change: listed, not flagged.
     series = results[0].series

@@ -162,6 +162,9 @@ class Changes:
     missing: str = ""  # why nothing was compared
     moved: list[Movement] = field(default_factory=list)
     tables_compared: int = 0  # charts and tables both reports show
+    # Whether both reports keep their tables (tables.json; not a report built before it was
+    # kept): else only the measures summary's figures are compared, and the page says so.
+    tables_kept: bool = True
     files_changed: list[str] = field(default_factory=list)  # input files (the spreadsheet)
 
 
@@ -282,19 +285,23 @@ def compare(
     from_tables, charted = _table_changes(
         previous, tables, measures, causes, threshold_percent, out
     )
+    out.tables_kept = previous.tables is not None and tables is not None
+    charts = "every chart and table both reports show"
     if previous.quarter == quarter:
         out.compared = (
             "the same quarter: every figure of the measures summary (count, denominator, "
             "population year, value, interval, comparator, England and Wales, rank, trend "
-            "test, benchmark and trend words), for the force and each comparison force, and "
-            "every chart and table both reports show"
+            "test, benchmark and trend words), for the force and each comparison force"
+            + (f", and {charts}" if out.tables_kept else "")
         )
         found = _same_quarter(old, current, measures, causes, threshold_percent, charted)
     else:
         out.compared = (
-            "every point of every chart and every table both reports show, and each "
-            "measure's 12-month count and denominator for the 12 months to the previous "
-            f"report's quarter ({previous.quarter}) as this report computes them now"
+            (f"every point of {charts}, and " if out.tables_kept else "")
+            + "each measure's 12-month count and denominator"
+            + ("" if out.tables_kept else ", value, comparator and England and Wales value")
+            + f" for the 12 months to the previous report's quarter ({previous.quarter}) as "
+            "this report computes them now"
         )
         found = _earlier_quarter(old, previous.quarter, results, causes, threshold_percent, charted)
     out.changes = found + from_tables

@@ -25,6 +25,11 @@ REVISED_PART = "Revised figures"
 NOTHING_MOVED = "No measure's trend, benchmark or rank changed since the last report."
 NOTHING_REVISED = "No figure that both reports show changed."
 SUMMARY = "Measures summary"
+NOT_KEPT = (
+    "The last report did not keep its charts' figures in a form this report can read (it was "
+    "built before they were kept), so only the figures of its measures summary were compared, "
+    "not every point of its charts and tables."
+)
 _SHEET_COLUMNS = (
     "Part",
     "Measure, chart or table",
@@ -158,6 +163,8 @@ def page_html(changes: Changes, *, force: str, quarter_title: str, quarter: str 
     else:
         parts.append(f"<p>{NOTHING_MOVED}</p>")
     parts.append(f"<h3>{REVISED_PART}</h3>")
+    if not changes.tables_kept:
+        parts.append(f"<p>{NOT_KEPT}</p>")
     if not changes.changes:
         parts.append(f"<p>{NOTHING_REVISED}</p>")
     else:
@@ -217,7 +224,8 @@ def sheet_table(changes: Changes) -> Any:
                 ]
             )
         if not changes.changes:
-            rows.append(_filled([REVISED_PART, NOTHING_REVISED], width))
+            nothing = NOTHING_REVISED if changes.tables_kept else f"{NOTHING_REVISED} {NOT_KEPT}"
+            rows.append(_filled([REVISED_PART, nothing], width))
         files = ", ".join(changes.files_changed) or "none"
         notes = (
             f"Compared with the report for {changes.previous.quarter_title}: {changes.compared}.",
@@ -242,6 +250,7 @@ __all__ = [
     "MOVED_PART",
     "NOTHING_MOVED",
     "NOTHING_REVISED",
+    "NOT_KEPT",
     "REVISED_PART",
     "moved_frame",
     "page_html",
