@@ -183,3 +183,28 @@ def test_the_changes_sheet_holds_both_parts_and_is_never_an_empty_header(two_bui
     parts = [r[0] for r in book.get_sheet_by_name("Changes").to_python()[2:]]
     assert parts[0] == "What moved since the last report" and "Revised figures" in parts
     assert parts == sorted(parts, key=lambda p: p != "What moved since the last report")
+
+
+def test_a_report_built_before_tables_json_is_compared_from_its_spreadsheet(two_builds, tmp_path):
+    import json
+
+    from helpers.pipeline import changes as ch
+
+    previous, current = two_builds
+    older = tmp_path / "older"
+    shutil.copytree(previous, older)
+    (older / "tables.json").unlink()
+    tables = json.loads((current / "tables.json").read_text(encoding="utf-8"))
+    measures = pd.read_csv(current / "measures.csv", dtype={"period_end": str})
+    manifest = json.loads((current / "manifest.json").read_text(encoding="utf-8"))
+
+    def revised(folder: Path) -> set[tuple[str, str, str, float | None]]:
+        found, _ = ch.find_previous(tmp_path, "2025-03", SLUG, given=folder)
+        assert found is not None and found.tables is not None
+        changes = ch.compare(found, measures, manifest, quarter="2025-03", tables=tables)
+        assert changes.tables_kept and changes.tables_compared > 0
+        return {(c.where, c.period, c.figure, c.difference) for c in changes.changes if c.where}
+
+    from_json, from_ods = revised(previous), revised(older)
+    assert from_ods == from_json
+    assert {period for _, period, _, _ in from_ods} == set(REVISED_PERIODS)

@@ -4,7 +4,8 @@ A built report keeps its tables twice: in report.ods for readers, and in tables.
 `SheetTable`s, `SheetTable.as_dict()`) for the next build. The changes page compares the two
 reports' tables.json rather than reading report.ods back: the JSON holds the values exactly as
 the build made them (no spreadsheet number formats, dates or shorthand to undo), so a figure
-compares with itself whatever the spreadsheet's layout becomes.
+compares with itself whatever the spreadsheet's layout becomes. A report built before
+tables.json was kept is read from its report.ods, in the layout this project wrote then.
 
 Tables are matched by title; a table's rows by its label column (the first text column whose
 values are all different: the period of a chart's data, the force of a ranked table, the
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,13 +50,45 @@ def write_tables(path: Path, tables: Sequence[Any]) -> None:
 
 
 def read_tables(folder: Path) -> list[dict[str, Any]] | None:
-    """The tables a published report keeps (None: none kept, or not readable)."""
+    """The tables a published report keeps (None: none kept, or not readable): its
+    tables.json, or for a report built before tables.json was kept, its report.ods."""
     path = Path(folder) / TABLES_NAME
+    if not path.is_file():
+        return _read_spreadsheet(Path(folder) / "report.ods")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return [t for t in data if isinstance(t, dict)] if isinstance(data, list) else None
+
+
+# The sheets of a report.ods that are not a table of figures, or are compared elsewhere.
+_SHEET_KINDS = {"Measures": "measures", "Changes": "changes", "Sources": "sources"}
+_FRONT_SHEETS = frozenset({"Cover_sheet", "Contents", "Notes"})
+
+
+def _read_spreadsheet(path: Path) -> list[dict[str, Any]] | None:
+    """The tables of a report.ods as this project wrote it before tables.json (title in A1
+    with its "[note n]" citations, the header in row 2, the rows below), or None."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        tables = []
+        for name in book.sheet_names:
+            if name in _FRONT_SHEETS:
+                continue
+            rows = book.get_sheet_by_name(name).to_python()
+            if len(rows) < 2 or not rows[0] or not str(rows[0][0]).strip():
+                continue
+            title = re.sub(r"( \[note \d+\])+$", "", str(rows[0][0]).strip())
+            kind = _SHEET_KINDS.get(name, "chart" if title.endswith(_CHART_SUFFIX) else "table")
+            columns = [str(c) for c in rows[1]]
+            data = [list(r[: len(columns)]) for r in rows[2:] if any(v != "" for v in r)]
+            tables.append({"title": title, "columns": columns, "rows": data, "kind": kind})
+    except Exception:  # not a spreadsheet this project wrote: nothing to compare
+        return None
+    return tables
 
 
 def as_written(value: Any) -> Any:
