@@ -239,7 +239,8 @@ def test_failing_section_keeps_previous_report_and_names_the_cell(built, tmp_pat
         "  - fail_2 (fail.ipynb), cell 4: ValueError: fixture failure on purpose for "
         "Avon and Somerset"
     ]
-    assert "the previous report is untouched" in output
+    untouched = f"Nothing was published; the previous report in {tmp_path / 'outputs' / TARGET}"
+    assert untouched + " is untouched." in output.splitlines()
     assert leftovers(tmp_path / "outputs" / "2024-03") == []
     # The failed build is kept aside for diagnosis, clearly marked and without a report.
     failed = tmp_path / "outputs" / ".failed" / TARGET
@@ -482,14 +483,89 @@ def test_input_error_found_while_computing_measures_is_listed_in_the_summary(tmp
     assert "Kent: no estimate" in (failed / "build.log").read_text()
 
 
-def test_report_warnings_are_repeated_in_the_closing_summary(tmp_path):
-    def warn(data_dir):
-        return [InputProblem("national/prc_pfa.csv.gz", "3 rows have negative counts")]
+def warn(data_dir):
+    return [InputProblem("national/prc_pfa.csv.gz", "3 rows have negative counts")]
 
+
+def test_a_warning_is_said_once_in_the_closing_summary(tmp_path):
     status, output = run(tmp_path, steps_for("ok", validate=warn, execute=copying_execute))
     assert status == 0, output
+    assert output.count("3 rows have negative counts") == 1
     closing = output[output.index("publish") :]
     # ...and while report.ods's contact is the placeholder params/report.yaml ships, so says
-    assert "2 warning(s)" in closing
-    assert "  - national/prc_pfa.csv.gz: 3 rows have negative counts" in closing
+    assert "2 warning(s) (also in build.log and manifest.json):" in closing
     assert "  - params/report.yaml: publication.contact is still the placeholder" in closing
+    assert "  - national/prc_pfa.csv.gz: 3 rows have negative counts" in closing
+    log = (tmp_path / "outputs" / TARGET / "build.log").read_text()
+    assert "  warning: national/prc_pfa.csv.gz: 3 rows have negative counts" in log
+
+
+# ----- the build's own words: every line true, each said once ------------------------------------
+
+
+def _said_once(output: str) -> list[str]:
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == len(set(lines)), output
+    return lines
+
+
+def test_the_lines_of_a_full_build_name_what_it_published(built):
+    outputs, status, output = built
+    assert status == 0
+    lines = _said_once(output)
+    report = outputs / TARGET
+    assert lines[-1].startswith("Report built in ")
+    named = lines[-1].split(": ", 1)[1].split(", ")
+    assert [Path(n).name for n in named] == ["report.html", "report.pdf", "report.ods"]
+    assert all((report / Path(n).name).is_file() for n in named)
+    # The folder is named where the build starts and with each file it made, not again.
+    assert [line for line in lines if line.startswith("publish ")] == [
+        "publish ....................... done"
+    ]
+
+
+def test_the_lines_of_an_html_only_build_name_no_pdf(tmp_path):
+    status, output = run(tmp_path, steps_for("ok", execute=copying_execute), "--no-pdf")
+    assert status == 0, output
+    lines = _said_once(output)
+    assert not (tmp_path / "outputs" / TARGET / "report.pdf").exists()
+    assert [line for line in lines if "report.pdf" in line] == [
+        "report.pdf .................... skipped   --no-pdf: HTML only"
+    ]
+    named = lines[-1].split(": ", 1)[1].split(", ")
+    assert [Path(n).name for n in named] == ["report.html", "report.ods"]
+    assert "Executing 3 notebooks, 2 at a time:" in lines
+
+
+def test_the_lines_of_a_failed_build_say_why_once_and_what_was_kept(tmp_path):
+    status, output = run(tmp_path, steps_for("fail", validate=warn))
+    assert status == 1
+    lines = _said_once(output)
+    # The warning is in the failure's summary too, once, and not taken for its cause.
+    assert output.count("3 rows have negative counts") == 1
+    from helpers.pipeline.batch import _reasons
+
+    assert not any("negative counts" in reason for reason in _reasons(output))
+    why = "cell 4: ValueError: fixture failure on purpose for Avon and Somerset"
+    assert output.count("fixture failure on purpose") == 1
+    assert "  - fail_1 (fail.ipynb), " + why in lines
+    assert re.fullmatch(
+        r"\[\d/3\] fail_1 \.{3,} FAILED\s+\d+\.\d s",
+        next(line for line in lines if "fail_1 ." in line),
+    )
+    # No report was there before: nothing is said to be untouched, and nothing twice.
+    assert f"Nothing was published in {tmp_path / 'outputs' / TARGET}." in lines
+    assert "nothing published" not in output and "untouched" not in output
+    assert not any(line.startswith("Report built") for line in lines)
+    # A failed step (not a notebook) too: its reason once, in the summary.
+    status, output = run(
+        tmp_path, steps_for("ok", execute=copying_execute, measures_table=_no_estimate)
+    )
+    assert status == 1
+    _said_once(output)
+    assert output.count("Kent: no estimate") == 1
+    assert "measures.csv .................. FAILED" in output
+
+
+def _no_estimate(*args):
+    raise InputValidationError([InputProblem("population.csv", "Kent: no estimate")])

@@ -24,7 +24,7 @@ def test_progress_lines_line_up_and_details_go_to_the_log_only(tmp_path):
     assert (tmp_path / "build.log").read_text().splitlines()[-1] == "    pdf: 12 pages"
 
 
-def test_a_step_records_its_time_and_says_why_it_failed():
+def test_a_step_records_its_time_and_keeps_why_it_failed_for_the_log(tmp_path):
     out = io.StringIO()
     log, record = BuildLog(out), BuildRecord()
     with step(log, record, "html pages"):
@@ -34,7 +34,12 @@ def test_a_step_records_its_time_and_says_why_it_failed():
     assert set(record.timings) == {"html pages", "report.ods"}
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("html pages ..") and " done " in lines[0]
-    assert lines[1].endswith("FAILED    0.0 s  ValueError: a sheet name is too long")
+    # The build's failure summary says why, once; build.log keeps it beside the step.
+    assert lines[1].endswith("FAILED    0.0 s") and "sheet name" not in out.getvalue()
+    log.write(tmp_path / "build.log")
+    assert (
+        "report.ods: ValueError: a sheet name is too long" in (tmp_path / "build.log").read_text()
+    )
 
 
 def test_a_report_error_is_shown_by_its_message_alone():

@@ -55,6 +55,7 @@ from helpers.pipeline.progress import (
     EXIT_OK,
     EXIT_TERMINATED,
     EXIT_USAGE,
+    WARNINGS_HEADER,
 )
 from helpers.pipeline.steps import BuildSteps
 
@@ -117,6 +118,15 @@ _UNCHANGED = re.compile(r"\b(\d+) of \1 unchanged\b")
 def _reasons(output: str) -> list[str]:
     """What a failed build printed about why: its error and failure lines."""
     lines = output.splitlines()
+    # Not the warnings the build's summary lists (they did not stop it).
+    for at, line in enumerate(lines):
+        if line.endswith(WARNINGS_HEADER):
+            end = next(
+                (i for i in range(at + 1, len(lines)) if not lines[i].startswith("  - ")),
+                len(lines),
+            )
+            lines = lines[:at] + lines[end:]
+            break
     keep = [
         line.strip()
         for line in lines

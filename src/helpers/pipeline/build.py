@@ -80,10 +80,12 @@ from helpers.pipeline.progress import (
     BuildRecord,
     StopBuild,
     display,
+    say_warnings,
     short,
     step,
 )
 from helpers.pipeline.publish import (
+    REPORT_FILES,
     BuildLock,
     failed_folder,
     keep_failed,
@@ -139,6 +141,7 @@ class Build:
         self.record = BuildRecord()
         self.started = _utc_now()
         self.published = False
+        self.target: Path | None = None  # where the report is published, once it is known
         # Fragments converted while the other notebooks ran, taken when the pages are made.
         self._fragments: dict[str, str] = {}
 
@@ -161,6 +164,7 @@ class Build:
         try:
             return (yield from self._run())
         except StopBuild as stop:
+            say_warnings(self.log, self.record)
             return BuildResult(stop.status)
         except GeneratorExit:
             raise
@@ -170,7 +174,7 @@ class Build:
             if self.published:  # the signal arrived during the swap, which it did not stop
                 self.log.say(f"{what} after the new report was published.")
             else:
-                self.log.say(f"{what}: nothing was published; the previous report is untouched.")
+                self.log.say(f"{what}: {_nothing_published(self.target)}")
             return BuildResult(EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED)
         finally:
             self._release_executor(failed=not self.published)
@@ -236,8 +240,8 @@ class Build:
         )
         for mismatch in pin_mismatches():
             # Recorded in the manifest too: the report may differ from one built with the pins.
-            self.record.warnings.append(mismatch)
-            self.log.say(f"  warning: {mismatch} (make venv reinstalls the pins)")
+            self.record.warnings.append(f"{mismatch} (make venv reinstalls the pins)")
+            self.log.detail(f"  warning: {mismatch}")
         if not request.data_dir.is_dir():
             self.log.say(
                 f"error: data folder {request.data_dir} does not exist "
@@ -258,7 +262,7 @@ class Build:
             on_change=lambda: self._inputs_changed(request),
         )
         plan = request.plan(checked.quarter)
-        target = plan.target
+        target = self.target = plan.target
         self.log.say(f"{plan.quarter.title} -> {display(target)}")
         lock = BuildLock(target.parent / f".{target.name}.lock")
         try:
@@ -271,7 +275,7 @@ class Build:
             staging = staging_folder(target)
             try:
                 yield from self._produce(plan, checked.inputs, cache, staging)
-                self.log.say(self.log.line("publish", "done", None, display(target)))
+                self.log.say(self.log.line("publish", "done", None))
                 with no_interrupt():
                     self.log.write(staging / "build.log")
                     publish(staging, target)
@@ -288,20 +292,10 @@ class Build:
 
     def _closing_summary(self, target: Path) -> None:
         total = (_utc_now() - self.started).total_seconds()
-        warnings = self.record.warnings
-        if warnings:
-            print(
-                f"{len(warnings)} warning(s) (also in build.log and manifest.json):",
-                file=self.log.stream,
-            )
-            for warning in warnings:
-                print(f"  - {warning}", file=self.log.stream)
-        print(
-            f"Report built in {total:.1f} s: {display(target / 'report.html')}, "
-            f"{display(target / 'report.pdf')}, {display(target / 'report.ods')}",
-            file=self.log.stream,
-            flush=True,
-        )
+        say_warnings(self.log, self.record)
+        # Only what this build published: no PDF with --no-pdf.
+        made = [target / name for name in REPORT_FILES if (target / name).is_file()]
+        self.log.say(f"Report built in {total:.1f} s: {', '.join(display(p) for p in made)}")
 
     def _step(self, label: str) -> contextlib.AbstractContextManager[None]:
         return step(self.log, self.record, label)
@@ -313,9 +307,11 @@ class Build:
         with self._step("measures.csv"):
             results = write_measures(plan, inputs, self.steps, cache, staging)
         self._execute(plan, inputs, cache, staging, results, fragments)
+        # Read once, for the changes page and report.ods.
+        shown = publication.shown_tables(plan, staging)
         # Before `_render` removes the measure results: the changes since the last report.
         pages, self.record.changes = publication.changes_page(
-            plan, inputs, staging, results=results, log=self.log
+            plan, inputs, staging, results=results, log=self.log, shown=shown
         )
         report, previous = self._render(plan, staging, fragments, pages, results)
         with self._step("report.ods"):
@@ -327,6 +323,7 @@ class Build:
                 report_built=self.record.report_built,
                 cache=cache,
                 log=self.log,
+                shown=shown,
             )
         contact = publication.contact_warning(plan.options.settings_path)
         if contact is not None:  # report.ods's cover would send readers to no one
@@ -419,8 +416,11 @@ class Build:
         executor = self._executor()
         record.workers = executor.start(len(jobs))
         record.kernel = executor.kernel
+        at_once = min(record.workers, len(jobs))
         self.log.say(
-            f"Executing {len(jobs)} notebooks, {min(record.workers, len(jobs))} at a time:"
+            f"Executing {len(jobs)} notebooks, {at_once} at a time:"
+            if len(jobs) > 1
+            else "Executing 1 notebook:"
         )
         started = time.perf_counter()
 
@@ -461,7 +461,8 @@ class Build:
         if outcome.ok:
             self.log.say(self.log.line(label, "done", outcome.seconds))
         else:
-            self.log.say(self.log.line(label, "FAILED", outcome.seconds, outcome.reason))
+            # Why (the cell and the error) is said once, in the failure summary at the end.
+            self.log.say(self.log.line(label, "FAILED", outcome.seconds))
             if outcome.traceback:
                 self.log.detail(f"--- {outcome.id}: traceback ---\n{outcome.traceback}")
         for message in outcome.messages:
@@ -536,8 +537,8 @@ class Build:
             self.log.say(f"Build FAILED: {short(exc)}")
             for problem in getattr(exc, "problems", [])[:50]:
                 self.log.say(f"  - {problem}")
-        previous = "the previous report is untouched" if target.exists() else "nothing published"
-        self.log.say(f"Nothing was published; {previous} ({display(target)}).")
+        say_warnings(self.log, self.record)
+        self.log.say(_nothing_published(target).capitalize())
         try:
             assert where is not None
             self.log.say(f"Executed notebooks and build.log: {display(where)}/")
@@ -569,6 +570,15 @@ class Build:
             "the failing cell).",
         ]
         return "\n".join(lines) + "\n"
+
+
+def _nothing_published(target: Path | None) -> str:
+    """What a build that stopped before publishing left: the report as it was, or none."""
+    if target is not None and target.exists():
+        return f"nothing was published; the previous report in {display(target)} is untouched."
+    if target is not None:
+        return f"nothing was published in {display(target)}."
+    return "nothing was published."
 
 
 def _publication_digests(plan: BuildPlan, changes: Any) -> dict[str, Any]:

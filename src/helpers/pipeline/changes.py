@@ -1,33 +1,36 @@
-"""Changes since the last report: which published figures this report revises, and why.
+"""Changes since the last report: what moved, which published figures this report revises, why.
 
 Every quarter some past figures change: the Home Office revises counts, a population estimate
 replaces a projection, a method setting or the measure catalogue changes. The build compares
 this report with the previous published report for the same force and says so on a page
-('Changes since the last report') and in report.ods.
+('Changes since the last report', `changes_page`) and in report.ods.
 
-The previous report is the previous quarter's ``outputs/<quarter>/<force>/`` (its measures.csv
-and manifest.json), or the folder or measures.csv given with ``PREVIOUS=`` (`--previous`).
-What is compared, named on the page:
+The previous report is the previous quarter's ``outputs/<quarter>/<force>/`` (its measures.csv,
+tables.json and manifest.json), or the folder or measures.csv given with ``PREVIOUS=``
+(`--previous`). Two things are compared:
 
-* **an earlier quarter** (the usual case): each measure's figures *at the previous report's
-  quarter* as this build computes them now (the measure's history, `MeasureResult.series`)
-  against the previous report's measures.csv row for the force at that quarter: the 12-month
-  count, the denominator, the value, the comparator (MSG average or England and Wales) and
-  England and Wales. This build's own quarter is new, so it is not a revision;
-* **the same quarter** (``PREVIOUS=`` an earlier build of this quarter): every numeric and
-  text column of measures.csv, for the force and each comparison force.
+* **what moved** (`Movement`): each measure's trend word, benchmark and rank in the last report
+  against this one: what a Commissioner asks first;
+* **revised figures** (`Change`): every figure both reports show that differs:
+  - every point of every chart's series and every table both reports show, from the two
+    reports' tables.json (`change_tables`): a count revised in any earlier quarter moves the
+    chart points whose 12 months include it;
+  - for an earlier quarter, each measure's 12-month count and denominator (and, for a measure
+    whose chart was not compared, its value, comparator and England and Wales) *at the last
+    report's quarter* as this build computes them now (`MeasureResult.series`) against the
+    last report's measures.csv;
+  - for the same quarter (``PREVIOUS=`` an earlier build of this quarter), every column of
+    measures.csv, for the force and each comparison force.
 
 A difference is a change when the two figures differ once both are written as measures.csv
 writes them (10 significant figures). A change whose size is at least `threshold_percent` of
 the previous figure (params/report.yaml, ``changes.threshold_percent``) is flagged, as is
-every change of a word (benchmark, trend). Each change gets its likely causes from the two
-manifests: the measure's input files whose SHA-256 changed, the population file (rates), the
-population year used, a method setting, the measure's catalogue entry, the helpers' code.
+every change of a word. Each change gets its likely causes, in plain words, from the two
+manifests (`change_causes`).
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,14 +40,13 @@ from typing import Any
 import pandas as pd
 
 from helpers.pipeline import hashing
+from helpers.pipeline.change_causes import Causes, year_words
+from helpers.pipeline.change_tables import as_written, compare_tables, read_tables
 
 PAGE_ID = "changes"
 PAGE_NUMBER = 89  # its file: sections/89_changes.html, before the methods page (90)
 PAGE_TITLE = "Changes since the last report"
 DEFAULT_THRESHOLD_PERCENT = 1.0
-POPULATION_PATH = "national/population_pfa.csv"
-# Settings that change figures (not where the report is written or which force it is for).
-_IGNORED_SETTINGS = frozenset({"force", "quarter", "data_dir", "outputs_dir", "narrative_dir"})
 # measures.csv columns compared for the same quarter: (column, label, unit or None = measure's).
 _SAME_QUARTER_NUMBERS = (
     ("count_12m", "Count (12 months)", "count"),
@@ -60,6 +62,8 @@ _SAME_QUARTER_NUMBERS = (
     ("rank_of", "Forces ranked", "rank"),
     ("trend_p_value", "Trend test p-value", "p"),
 )
+# What a measure's chart shows: not listed again from measures.csv when the chart was compared.
+_CHARTED = frozenset({"value", "comparator_value", "national_value"})
 # Without these a measures.csv is not one this project wrote: nothing is compared.
 REQUIRED_COLUMNS = ("measure", "force", "is_report_force", "period_end", "value")
 _SAME_QUARTER_WORDS = (("benchmark", "Benchmark"), ("trend", "Trend / Outlook"))
@@ -76,11 +80,13 @@ _HISTORY = (
 
 @dataclass(frozen=True)
 class PreviousReport:
-    """A published report to compare with: its folder, measures.csv and manifest (or {})."""
+    """A published report to compare with: its folder, measures.csv, manifest (or {}) and
+    tables.json (None: it kept none)."""
 
     folder: Path
     measures: pd.DataFrame
     manifest: Mapping[str, Any]
+    tables: list[dict[str, Any]] | None = None
 
     @property
     def quarter(self) -> str:
@@ -89,19 +95,35 @@ class PreviousReport:
             return str(report["quarter"])
         return str(self.measures["period_end"].iloc[0]) if len(self.measures) else ""
 
+    @property
+    def quarter_title(self) -> str:
+        report = self.manifest.get("report") or {}
+        if report.get("quarter_title"):
+            return str(report["quarter_title"])
+        from helpers.core.quarters import FinancialQuarter
+
+        try:
+            return FinancialQuarter.parse(self.quarter).title
+        except Exception:
+            return self.quarter
+
 
 @dataclass(frozen=True)
 class Change:
-    measure: str  # id
-    title: str
+    """A figure both reports show that differs. `period`: the quarter code of the figure's 12
+    months, or the row of the table it is in (a period as the chart labels it, a force)."""
+
+    measure: str  # id ("" for a table no measure owns)
+    title: str  # the measure's title, or the table's
     force: str
     figure: str
-    period: str  # quarter code of the figure's 12 months
+    period: str
     unit: str
     old: Any
     new: Any
     flagged: bool
     causes: str
+    where: str = ""  # the chart or table it is shown in ("" = the measures summary)
 
     @property
     def difference(self) -> float | None:
@@ -117,9 +139,20 @@ class Change:
         return 100 * d / abs(float(self.old))
 
 
+@dataclass(frozen=True)
+class Movement:
+    """A measure whose trend word, benchmark or rank is not what the last report said."""
+
+    measure: str
+    title: str
+    what: str  # "Trend", "Benchmark" or "Rank"
+    old: str
+    new: str
+
+
 @dataclass
 class Changes:
-    """The comparison: what was compared with what, and every figure that changed."""
+    """The comparison: what was compared with what, what moved and every figure that changed."""
 
     previous: PreviousReport | None
     compared: str  # in words, for the page
@@ -127,6 +160,12 @@ class Changes:
     changes: list[Change] = field(default_factory=list)
     build_causes: list[str] = field(default_factory=list)  # what differs between the builds
     missing: str = ""  # why nothing was compared
+    moved: list[Movement] = field(default_factory=list)
+    tables_compared: int = 0  # charts and tables both reports show
+    # Whether both reports keep their tables (tables.json; not a report built before it was
+    # kept): else only the measures summary's figures are compared, and the page says so.
+    tables_kept: bool = True
+    files_changed: list[str] = field(default_factory=list)  # input files (the spreadsheet)
 
 
 def _is_number(value: Any) -> bool:
@@ -138,14 +177,7 @@ def _is_number(value: Any) -> bool:
         return False
 
 
-def _as_written(value: Any) -> Any:
-    """A figure as measures.csv writes it (10 significant figures), or None when missing."""
-    if _is_number(value):
-        return float(f"{float(value):.10g}")
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip()
-    return text or None
+_as_written = as_written
 
 
 # ----- finding the previous report -----------------------------------------------------------
@@ -162,9 +194,9 @@ def previous_folder(outputs_root: Path, quarter_code: str, force_slug: str) -> P
 def find_previous(
     outputs_root: Path, quarter_code: str, force_slug: str, given: str | Path | None = None
 ) -> tuple[PreviousReport | None, str]:
-    """The report to compare with, or None and why there is none. `given` (PREVIOUS=): a report
-    folder, or its measures.csv or manifest.json; a given path that holds no measures.csv is a
-    `FileNotFoundError` (the analyst asked for it)."""
+    """The report to compare with, or None and why there is none (words for the page: no
+    command). `given` (PREVIOUS=): a report folder, or its measures.csv or manifest.json; a
+    given path that holds no measures.csv is a `FileNotFoundError` (the analyst asked for it)."""
     if given:
         path = Path(given).expanduser().resolve()
         folder = path if path.is_dir() else path.parent
@@ -175,19 +207,18 @@ def find_previous(
         folder = previous_folder(outputs_root, quarter_code, force_slug)
         measures = folder / "measures.csv"
         if not measures.is_file():
+            from helpers.core.quarters import FinancialQuarter
+
+            title = FinancialQuarter.parse(folder.parent.name).title
             return None, (
-                f"There is no previous report to compare with: no {folder.parent.name}/"
-                f"{folder.name}/measures.csv under the outputs folder. Give one with "
-                "PREVIOUS=<folder of a published report>."
+                "There is no previous report to compare with: the report for the "
+                f"{title[0].lower() + title[1:]} is not in the outputs folder."
             )
     from helpers.pipeline.manifest import read_manifest
 
     table = pd.read_csv(measures, dtype={"period_end": str})
     manifest = read_manifest(folder / "manifest.json") or {}
-    return PreviousReport(folder, table, manifest), ""
-
-
-# ----- causes ----------------------------------------------------------------------------------
+    return PreviousReport(folder, table, manifest, read_tables(folder)), ""
 
 
 def measure_digests(catalogue: Any) -> dict[str, str]:
@@ -198,120 +229,6 @@ def measure_digests(catalogue: Any) -> dict[str, str]:
         # The same key as before the digests moved to hashing.py: old manifests still compare.
         out[m.id] = hashing.digest({k: v for k, v in vars(m).items() if not k.startswith("_")})
     return out
-
-
-def _files_of(source_path: str, files: Mapping[str, str]) -> dict[str, str]:
-    return {p: d for p, d in files.items() if p == source_path or p.startswith(source_path + "/")}
-
-
-def _changed_files(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
-    return sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
-
-
-def _describe_files(paths: list[str]) -> str:
-    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
-    return f"input changed ({shown})"
-
-
-def _settings(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in (manifest.get("settings") or {}).items() if k not in _IGNORED_SETTINGS}
-
-
-def _flat(prefix: str, value: Any) -> dict[str, Any]:
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            out.update(_flat(f"{prefix}.{k}" if prefix else str(k), v))
-        return out
-    return {prefix: value}
-
-
-class _Causes:
-    """Likely causes from the two manifests, per measure."""
-
-    def __init__(self, old: Mapping[str, Any], new: Mapping[str, Any]):
-        self.old, self.new = old, new
-        self.old_files = (old.get("inputs") or {}).get("files") or {}
-        self.new_files = (new.get("inputs") or {}).get("files") or {}
-        a, b = _flat("", _settings(old)), _flat("", _settings(new))
-        keys = sorted(set(a) | set(b))
-        self.settings = [f"{k}: {a.get(k)} -> {b.get(k)}" for k in keys if a.get(k) != b.get(k)]
-        self.old_measures = old.get("measure_digests") or {}
-        self.new_measures = new.get("measure_digests") or {}
-        old_code, new_code = old.get("helpers_digest"), new.get("helpers_digest")
-        self.code_changed = bool(old_code and new_code and old_code != new_code)
-        self.code_unknown = not old_code
-
-    def build_level(self) -> list[str]:
-        """What differs between the two builds, whatever the measure."""
-        out = []
-        changed = _changed_files(self.old_files, self.new_files)
-        if not self.old_files:
-            out.append("The previous report's manifest.json lists no input files.")
-        elif changed:
-            out.append(
-                f"{len(changed)} input file(s) changed: {', '.join(changed[:8])}"
-                + (" ..." if len(changed) > 8 else "")
-                + "."
-            )
-        else:
-            out.append("No input file changed (same SHA-256).")
-        if self.settings:
-            out.append("Method settings changed: " + "; ".join(self.settings) + ".")
-        catalogue = [
-            m
-            for m in self.new_measures
-            if self.old_measures.get(m) not in (None,)
-            and self.old_measures[m] != self.new_measures[m]
-        ]
-        if catalogue:
-            out.append(
-                "Measure definitions changed (params/measures.yaml): " + ", ".join(catalogue) + "."
-            )
-        if self.code_changed:
-            old_git = (self.old.get("git") or {}).get("commit") or "unknown"
-            new_git = (self.new.get("git") or {}).get("commit") or "unknown"
-            out.append(f"The report's code changed (git {old_git[:10]} -> {new_git[:10]}).")
-        return out
-
-    def for_measure(self, measure: Any, figure: str, years: tuple[Any, Any] = (None, None)) -> str:
-        causes = []
-        if measure is not None:
-            from helpers.inputs.schemas import SOURCES
-
-            source = SOURCES.get(measure.source)
-            if source is not None:
-                changed = _changed_files(
-                    _files_of(source.path, self.old_files), _files_of(source.path, self.new_files)
-                )
-                if changed:
-                    causes.append(_describe_files(changed))
-            if measure.is_rate or measure.unit == "ratio":
-                path = (
-                    POPULATION_PATH if measure.is_rate else "national/population_ethnicity_pfa.csv"
-                )
-                if self.old_files.get(path) != self.new_files.get(path) and self.old_files:
-                    causes.append(f"population estimates changed ({path})")
-            if self.old_measures.get(measure.id) and self.old_measures.get(
-                measure.id
-            ) != self.new_measures.get(measure.id):
-                causes.append("the measure's definition changed (params/measures.yaml)")
-        old_year, new_year = years
-        if _is_number(old_year) and _is_number(new_year) and int(old_year) != int(new_year):
-            causes.append(f"population year mid-{int(old_year)} -> mid-{int(new_year)}")
-        if self.settings:
-            causes.append("method settings changed (" + "; ".join(self.settings) + ")")
-        if self.code_changed:
-            causes.append("the report's code changed")
-        if not causes:
-            if not self.old:
-                return "unknown: the previous report has no manifest.json"
-            return "no cause found in the two manifests" + (
-                " (the previous manifest does not record the code or catalogue)"
-                if self.code_unknown
-                else ""
-            )
-        return "; ".join(causes)
 
 
 # ----- comparing -------------------------------------------------------------------------------
@@ -340,52 +257,176 @@ def compare(
     catalogue: Any = None,
     threshold_percent: float = DEFAULT_THRESHOLD_PERCENT,
     missing: str = "",
+    tables: Sequence[Mapping[str, Any]] | None = None,
 ) -> Changes:
-    """Every figure both reports show that differs. `current` is this build's measures.csv,
-    `manifest` what this build records (inputs, settings, digests), `results` its
-    `MeasureResult`s (their histories give the figures at an earlier quarter)."""
+    """What moved and every figure both reports show that differs. `current` is this build's
+    measures.csv, `manifest` what this build records (inputs, settings, digests), `results`
+    its `MeasureResult`s (their histories give the figures at an earlier quarter), `tables`
+    this build's tables as tables.json keeps them (`SheetTable.as_dict()`)."""
     if previous is None:
         return Changes(None, "", threshold_percent, missing=missing or "No previous report.")
     absent = [c for c in REQUIRED_COLUMNS if c not in previous.measures.columns]
     absent += [f"{c} (this report)" for c in REQUIRED_COLUMNS if c not in current.columns]
     if absent:
         why = (
-            f"The previous report's measures.csv ({previous.folder}) cannot be compared: "
-            f"no column {', '.join(absent)}."
+            "The previous report's measures.csv cannot be compared: it is not one this "
+            f"project wrote (no column {', '.join(absent)})."
         )
         return Changes(None, "", threshold_percent, missing=why)
-    causes = _Causes(previous.manifest, manifest)
+    causes = Causes(previous.manifest, manifest)
     measures = {m.id: m for m in catalogue.measures} if catalogue is not None else {}
     out = Changes(previous, "", threshold_percent, build_causes=causes.build_level())
+    out.files_changed = causes.files_changed() if previous.manifest else []
+    year = _population_years(previous.measures, current)
+    if year:
+        out.build_causes.append(year[:1].upper() + year[1:] + ".")
     old = previous.measures
+    out.moved = movements(old, current)
+    from_tables, charted = _table_changes(
+        previous, tables, measures, causes, threshold_percent, out
+    )
+    out.tables_kept = previous.tables is not None and tables is not None
+    charts = "every chart and table both reports show"
     if previous.quarter == quarter:
         out.compared = (
-            "the same quarter: every figure of measures.csv (count, denominator, population "
-            "year, value, interval, comparator, England and Wales, rank, trend test, benchmark "
-            "and trend words), for the force and each comparison force"
+            "the same quarter: every figure of the measures summary (count, denominator, "
+            "population year, value, interval, comparator, England and Wales, rank, trend "
+            "test, benchmark and trend words), for the force and each comparison force"
+            + (f", and {charts}" if out.tables_kept else "")
         )
-        out.changes = _same_quarter(old, current, measures, causes, threshold_percent)
+        found = _same_quarter(old, current, measures, causes, threshold_percent, charted)
     else:
         out.compared = (
-            f"the figures for the 12 months to the previous report's quarter ({previous.quarter})"
-            ": each measure's 12-month count, denominator, value, comparator value and England "
-            "and Wales value as this report computes them now, against the previous report's "
-            "measures.csv. This report's own quarter is new and is not compared"
+            (f"every point of {charts}, and " if out.tables_kept else "")
+            + "each measure's 12-month count and denominator"
+            + ("" if out.tables_kept else ", value, comparator and England and Wales value")
+            + f" for the 12 months to the previous report's quarter ({previous.quarter}) as "
+            "this report computes them now"
         )
-        out.changes = _earlier_quarter(old, previous.quarter, results, causes, threshold_percent)
+        found = _earlier_quarter(old, previous.quarter, results, causes, threshold_percent, charted)
+    out.changes = found + from_tables
     return out
+
+
+def _population_years(old: pd.DataFrame, new: pd.DataFrame) -> str | None:
+    """'the population estimate moved from mid-2022 to mid-2023' when the report force's
+    rates use another population year than the last report's did."""
+
+    def year(frame: pd.DataFrame) -> Any:
+        if "denominator_year" not in frame or "is_report_force" not in frame:
+            return None
+        mine = frame[frame["is_report_force"].astype(str).str.lower() == "true"]
+        years = pd.to_numeric(mine["denominator_year"], errors="coerce").dropna()
+        return None if years.empty else int(years.mode().iloc[0])
+
+    return year_words(year(old), year(new))
 
 
 def _key_rows(frame: pd.DataFrame) -> dict[tuple[str, str], Mapping[str, Any]]:
     return {(str(r["measure"]), str(r["force"])): r for r in frame.to_dict("records")}
 
 
+def _report_force_rows(frame: pd.DataFrame) -> dict[str, Mapping[str, Any]]:
+    if not len(frame) or "is_report_force" not in frame:
+        return {}
+    mine = frame[frame["is_report_force"].astype(str).str.lower() == "true"]
+    return {str(r["measure"]): r for r in mine.to_dict("records")}
+
+
+def _rank_text(row: Mapping[str, Any]) -> str | None:
+    rank, of = row.get("msg_rank"), row.get("rank_of")
+    if not _is_number(rank):
+        return None
+    from helpers.present.wording.benchmark_words import ordinal
+
+    return f"{ordinal(int(rank))} of {int(of)}" if _is_number(of) else ordinal(int(rank))
+
+
+def movements(old: pd.DataFrame, new: pd.DataFrame) -> list[Movement]:
+    """Each measure of the report force whose trend word, benchmark or rank differs between
+    two measures.csv tables, in this report's order. A rank is listed only when the benchmark,
+    which usually names it, did not change."""
+    before, after = _report_force_rows(old), _report_force_rows(new)
+    out = []
+    for measure, b in after.items():
+        a = before.get(measure)
+        if a is None:
+            continue
+        title = str(b.get("title") or measure)
+        said = False
+        for column, what in (("trend", "Trend"), ("benchmark", "Benchmark")):
+            x, y = _as_written(a.get(column)), _as_written(b.get(column))
+            if x != y and (x is not None or y is not None):
+                out.append(Movement(measure, title, what, _word(x), _word(y)))
+                said = said or column == "benchmark"
+        x, y = _rank_text(a), _rank_text(b)
+        if x != y and not said:
+            out.append(Movement(measure, title, "Rank", _word(x), _word(y)))
+    return out
+
+
+def _word(value: Any) -> str:
+    return "Not available" if value is None else str(value)
+
+
+def _owner(title: str, measures: Mapping[str, Any]) -> Any:
+    """The measure whose chart or table `title` is (the longest title it starts with)."""
+    best, length = None, 0
+    lowered = title.lower()
+    for m in measures.values():
+        for name in (getattr(m, "chart_title", None), m.title):
+            if name and lowered.startswith(str(name).lower()) and len(str(name)) > length:
+                best, length = m, len(str(name))
+    return best
+
+
+def _table_changes(
+    previous: PreviousReport,
+    tables: Sequence[Mapping[str, Any]] | None,
+    measures: Mapping[str, Any],
+    causes: Causes,
+    threshold: float,
+    out: Changes,
+) -> tuple[list[Change], set[str]]:
+    """The changed figures of the tables both reports show, and the measures whose chart was
+    compared."""
+    if previous.tables is None or tables is None:
+        return [], set()
+    found, compared = compare_tables(previous.tables, tables)
+    out.tables_compared = len(compared)
+    charted = set()
+    for title in compared:
+        owner = _owner(title, measures)
+        if owner is not None and title.lower().startswith(str(owner.chart_title).lower()):
+            charted.add(owner.id)
+    changes = []
+    for r in found:
+        owner = _owner(r.table, measures)
+        changes.append(
+            Change(
+                owner.id if owner is not None else "",
+                owner.title if owner is not None else r.table,
+                "",
+                r.column,
+                r.row,
+                "table",
+                _as_written(r.old),
+                _as_written(r.new),
+                _flag(r.old, r.new, threshold),
+                causes.for_measure(owner),
+                where=r.table,
+            )
+        )
+    return changes, charted
+
+
 def _same_quarter(
     old: pd.DataFrame,
     new: pd.DataFrame,
     measures: Mapping[str, Any],
-    causes: _Causes,
+    causes: Causes,
     threshold: float,
+    charted: set[str] = frozenset(),
 ) -> list[Change]:
     before, after = _key_rows(old), _key_rows(new)
     out = []
@@ -398,9 +439,17 @@ def _same_quarter(
         # Numbers are flagged by the threshold; a changed word (benchmark, trend) always is.
         compared = [(c, label, u or unit_of, False) for c, label, u in _SAME_QUARTER_NUMBERS]
         compared += [(c, label, "text", True) for c, label in _SAME_QUARTER_WORDS]
+        # The report force's charted figures were compared point by point with its chart.
+        skip = (
+            _CHARTED
+            if key[0] in charted and str(a.get("is_report_force")).lower() == "true"
+            else ()
+        )
         for column, label, unit, word in compared:
+            if column in skip:
+                continue
             if column in a and column in b and _differs(a[column], b[column]):
-                reason = reason or causes.for_measure(measure, label, years)
+                reason = reason or causes.for_measure(measure, years)
                 out.append(
                     Change(
                         key[0],
@@ -422,8 +471,9 @@ def _earlier_quarter(
     old: pd.DataFrame,
     old_quarter: str,
     results: Sequence[Any],
-    causes: _Causes,
+    causes: Causes,
     threshold: float,
+    charted: set[str] = frozenset(),
 ) -> list[Change]:
     from helpers.core.quarters import FinancialQuarter
 
@@ -444,10 +494,12 @@ def _earlier_quarter(
         for column, old_column, label, unit in _HISTORY:
             if column not in b or old_column not in a:
                 continue
+            if m.id in charted and old_column in _CHARTED:
+                continue  # compared point by point with the measure's chart
             if result.series[column].isna().all():
                 continue  # a figure this measure's history does not hold (no comparator line)
             if _differs(a[old_column], b[column]):
-                reason = reason or causes.for_measure(m, label)
+                reason = reason or causes.for_measure(m)
                 out.append(
                     Change(
                         m.id,
@@ -465,176 +517,18 @@ def _earlier_quarter(
     return out
 
 
-# ----- the page and the spreadsheet table ------------------------------------------------------
-
-_COLUMNS = (
-    "Measure",
-    "Force",
-    "Figure",
-    "12 months ending",
-    "Previous report",
-    "This report",
-    "Difference",
-    "Change (%)",
-    "Above threshold",
-    "Likely cause",
-)
-
-
-def _text(value: Any, unit: str) -> str:
-    from helpers.present.formatting import format_value
-
-    if value is None:
-        return "Not available"
-    if not _is_number(value):
-        return str(value)
-    if unit in ("year", "rank"):
-        return str(int(value))
-    if unit == "p":
-        return f"{float(value):.3g}"
-    if unit == "text":
-        return str(value)
-    try:
-        return format_value(float(value), unit)
-    except ValueError:
-        return f"{float(value):.6g}"
-
-
-def _period_text(code: str) -> str:
-    from helpers.core.quarters import FinancialQuarter
-
-    try:
-        return FinancialQuarter.parse(code).end_month_name
-    except Exception:
-        return code
-
-
-def changes_frame(changes: Changes) -> pd.DataFrame:
-    """The changes as the page shows them (formatted text)."""
-    rows = []
-    for c in changes.changes:
-        d, p = c.difference, c.percent
-        rows.append(
-            [
-                c.title,
-                c.force,
-                c.figure,
-                _period_text(c.period),
-                _text(c.old, c.unit),
-                _text(c.new, c.unit),
-                ""
-                if d is None
-                else _text(d, c.unit)
-                if c.unit not in ("year", "rank")
-                else f"{d:+.0f}",
-                "" if p is None else f"{p:+.2f}%",
-                "Yes" if c.flagged else "No",
-                c.causes,
-            ]
-        )
-    return pd.DataFrame(rows, columns=list(_COLUMNS))
-
-
-def page_html(changes: Changes, *, force: str, quarter_title: str) -> str:
-    """The 'Changes since the last report' page (an HTML fragment; the build places it before
-    the methods page)."""
-    from helpers.present.tables import data_table
-
-    parts = [
-        f'<h2 id="{PAGE_ID}-page">{PAGE_TITLE}</h2>',
-        f'<p class="section-meta">{html.escape(force)} · {html.escape(quarter_title)}</p>',
-    ]
-    if changes.previous is None:
-        parts.append(f"<p>{html.escape(changes.missing)} Nothing is compared.</p>")
-        return "\n".join(parts)
-    p = changes.previous
-    report = p.manifest.get("report") or {}
-    built = p.manifest.get("report_built") or p.manifest.get("finished_utc") or "unknown"
-    parts.append(
-        "<p>This page compares this report with the previous one: "
-        f"{html.escape(str(report.get('quarter_title') or p.quarter))} for "
-        f"{html.escape(str(report.get('force') or force))}, whose figures were made "
-        f"{html.escape(str(built))}. Compared: {html.escape(changes.compared)}. A change of "
-        f"{changes.threshold_percent:g}% or more of the previous figure, and every changed "
-        "word, is flagged. The likely causes come from the two reports' manifest.json "
-        "(input files' SHA-256, settings, measure definitions, code).</p>"
-    )
-    if changes.build_causes:
-        items = "".join(f"<li>{html.escape(c)}</li>" for c in changes.build_causes)
-        parts.append(f"<h3>What differs between the two builds</h3>\n<ul>{items}</ul>")
-    flagged = sum(c.flagged for c in changes.changes)
-    if not changes.changes:
-        parts.append("<p><strong>No figure changed.</strong></p>")
-        return "\n".join(parts)
-    parts.append(
-        f"<p><strong>{len(changes.changes)} figure(s) changed, {flagged} flagged.</strong> "
-        'The same table is in <a href="report.ods">report.ods</a>.</p>'
-    )
-    frame = changes_frame(changes)
-    parts.append(
-        data_table(frame, caption=f"Figures that changed since the previous report ({p.quarter})")
-    )
-    return "\n".join(parts)
-
-
-def sheet_table(changes: Changes) -> Any:
-    """The changes for report.ods (numbers as numbers)."""
-    from helpers.present.spreadsheet import NOT_APPLICABLE, NOT_AVAILABLE, SheetTable
-
-    rows = []
-    for c in changes.changes:
-        numeric = c.unit != "text"
-        rows.append(
-            [
-                c.title,
-                c.force,
-                c.figure,
-                c.period,
-                NOT_AVAILABLE if c.old is None else c.old,
-                NOT_AVAILABLE if c.new is None else c.new,
-                NOT_APPLICABLE if c.difference is None or not numeric else c.difference,
-                NOT_APPLICABLE if c.percent is None or not numeric else c.percent,
-                "Yes" if c.flagged else "No",
-                c.causes,
-            ]
-        )
-    if changes.previous is None:
-        note = changes.missing
-        title = f"{PAGE_TITLE}: nothing to compare"
-    else:
-        note = f"Compared: {changes.compared}."
-        title = f"{PAGE_TITLE} ({changes.previous.quarter})"
-    columns = list(_COLUMNS)
-    columns[3] = "12 months ending (quarter code)"
-    columns[4] = "Previous report: value in the measure's unit"
-    columns[5] = "This report: value in the measure's unit"
-    columns[6] = "Difference: this report minus previous"
-    return SheetTable(
-        title=title,
-        columns=columns,
-        rows=rows,
-        notes=(
-            note,
-            f"Flagged: a change of {changes.threshold_percent:g}% or more of the "
-            "previous figure, or a changed word.",
-        ),
-        sheet="Changes",
-        kind="changes",
-    )
-
-
 __all__ = [
+    "DEFAULT_THRESHOLD_PERCENT",
     "PAGE_ID",
     "PAGE_NUMBER",
     "PAGE_TITLE",
     "Change",
     "Changes",
+    "Movement",
     "PreviousReport",
-    "changes_frame",
     "compare",
     "find_previous",
     "measure_digests",
-    "page_html",
+    "movements",
     "previous_folder",
-    "sheet_table",
 ]

@@ -98,7 +98,8 @@ def check_inputs(
 def _warn(log: BuildLog, record: BuildRecord, warnings: Any) -> None:
     for warning in warnings:
         record.warnings.append(str(warning))
-        log.say(f"  warning: {warning}")
+        # Said once, in the build's closing summary; build.log keeps it where it was found.
+        log.detail(f"  warning: {warning}")
 
 
 def _stop_on_input_problems(

@@ -86,7 +86,8 @@ def make_pdf(
         except Exception as exc:
             seconds = time.perf_counter() - waited
             record.timings["report.pdf"] = round(seconds, 3)
-            log.say(log.line("report.pdf", "FAILED", seconds, short(exc)))
+            log.say(log.line("report.pdf", "FAILED", seconds))  # why: the failure summary
+            log.detail(f"    report.pdf: {short(exc)}")
             raise
         # The PDF worker's own time, not the time this build waited for it.
         record.timings["report.pdf"] = round(seconds, 3)

@@ -17,6 +17,8 @@ from helpers.pipeline.worker import KernelInfo, NotebookOutcome
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 _LABEL_WIDTH = 30
+# After the count of warnings: the closing summary's list of them (batch.py reads past it).
+WARNINGS_HEADER = "warning(s) (also in build.log and manifest.json):"
 
 
 class StopBuild(Exception):
@@ -73,7 +75,7 @@ class BuildRecord:
 
 @contextlib.contextmanager
 def step(log: BuildLog, record: BuildRecord, label: str) -> Iterator[None]:
-    """A timed stage: its progress line ("done" or "FAILED" and why) and its time recorded."""
+    """A timed stage: its progress line ("done" or "FAILED") and its time recorded."""
     started = time.perf_counter()
     try:
         yield
@@ -82,11 +84,23 @@ def step(log: BuildLog, record: BuildRecord, label: str) -> Iterator[None]:
     except BaseException as exc:
         seconds = time.perf_counter() - started
         record.timings[label] = round(seconds, 3)
-        log.say(log.line(label, "FAILED", seconds, short(exc)))
+        # Why is said once, by whoever stops the build (its failure summary); build.log keeps
+        # it beside the step too.
+        log.say(log.line(label, "FAILED", seconds))
+        log.detail(f"    {label}: {short(exc)}")
         raise
     seconds = time.perf_counter() - started
     record.timings[label] = round(seconds, 3)
     log.say(log.line(label, "done", seconds))
+
+
+def say_warnings(log: BuildLog, record: BuildRecord) -> None:
+    """The build's warnings, once, in its closing summary (success or failure): where each was
+    found, build.log alone keeps it."""
+    if record.warnings:
+        log.say(f"{len(record.warnings)} {WARNINGS_HEADER}")
+        for warning in record.warnings:
+            log.say(f"  - {warning}")
 
 
 def short(exc: BaseException) -> str:
@@ -113,10 +127,12 @@ __all__ = [
     "EXIT_OK",
     "EXIT_TERMINATED",
     "EXIT_USAGE",
+    "WARNINGS_HEADER",
     "BuildLog",
     "BuildRecord",
     "StopBuild",
     "display",
+    "say_warnings",
     "short",
     "step",
 ]

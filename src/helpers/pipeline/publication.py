@@ -177,14 +177,17 @@ def changes_page(
     *,
     results: Path | None,
     log: BuildLog,
+    shown: Sequence[SheetTable] | None = None,
 ) -> tuple[list[Any], Changes | None]:
     """The changes page as a `render.PageContent` (in a list: none for a partial build),
     and the `Changes` for the spreadsheet and the manifest. `results`: the pickle of the
-    measure results, if the build made one."""
+    measure results, if the build made one; `shown`: the notebooks' tables, if read."""
     import pandas as pd
 
     from helpers.core.config import default_catalogue
     from helpers.pipeline import changes as ch
+    from helpers.pipeline.change_tables import TABLES_NAME
+    from helpers.pipeline.changes_page import page_html
     from helpers.present.render import PageContent
 
     if plan.partial:
@@ -194,6 +197,10 @@ def changes_page(
         plan.outputs_root, plan.quarter.code, plan.force.slug, plan.options.previous
     )
     current = pd.read_csv(staging / "measures.csv", dtype={"period_end": str})
+    tables = None
+    if previous is not None and previous.tables is not None:
+        # Every table this report shows, as its tables.json will keep them.
+        tables = [t.as_dict() for t in report_tables(plan, staging, shown=shown)]
     changes = ch.compare(
         previous,
         current,
@@ -204,10 +211,25 @@ def changes_page(
         catalogue=default_catalogue(),
         threshold_percent=settings["threshold_percent"],
         missing=missing,
+        tables=tables,
     )
-    if previous is not None:
-        log.detail(f"    changes: {len(changes.changes)} figure(s) differ from {previous.folder}")
-    fragment = ch.page_html(changes, force=plan.force.name, quarter_title=plan.quarter.title)
+    if previous is None:
+        log.detail(f"    changes: {missing} (PREVIOUS=<report folder> names one)")
+    else:
+        log.detail(
+            f"    changes: {len(changes.moved)} measure(s) moved, {len(changes.changes)} "
+            f"figure(s) differ from {previous.folder} ({changes.tables_compared} tables compared)"
+        )
+        if previous.tables is None:
+            log.detail(
+                f"    changes: {previous.folder} keeps no {TABLES_NAME}: charts not compared"
+            )
+    fragment = page_html(
+        changes,
+        force=plan.force.name,
+        quarter_title=plan.quarter.title,
+        quarter=plan.quarter.code,
+    )
     stem = f"{ch.PAGE_NUMBER:02d}_{ch.PAGE_ID}"
     page = PageContent(ch.PAGE_ID, ch.PAGE_NUMBER, ch.PAGE_TITLE, None, stem, fragment)
     return [page], changes
@@ -429,13 +451,22 @@ def _cover(
     )
 
 
+def shown_tables(plan: BuildPlan, staging: Path) -> list[SheetTable]:
+    """Every table the executed notebooks in `staging` displayed, in report order (reading
+    them takes about a second: the build reads them once, for the changes and report.ods)."""
+    return notebook_tables([staging / "notebooks" / f"{s.stem}.ipynb" for s in plan.specs])
+
+
 def report_tables(
-    plan: BuildPlan, staging: Path, changes: Changes | None = None
+    plan: BuildPlan,
+    staging: Path,
+    changes: Changes | None = None,
+    shown: Sequence[SheetTable] | None = None,
 ) -> list[SheetTable]:
-    """Every table report.ods holds, in order."""
+    """Every table report.ods holds, in order; `shown`: the notebooks' tables, if read."""
     import pandas as pd
 
-    from helpers.pipeline import changes as ch
+    from helpers.pipeline.changes_page import sheet_table
 
     tables = []
     measures = staging / "measures.csv"
@@ -443,9 +474,8 @@ def report_tables(
         frame = pd.read_csv(measures, dtype={"period_end": str})
         tables.append(measures_sheet(frame, plan.settings.benchmark.confidence))
     if changes is not None:
-        tables.append(ch.sheet_table(changes))
-    notebooks = [staging / "notebooks" / f"{s.stem}.ipynb" for s in plan.specs]
-    tables += notebook_tables(notebooks)
+        tables.append(sheet_table(changes))
+    tables += list(shown) if shown is not None else shown_tables(plan, staging)
     for extra in EXTRA_TABLES:
         tables += list(extra(plan, staging))
     return tables
@@ -460,13 +490,18 @@ def write_report_ods(
     report_built: str | None,
     cache: BuildCache,
     log: BuildLog,
+    shown: Sequence[SheetTable] | None = None,
 ) -> Path:
-    """report.ods in `staging`, copied from the cache when its content is unchanged."""
+    """report.ods in `staging`, copied from the cache when its content is unchanged, and
+    tables.json beside it. `shown`: the notebooks' tables, if read."""
     from dataclasses import asdict
 
+    from helpers.pipeline.change_tables import TABLES_NAME, write_tables
     from helpers.present.spreadsheet import write_spreadsheet
 
-    tables = report_tables(plan, staging, changes)
+    tables = report_tables(plan, staging, changes, shown)
+    # The same tables, machine-readable: the next report's changes page compares with them.
+    write_tables(staging / TABLES_NAME, tables)
     cover = _cover(plan, inputs, report_built, tables)
     target = staging / ODS_NAME
     key = hashing.digest(
@@ -514,5 +549,6 @@ __all__ = [
     "place_pages",
     "publication_settings",
     "report_tables",
+    "shown_tables",
     "write_report_ods",
 ]
