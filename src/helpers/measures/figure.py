@@ -12,7 +12,7 @@ from helpers.core.forces import ENGLAND_AND_WALES
 from helpers.core.quarters import FinancialQuarter
 from helpers.inputs.schemas import SOURCES, not_supplied
 from helpers.measures.result import MeasureResult, none_if_nan
-from helpers.measures.series import REFERENCE_GROUP, step_months
+from helpers.measures.series import REFERENCE_GROUP, SNAPSHOT_SOURCES, step_months
 from helpers.stats import benchmark as bm
 from helpers.stats.intervals import rate_interval, rate_ratio_interval, wilson_interval
 
@@ -44,6 +44,13 @@ def figure_at_quarter(
             f"No {measure.source} data for {force} for the {quarter.year_ending}"
             + (f" (latest: {last.strftime('%B %Y')})." if last is not None else ".")
         )
+        if measure.source in SNAPSHOT_SOURCES:
+            # A headcount is at a date: the file's last snapshot says how far it reaches.
+            result.unavailable_reason = (
+                f"{SOURCES[measure.source].path} has no snapshot for {force} at the end of "
+                f"{period.strftime('%B %Y')}"
+                + (f" (its latest is {last.strftime('%B %Y')})." if last is not None else ".")
+            )
         return result
     mine = mine[mine["period"] <= period]
     row = mine[mine["period"] == period].iloc[0]
