@@ -133,6 +133,8 @@ PUBLISHED_NAMES: dict[str, tuple[str, ...]] = {
         "workforce-open-data-table*.csv*",
         "*workforce*ethnicity*.ods",
         "*workforce*ethnicity*.csv",
+        "*ethnicity*workforce*.ods",
+        "*ethnicity*workforce*.csv",
         "data-table-forces-ethnicity*.csv",
         "officer-rank-from-2003.csv",
         "chief-officer-latest.csv",

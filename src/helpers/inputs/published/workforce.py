@@ -107,6 +107,7 @@ class WorkforceTable:
     rows: tuple[int, ...]
 
     def locate(self, index: int) -> str:
+        """'<file>, sheet '<sheet>', row <n>' of the frame's row `index`, for messages."""
         return f"{self.where}, row {self.rows[index]}"
 
 
@@ -294,7 +295,8 @@ def workforce_by_ethnicity(table: WorkforceTable) -> WorkforceEthnicity:
     left_out = []
     whole = []
     for as_at, snapshot in tidy.groupby("as_at", sort=True):
-        ranks = set(snapshot.loc[snapshot["worker_type"] == "Police officer", "rank"])
+        # A table without ranks (a CSV summed over them) cannot be told apart: it is taken whole.
+        ranks = set(snapshot.loc[snapshot["worker_type"] == "Police officer", "rank"]) - {""}
         if ranks and not ranks >= OFFICER_RANKS:
             shown = ", ".join(sorted(r.title() for r in ranks))
             why = f"officers of some ranks only ({shown}), not the workforce"
