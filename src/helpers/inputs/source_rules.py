@@ -272,9 +272,10 @@ def _check_gaps(
     # A quarterly input published as an annual table (the use-of-force statistics: one row per
     # financial year) has no quarters between its years: they are not missing (the per-force
     # warning still says so). A monthly input a year apart has lost periods.
-    if source.frequency == "semiannual" and years_apart:
+    if source.frequency == "semiannual" and years_apart and len(present) > 2:
         # The workforce ethnicity table is published at 31 March only (the September bulletins
-        # have no ethnicity): a year apart, its Septembers were never published, not lost.
+        # have no ethnicity): three or more snapshots a year apart, and no September at all, are
+        # that annual table, not Septembers lost. Two a year apart could be either: an error.
         expected = set(range(int(ordinal.min()), int(ordinal.max()) + 1, 12))
     nowhere = [] if annual else sorted(expected - set(present))
     if nowhere:

@@ -215,8 +215,13 @@ def test_the_workforce_table_is_not_the_ethnicity_table():
 
 def test_an_annual_workforce_file_is_not_missing_its_septembers():
     frame = workforce_by_ethnicity(read_workforce_table(OFFICERS)).frame
-    real_folder.check_converted(frame, "workforce")  # 2005-03 and 2006-03: a year apart
-    lost = pd.concat([frame.assign(as_at="2004-09-30"), frame, frame.assign(as_at="2006-09-30")])
+    march = frame[frame["as_at"] == "2006-03-31"]
+    years = [march.assign(as_at=f"{y}-03-31") for y in (2004, 2005, 2006)]
+    real_folder.check_converted(pd.concat(years), "workforce")  # three Marches: annual
+    # Two Marches could be a semiannual file that lost its September: still an error.
+    with pytest.raises(InputValidationError, match="no rows at all for 2005-09"):
+        real_folder.check_converted(pd.concat(years[1:]), "workforce")
+    lost = pd.concat([march.assign(as_at="2004-09-30"), *years, march.assign(as_at="2006-09-30")])
     with pytest.raises(InputValidationError, match="no rows at all for 2005-09"):
         real_folder.check_converted(lost, "workforce")
 
