@@ -46,10 +46,19 @@ def figure_at_quarter(
         )
         if measure.source in SNAPSHOT_SOURCES:
             # A headcount is at a date: the file's last snapshot says how far it reaches.
+            source = SOURCES[measure.source]
+            what = source.description[:1].lower() + source.description[1:]
+            earlier = mine.loc[mine["period"] < period, "period"]
+            nearest = (
+                f" (its latest before then is {earlier.max().strftime('%B %Y')})."
+                if not earlier.empty
+                else f" (its first is {mine['period'].min().strftime('%B %Y')})."
+                if not mine.empty
+                else "."
+            )
             result.unavailable_reason = (
-                f"{SOURCES[measure.source].path} has no snapshot for {force} at the end of "
-                f"{period.strftime('%B %Y')}"
-                + (f" (its latest is {last.strftime('%B %Y')})." if last is not None else ".")
+                f"{source.path} ({what}) has no snapshot for {force} at the end of "
+                f"{period.strftime('%B %Y')}{nearest}"
             )
         return result
     mine = mine[mine["period"] <= period]

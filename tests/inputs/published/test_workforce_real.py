@@ -182,4 +182,4 @@ def test_workforce_measures_by_hand_and_not_available_beyond_the_extract(inputs)
                 catalogue.measure(measure_id), inputs, quarter, force, settings
             )
             assert not result.available and result.value is None
-            assert "its latest is March 2006" in result.unavailable_reason
+            assert "its latest before then is March 2006" in result.unavailable_reason
