@@ -193,6 +193,12 @@ def _dates(sheet: pd.DataFrame, title: str, where: str) -> tuple[int, dict[int, 
                 raise PublishedFileError(
                     f"{where}, row {i + 1}: a column of {date}, neither 31 March nor 30 September"
                 )
+        if list(dates.values()) != sorted(dates.values()):
+            # The Home Office orders its snapshots left to right: two swapped would still sum.
+            raise PublishedFileError(
+                f"{where}, row {i + 1}: the snapshot columns are not in date order "
+                f"({', '.join(dates.values())})"
+            )
         if named and max(dates.values()) != max(named):
             raise PublishedFileError(
                 f"{where}, row {i + 1}: the latest column is {max(dates.values())}, but the "
