@@ -167,13 +167,12 @@ def test_ethnicity_table_converted_by_group(force, canonical, year):
         OFFICERS, force, year
     )
     assert converted.left_out == ()
-    # The data folder's contract (one snapshot: two Marches alone are refused, see below).
-    real_folder.check_converted(frame[frame["as_at"] == f"{year}-03-31"], "workforce")
+    real_folder.check_converted(frame, "workforce")  # the data folder's contract
 
 
 def test_snapshots_of_some_ranks_only_are_left_out_and_said():
     converted = read_workforce_ethnicity([CHIEFS, OFFICERS])
-    assert sorted(converted.frame["as_at"].unique()) == ["2005-03-31", "2006-03-31"]
+    assert sorted(converted.frame["as_at"].unique()) == ["2004-03-31", "2005-03-31", "2006-03-31"]
     # 2006 is in both files: whole in one, so not left out; 2006's figures are the whole.
     assert [(a, why) for a, _, why in converted.left_out] == [
         ("2019-03-31", "officers of some ranks only (Chief Officer), not the workforce"),
@@ -189,7 +188,7 @@ def test_snapshots_of_some_ranks_only_are_left_out_and_said():
     assert converted.notes == (
         f"left out: {CHIEFS.name}, 31 March 2019, 2021: officers of some ranks only "
         "(Chief Officer), not the workforce",
-        "31 March 2005, 2006: Police officer",
+        "31 March 2004 to 2006: Police officer",
     )
 
 
@@ -216,9 +215,9 @@ def test_the_workforce_table_is_not_the_ethnicity_table():
 
 def test_an_annual_workforce_file_is_not_missing_its_septembers():
     frame = workforce_by_ethnicity(read_workforce_table(OFFICERS)).frame
+    real_folder.check_converted(frame, "workforce")  # three Marches: an annual table
     march = frame[frame["as_at"] == "2006-03-31"]
     years = [march.assign(as_at=f"{y}-03-31") for y in (2004, 2005, 2006)]
-    real_folder.check_converted(pd.concat(years), "workforce")  # three Marches: annual
     # Two Marches could be a semiannual file that lost its September: still an error.
     with pytest.raises(InputValidationError, match="no rows at all for 2005-09"):
         real_folder.check_converted(pd.concat(years[1:]), "workforce")
@@ -351,3 +350,57 @@ def test_strength_takes_march_from_the_open_data_and_september_from_the_bulletin
     )
     # Volunteers have no FTE (the tidy copy wrote 0 for the table's N/A).
     assert pd.isna(avon.loc[("2019-03-31", "Special constable"), "fte"])
+
+
+# ----- import-real ------------------------------------------------------------------------------
+def _published_folder(tmp_path: Path) -> Path:
+    """A folder of published files: the minimal sample's PRC and population under the names
+    import-real looks for, and the workforce cuts."""
+    from helpers.inputs.sample_data import write_minimal_sample
+
+    sample = tmp_path / "sample"
+    write_minimal_sample(sample)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(sample / "national" / "prc_pfa.csv.gz", raw / "prc_pfa_sample.csv.gz")
+    shutil.copy(sample / "national" / "population_pfa.csv", raw / "ons_pfa_population_sample.csv")
+    # Each under the name of the file it was cut from, as import-real looks for them.
+    for path in (OPEN_DATA, OFFICERS, CHIEFS, BULLETIN):
+        shutil.copy(path, raw / path.name.replace("-cut", ""))
+    return raw
+
+
+def test_import_real_converts_the_workforce_files(tmp_path):
+    out = tmp_path / "data"
+    made = real_folder.import_real(_published_folder(tmp_path), out)
+    assert sorted(made["national/workforce.csv"]) == [
+        "chief-officer-latest.csv",
+        "officer-rank-from-2003.csv",
+    ]
+    assert sorted(made["national/workforce_strength.csv"]) == [
+        "police-workforce-sep19-tables.ods",
+        "workforce-open-data-table.csv",
+    ]
+    workforce = pd.read_csv(out / "national" / "workforce.csv")
+    avon = workforce[
+        (workforce["force"] == "Avon and Somerset") & (workforce["as_at"] == "2004-03-31")
+    ]
+    assert avon.set_index("ethnic_group")["headcount"].to_dict() == hand_by_group(
+        OFFICERS, "Avon & Somerset", "2004"
+    )
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "31 March 2019, 2021: officers of some ranks only (Chief Officer)" in readme
+
+
+def test_a_bulletin_it_cannot_read_leaves_out_the_strength_table_only(tmp_path, capsys):
+    raw = _published_folder(tmp_path)
+    broken = doctored(tmp_path, _drop_region)
+    shutil.copy(broken, raw / "police-workforce-sep19-tables.ods")
+    out = tmp_path / "data"
+    made = real_folder.import_real(raw, out)
+    assert "national/workforce.csv" in made
+    assert "national/workforce_strength.csv" not in made
+    assert not (out / "national" / "workforce_strength.csv").exists()
+    said = "national/workforce_strength.csv` not made: police-workforce-sep19-tables.ods, sheet"
+    assert said in (out / "README.md").read_text(encoding="utf-8")
+    assert "South East is" in capsys.readouterr().err

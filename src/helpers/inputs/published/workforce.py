@@ -343,7 +343,12 @@ def read_workforce_ethnicity(paths: Path | str | Sequence[Path | str]) -> Workfo
     snapshot, the file whose latest snapshot is the later wins (a later release revises the
     years before it); a snapshot one file holds in part and another whole is not left out."""
     paths = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
-    tables = sorted((read_workforce_table(p) for p in paths), key=lambda t: t.frame["as_at"].max())
+    return ethnicity_of_tables([read_workforce_table(p) for p in paths])
+
+
+def ethnicity_of_tables(tables: Sequence[WorkforceTable]) -> WorkforceEthnicity:
+    """`read_workforce_ethnicity` of tables already read."""
+    tables = sorted(tables, key=lambda t: t.frame["as_at"].max())
     converted = [workforce_by_ethnicity(t) for t in tables]
     kept: list[pd.DataFrame] = []
     seen: set[str] = set()
