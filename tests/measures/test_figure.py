@@ -97,3 +97,19 @@ def test_a_negative_12_month_total_is_not_available_not_a_crash(inputs, settings
     )
     assert other.rank_of == 42  # Kent has no MSG configured: it ranks among all forces
     assert any(f"{AS} (a negative 12-month total)" in note for note in other.notes)
+
+
+def test_a_workforce_snapshot_missing_at_the_quarter_names_the_one_before(inputs, settings):
+    """Headcount is at a date: a December quarter has no snapshot (31 March and 30 September
+    only), and the reason names the file and the snapshot before it, never a 0."""
+    measure = default_catalogue().measure("workforce_black")
+    december = FinancialQuarter.parse("2024-12")
+    r = compute_measure(measure, inputs, december, AS, settings)
+    assert not r.available and r.value is None and r.count is None
+    assert r.unavailable_reason == (
+        "national/workforce.csv (police workforce headcount by worker type and ethnic group) has "
+        f"no snapshot for {AS} at the end of December 2024 (its latest before then is September "
+        "2024)."
+    )
+    september = compute_measure(measure, inputs, FinancialQuarter.parse("2024-09"), AS, settings)
+    assert september.available and september.value is not None

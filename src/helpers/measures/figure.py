@@ -12,7 +12,7 @@ from helpers.core.forces import ENGLAND_AND_WALES
 from helpers.core.quarters import FinancialQuarter
 from helpers.inputs.schemas import SOURCES, not_supplied
 from helpers.measures.result import MeasureResult, none_if_nan
-from helpers.measures.series import REFERENCE_GROUP, step_months
+from helpers.measures.series import REFERENCE_GROUP, SNAPSHOT_SOURCES, step_months
 from helpers.stats import benchmark as bm
 from helpers.stats.intervals import rate_interval, rate_ratio_interval, wilson_interval
 
@@ -44,6 +44,22 @@ def figure_at_quarter(
             f"No {measure.source} data for {force} for the {quarter.year_ending}"
             + (f" (latest: {last.strftime('%B %Y')})." if last is not None else ".")
         )
+        if measure.source in SNAPSHOT_SOURCES:
+            # A headcount is at a date: the file's last snapshot says how far it reaches.
+            source = SOURCES[measure.source]
+            what = source.description[:1].lower() + source.description[1:]
+            earlier = mine.loc[mine["period"] < period, "period"]
+            nearest = (
+                f" (its latest before then is {earlier.max().strftime('%B %Y')})."
+                if not earlier.empty
+                else f" (its first is {mine['period'].min().strftime('%B %Y')})."
+                if not mine.empty
+                else "."
+            )
+            result.unavailable_reason = (
+                f"{source.path} ({what}) has no snapshot for {force} at the end of "
+                f"{period.strftime('%B %Y')}{nearest}"
+            )
         return result
     mine = mine[mine["period"] <= period]
     row = mine[mine["period"] == period].iloc[0]

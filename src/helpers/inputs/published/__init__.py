@@ -14,6 +14,9 @@ One reader per publication:
   extract of its force x perceived-ethnicity table).
 * `read_police_uk_street`, `read_police_uk_stop_search` - data.police.uk monthly CSVs: a folder of
   them, some files, or the archive zip.
+* `read_workforce_table`, `read_workforce_ethnicity`, `workforce_strength` - Home Office police
+  workforce open data tables (workforce; ethnicity, converted to the `workforce` input), as
+  published or tidied; `read_workforce_bulletin(s)` - the September bulletins' ODS force tables.
 
 Every force name goes through `helpers.core.forces` (an unknown one is an error naming the file).
 `import_real` converts a folder of published files into a data folder (`python -m helpers
@@ -26,8 +29,8 @@ last month (2019/20 -> 2020-03). Such a row already covers 12 months; `is_year_e
 measures not to roll it again.
 
 The package, one module per publisher's format: `sheets` (reading a spreadsheet or CSV as
-text), `prc`, `ons`, `use_of_force`, `police_uk`, and `real_folder` (`import_real` and the
-command line).
+text), `prc`, `ons`, `use_of_force`, `police_uk`, `workforce`, `workforce_bulletin`, and
+`real_folder` (`import_real` and the command line).
 """
 
 from __future__ import annotations
@@ -47,6 +50,15 @@ from helpers.inputs.published.real_folder import (
 )
 from helpers.inputs.published.sheets import PublishedFileError, is_spreadsheet, read_sheets
 from helpers.inputs.published.use_of_force import is_year_ending, read_use_of_force
+from helpers.inputs.published.workforce import (
+    read_workforce_ethnicity,
+    read_workforce_table,
+    workforce_strength,
+)
+from helpers.inputs.published.workforce_bulletin import (
+    read_workforce_bulletin,
+    read_workforce_bulletins,
+)
 
 __all__ = [
     "PublishedFileError",
@@ -66,6 +78,11 @@ __all__ = [
     "read_prc_located",
     "read_sheets",
     "read_use_of_force",
+    "read_workforce_bulletin",
+    "read_workforce_bulletins",
+    "read_workforce_ethnicity",
+    "read_workforce_table",
     "tidy_population",
     "tidy_prc",
+    "workforce_strength",
 ]
