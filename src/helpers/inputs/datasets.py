@@ -368,6 +368,11 @@ class InputData:
         return self.table("population_ethnicity")
 
     @property
+    def population_ethnicity_2011(self) -> pd.DataFrame:
+        """Census 2011: force, ethnic_group, population (Chinese in Asian, as Census 2021)."""
+        return self.table("population_ethnicity_2011")
+
+    @property
     def rape_outcomes(self) -> pd.DataFrame:
         """Quarterly: period, force, finalised_outcomes, charged_summonsed."""
         return self.table("rape_outcomes")
