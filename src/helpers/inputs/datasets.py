@@ -175,9 +175,11 @@ def _tidy_generic(raw: pd.DataFrame, source: Source) -> pd.DataFrame:
         if column in (source.period_column, source.force_column):
             continue
         series = raw[column]
-        columns[snake_case(column)] = (
-            series.astype("int64") if column in source.integer_columns else series
+        whole = column in source.integer_columns and not (
+            column in source.blank_allowed and series.isna().any()
         )
+        # A count that may be blank (no figure published) stays float, its blanks NaN.
+        columns[snake_case(column)] = series.astype("int64") if whole else series
     tidy = pd.DataFrame(columns)
     order = [c for c in ("force", "period") if c in tidy] + [
         snake_case(c) for c in source.categories

@@ -120,6 +120,9 @@ class Source:
     ratios: tuple[tuple[str, str], ...] = ()  # (part, whole): part <= whole on every row
     negative_counts_allowed: bool = False
     blank_allowed: tuple[str, ...] = ()  # may be empty (not published): NaN, with a warning
+    # Published by one publisher as annual tables (one row per force and financial year, its
+    # period the year's last month): the months or quarters between are not missing.
+    annual_tables: bool = False
 
     @property
     def columns(self) -> list[str]:
@@ -243,6 +246,7 @@ def _source(
     ratios: tuple[tuple[str, str], ...] = (),
     national_row: bool = False,
     blank_allowed: tuple[str, ...] = (),
+    annual_tables: bool = False,
 ) -> Source:
     """A source in the common tidy form: period, force, categories..., counts...; the counts
     in `blank_allowed` may be empty where the publisher gives no figure (NaN, with a warning)."""
@@ -282,6 +286,7 @@ def _source(
         categories=MappingProxyType(dict(categories)),
         ratios=ratios,
         blank_allowed=blank_allowed,
+        annual_tables=annual_tables,
     )
 
 
@@ -498,11 +503,11 @@ def _build_sources() -> dict[str, Source]:
             publisher="Home Office (police powers and procedures) / data.police.uk",
             categories={"ethnic_group": RECORDED_ETHNIC_GROUPS},
             counts=("searches", "positive_outcomes", "arrests"),
-            ratios=(
-                ("positive_outcomes", "searches"),
-                ("arrests", "searches"),
-                ("arrests", "positive_outcomes"),
-            ),
+            # Not arrests <= searches: the Home Office open data publish a few groups with more
+            # resultant arrests than searches (Devon and Cornwall 2006/07, Kent 2013/14, West
+            # Midlands 2014/15), and they are kept as published.
+            ratios=(("positive_outcomes", "searches"), ("arrests", "positive_outcomes")),
+            annual_tables=True,
             # The Home Office open data publish arrests but no other outcome, and leave a
             # figure out (`-`, `..`, `*`) rather than write a suppressed count.
             blank_allowed=("searches", "positive_outcomes", "arrests"),
@@ -516,6 +521,7 @@ def _build_sources() -> dict[str, Source]:
             publisher="Home Office (police use of force statistics)",
             categories={"ethnic_group": RECORDED_ETHNIC_GROUPS},
             counts=("incidents",),
+            annual_tables=True,
         ),
         _source(
             "workforce",

@@ -268,13 +268,15 @@ def _check_gaps(
     file = str(frame[FILE_COLUMN].iloc[0])
     present = np.sort(ordinal.unique())
     annual = (
-        source.frequency == "quarterly"
+        (source.frequency == "quarterly" or source.annual_tables)
         and len(present) > 1
         and bool((np.diff(present) == 12).all())
     )
-    # A quarterly input published as an annual table (the use-of-force statistics: one row per
-    # financial year) has no quarters between its years: they are not missing (the per-force
-    # warning still says so). A semiannual or monthly input a year apart has lost periods.
+    # An input published as an annual table (the use-of-force statistics, the police powers
+    # open data: one row per financial year) has no quarters or months between its years:
+    # they are not missing. A semiannual or monthly input a year apart has lost periods.
+    if annual and source.frequency != "quarterly":
+        expected = set(range(int(ordinal.min()), int(ordinal.max()) + 1, 12))
     nowhere = [] if annual else sorted(expected - set(present))
     if nowhere:
         # A whole period missing inside the series: a file cut or stacked wrongly; every

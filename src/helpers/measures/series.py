@@ -140,7 +140,7 @@ def select_rows(measure: Measure, inputs: Any) -> pd.DataFrame | None:
         return prc[mask]
     frame = source_frame(measure, inputs)
     if measure.unit == "ratio":
-        return frame[frame["ethnic_group"].isin([num["group"], REFERENCE_GROUP])]
+        return frame[frame["ethnic_group"].isin([*ratio_groups(measure), REFERENCE_GROUP])]
     return _select(frame, num)
 
 
@@ -169,16 +169,21 @@ def period_counts(
     frame = source_frame(measure, inputs)
     reported = frame[frame["force"] != ENGLAND_AND_WALES]
     if measure.unit == "ratio":
-        column, group = measure.numerator["column"], measure.numerator["group"]
+        column, groups = measure.numerator["column"], ratio_groups(measure)
         keys = ["force", "period", "ethnic_group"]
         # A group with rows but no published figure is missing (NaN); a group without rows,
         # in a period the force reported, had none (0).
         sums = rows.groupby(keys, observed=True)[column].sum(min_count=1).unstack()
         has_rows = rows.groupby(keys, observed=True).size().unstack().notna()
         counts = sums.where(sums.notna() | has_rows, 0.0)
-        counts = counts.reindex(columns=[group, REFERENCE_GROUP], fill_value=0)
-        counts.columns = ["count", "ref_count"]
-        counts = counts.reset_index()
+        counts = counts.reindex(columns=[*groups, REFERENCE_GROUP], fill_value=0)
+        # Several groups (people other than White): their sum, missing where one is missing.
+        counts = pd.DataFrame(
+            {
+                "count": counts[groups].sum(axis=1, min_count=len(groups)),
+                "ref_count": counts[REFERENCE_GROUP],
+            }
+        ).reset_index()
         # Annual publications (use of force) are already 12-month figures: not rolled again.
         if _whole_years(counts):
             return counts
@@ -309,6 +314,13 @@ def _extract_values(measure: Measure, data: pd.DataFrame, inputs: Any) -> pd.Dat
     return rolled
 
 
+def ratio_groups(measure: Measure) -> list[str]:
+    """The ethnic group(s) a disproportionality ratio compares with White: one group, or a
+    list of them counted together (people other than White)."""
+    group = measure.numerator["group"]
+    return list(group) if isinstance(group, (list, tuple)) else [group]
+
+
 def census_populations(inputs: Any) -> dict[int, pd.DataFrame]:
     """{census year: residents by force (rows) and ethnic group (columns)} of the censuses
     supplied (Census 2021 `population_ethnicity`, Census 2011 `population_ethnicity_2011`)."""
@@ -339,7 +351,7 @@ def census_for(period: pd.Period, censuses: Iterable[int]) -> int:
 
 def _ratios(measure: Measure, counts: pd.DataFrame, inputs: Any) -> pd.DataFrame:
     """Disproportionality: the group's rate per 1,000 residents over the White rate."""
-    group = measure.numerator["group"]
+    groups = ratio_groups(measure)
     # Annual publications (use of force) are already 12-month figures: not rolled again.
     twelve_months = _whole_years(counts)
     rolled = counts.copy() if twelve_months else rolling_12_months(counts, ["count", "ref_count"])
@@ -350,10 +362,9 @@ def _ratios(measure: Measure, counts: pd.DataFrame, inputs: Any) -> pd.DataFrame
     for year, pop in censuses.items():
         here = rolled["census"] == year
         forces = rolled.loc[here, "force"]
-        rolled.loc[here, "denominator"] = forces.map(pop.get(group, {})).astype(float)
-        rolled.loc[here, "ref_denominator"] = forces.map(pop.get(REFERENCE_GROUP, {})).astype(
-            float
-        )
+        residents = pop.reindex(columns=groups).sum(axis=1, min_count=len(groups))
+        rolled.loc[here, "denominator"] = forces.map(residents).astype(float)
+        rolled.loc[here, "ref_denominator"] = forces.map(pop.get(REFERENCE_GROUP, {})).astype(float)
     nat = _national_sum(rolled, ["count", "ref_count", "denominator", "ref_denominator"])
     nat = nat.assign(force=ENGLAND_AND_WALES)
     out = pd.concat([rolled, nat], ignore_index=True)

@@ -118,7 +118,9 @@ def _year_ends(years: pd.Series, where: list[tuple[str, int]]) -> pd.Series:
     """`YYYY-03` of a `2019-03-31` year ending or a `2018/19` financial year."""
     ends = years.str.extract(r"^(\d{4})-03-31$")[0]
     financial = years.str.extract(r"^(\d{4})/(\d{2})$")
-    ends = ends.fillna((financial[0].astype(float) + 1).map(lambda y: f"{y:.0f}", na_action="ignore"))
+    ends = ends.fillna(
+        (financial[0].astype(float) + 1).map(lambda y: f"{y:.0f}", na_action="ignore")
+    )
     bad = ends.isna()
     if bad.any():
         at = int(bad.to_numpy().nonzero()[0][0])

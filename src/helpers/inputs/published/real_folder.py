@@ -138,7 +138,11 @@ PUBLISHED_NAMES: dict[str, tuple[str, ...]] = {
         "stop-search-open-data*.csv",
         "stop-search-open-data*.csv.gz",
     ),
-    "arrests": ("arrests-open-data-tables*.ods", "arrests-open-data*.csv", "arrests-open-data*.csv.gz"),
+    "arrests": (
+        "arrests-open-data-tables*.ods",
+        "arrests-open-data*.csv",
+        "arrests-open-data*.csv.gz",
+    ),
     "population_ethnicity_2011": ("census2011-ethnic-group-by-pfa_force-demographics.csv",),
 }
 
@@ -249,7 +253,9 @@ def import_outcomes_and_powers(real_dir: Path, out: Path) -> dict[str, list[str]
     searches = published_files(real_dir, "stop_search")
     if searches:
         frame = cached(
-            "stop_search_open_data", searches, lambda: _stacked(read_stop_search_open_data, searches)
+            "stop_search_open_data",
+            searches,
+            lambda: _stacked(read_stop_search_open_data, searches),
         )
         write("stop_search", searches, frame)
     for arrests in published_files(real_dir, "arrests"):
