@@ -147,7 +147,8 @@ def test_import_real_is_validated_and_marked_real(real_folder):
 
     report = check_inputs(real_folder)
     assert not report.errors, report.errors[:5]
-    assert {"rape_outcomes", "stop_search", "workforce", "csew_confidence"} <= report.missing
+    assert {"workforce", "csew_confidence"} <= report.missing
+    assert not {"rape_outcomes", "stop_search", "population_ethnicity_2011"} & report.missing
     inputs = load_inputs(real_folder)
     assert not inputs.is_synthetic
     assert "REAL published data" in (real_folder / "README.md").read_text().splitlines()[0]
