@@ -120,9 +120,7 @@ class Source:
     ratios: tuple[tuple[str, str], ...] = ()  # (part, whole): part <= whole on every row
     negative_counts_allowed: bool = False
     blank_allowed: tuple[str, ...] = ()  # may be empty (not published): NaN, with a warning
-    # Published by one publisher as annual tables (one row per force and financial year, its
-    # period the year's last month): the months or quarters between are not missing.
-    annual_tables: bool = False
+    annual_tables: bool = False  # may be one row a year (its last month): no gaps between
 
     @property
     def columns(self) -> list[str]:
@@ -192,12 +190,8 @@ def _count(*, negative: bool = False) -> pa.Column:
 
 def _blank_count() -> pa.Column:
     """A count that may be empty (no figure published): NaN, never read as zero."""
-    return pa.Column(
-        "float64",
-        coerce=True,
-        nullable=True,
-        checks=[pa.Check.ge(0, error="a count cannot be negative")],
-    )
+    check = pa.Check.ge(0, error="a count cannot be negative")
+    return pa.Column("float64", coerce=True, nullable=True, checks=[check])
 
 
 def _period(frequency: Frequency) -> pa.Column:
@@ -503,13 +497,10 @@ def _build_sources() -> dict[str, Source]:
             publisher="Home Office (police powers and procedures) / data.police.uk",
             categories={"ethnic_group": RECORDED_ETHNIC_GROUPS},
             counts=("searches", "positive_outcomes", "arrests"),
-            # Not arrests <= searches: the Home Office open data publish a few groups with more
-            # resultant arrests than searches (Devon and Cornwall 2006/07, Kent 2013/14, West
-            # Midlands 2014/15), and they are kept as published.
+            # Not arrests <= searches: the Home Office publish 3 groups with more (docs/DATA.md).
             ratios=(("positive_outcomes", "searches"), ("arrests", "positive_outcomes")),
             annual_tables=True,
-            # The Home Office open data publish arrests but no other outcome, and leave a
-            # figure out (`-`, `..`, `*`) rather than write a suppressed count.
+            # Home Office: no outcome but arrests; `-`, `..`, `*` where no figure is published.
             blank_allowed=("searches", "positive_outcomes", "arrests"),
         ),
         _source(
