@@ -168,9 +168,7 @@ def test_arrest_share_by_hand(inputs, settings):
     )
     assert (r.count, r.denominator) == (mine["arrests"].sum(), mine["searches"].sum())
     every = raw[raw["period"].isin(months)]
-    assert r.national_value == pytest.approx(
-        100 * every["arrests"].sum() / every["searches"].sum()
-    )
+    assert r.national_value == pytest.approx(100 * every["arrests"].sum() / every["searches"].sum())
 
 
 def _annual_searches(mixed_searches: float) -> pd.DataFrame:
