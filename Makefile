@@ -75,7 +75,7 @@ $(STAMP): pyproject.toml
 report: venv $(if $(filter real,$(strip $(DATA))),import-real) ## Build the report: outputs/<quarter>/<force>/ (DATA=real: real published data)
 	"$(PYTHON)" -m helpers build $(quarter_opt) $(force_opt) $(data_dir_opt) $(outputs_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt) $(previous_opt)
 
-all-forces: venv ## Every force's report for QUARTER, or each of QUARTERS (PDF=no; SCHEDULER=tcp://..)
+all-forces: venv $(if $(filter real,$(strip $(DATA))),import-real) ## Every force's report for QUARTER, or each of QUARTERS (PDF=no; SCHEDULER=tcp://..; DATA=real)
 	"$(PYTHON)" -m helpers all-forces $(quarters_opt) $(data_dir_opt) $(outputs_opt) $(jobs_opt) $(pdf_opt) $(scheduler_opt)
 
 test: venv ## Lint, then run every test (including the notebooks on the sample data)

@@ -557,6 +557,13 @@ INPUTS = [
         "police force area",
         None,
     ),
+    Input(
+        "census-2011",
+        "national/population_ethnicity_2011_pfa.csv",
+        "population",
+        "police force area",
+        None,
+    ),
     Input("rape-outcomes", "national/rape_outcomes.csv", "finalised_outcomes", "force", "period"),
     Input("use-of-force", "national/use_of_force.csv", "incidents", "force", "period"),
     Input("stop-search", "national/stop_search.csv", "searches", "force", "period"),
@@ -711,7 +718,7 @@ FAULTS: list[tuple[str, Callable[[Input, Path], list[str]]]] = [
     ("wrong-file", _wrong_file),
 ]
 # Faults that cannot happen to an input: the census is one year, with no series to have a gap.
-NOT_APPLICABLE = {("census-ethnicity", "period-missing")}
+NOT_APPLICABLE = {("census-ethnicity", "period-missing"), ("census-2011", "period-missing")}
 MATRIX = [
     pytest.param(item, fault, id=f"{item.id}-{fault_id}")
     for item in INPUTS

@@ -113,3 +113,34 @@ def test_national_gap_is_a_warning(data_dir: Path) -> None:
     frame.to_csv(path, index=False)
     warnings = validate_inputs(data_dir, ["use_of_force"])
     assert [w.message for w in warnings] == ["Dorset has no rows for 1 period(s): 2024-09"]
+
+
+def test_annual_stop_search_rows_are_no_gap_but_a_lost_month_is(data_dir: Path) -> None:
+    """The police powers open data give one row a force and financial year (its March): the
+    months between are not missing; in a monthly file a whole month gone still is."""
+    path = data_dir / "national/stop_search.csv"
+    monthly = pd.read_csv(path, dtype=str)
+    months = sorted(monthly["period"].unique())
+    years = [
+        monthly[monthly["period"] == months[-1]].assign(period=f"{y}-03")
+        for y in (2023, 2024, 2025)
+    ]
+    pd.concat(years).to_csv(path, index=False)
+    assert not check_inputs(data_dir, sources=["stop_search"]).errors
+    assert not validate_inputs(data_dir, ["stop_search"])  # nor a warning for every force
+    monthly[monthly["period"] != months[2]].to_csv(path, index=False)
+    problems = raised_errors(data_dir, "stop_search")
+    assert find_problem(problems, row=None, fragment=f"no rows at all for {months[2]}")
+
+
+def test_a_blank_stop_search_count_is_not_published_never_zero(data_dir: Path) -> None:
+    path = data_dir / "national/stop_search.csv"
+    frame = pd.read_csv(path, dtype=str)
+    frame.loc[3, ["searches", "positive_outcomes", "arrests"]] = ""
+    frame.to_csv(path, index=False)
+    warnings = validate_inputs(data_dir, ["stop_search"])
+    assert any("read as not published" in w.message for w in warnings)
+    from helpers.inputs.datasets import load_inputs
+
+    tidy = load_inputs(data_dir).stop_search
+    assert tidy["searches"].isna().sum() == 1 and (tidy["searches"].fillna(1) > 0).all()

@@ -175,9 +175,11 @@ def _tidy_generic(raw: pd.DataFrame, source: Source) -> pd.DataFrame:
         if column in (source.period_column, source.force_column):
             continue
         series = raw[column]
-        columns[snake_case(column)] = (
-            series.astype("int64") if column in source.integer_columns else series
+        whole = column in source.integer_columns and not (
+            column in source.blank_allowed and series.isna().any()
         )
+        # A count that may be blank (no figure published) stays float, its blanks NaN.
+        columns[snake_case(column)] = series.astype("int64") if whole else series
     tidy = pd.DataFrame(columns)
     order = [c for c in ("force", "period") if c in tidy] + [
         snake_case(c) for c in source.categories
@@ -366,6 +368,11 @@ class InputData:
     def population_ethnicity(self) -> pd.DataFrame:
         """Census 2021: force, ethnic_group, population (the file's rows only)."""
         return self.table("population_ethnicity")
+
+    @property
+    def population_ethnicity_2011(self) -> pd.DataFrame:
+        """Census 2011: force, ethnic_group, population (Chinese in Asian, as Census 2021)."""
+        return self.table("population_ethnicity_2011")
 
     @property
     def rape_outcomes(self) -> pd.DataFrame:

@@ -120,6 +120,7 @@ class Source:
     ratios: tuple[tuple[str, str], ...] = ()  # (part, whole): part <= whole on every row
     negative_counts_allowed: bool = False
     blank_allowed: tuple[str, ...] = ()  # may be empty (not published): NaN, with a warning
+    annual_tables: bool = False  # may be one row a year (its last month): no gaps between
 
     @property
     def columns(self) -> list[str]:
@@ -187,6 +188,12 @@ def _count(*, negative: bool = False) -> pa.Column:
     return pa.Column("int64", checks=checks, nullable=False)
 
 
+def _blank_count() -> pa.Column:
+    """A count that may be empty (no figure published): NaN, never read as zero."""
+    check = pa.Check.ge(0, error="a count cannot be negative")
+    return pa.Column("float64", coerce=True, nullable=True, checks=[check])
+
+
 def _period(frequency: Frequency) -> pa.Column:
     checks = [pa.Check.str_matches(PERIOD_PATTERN, error="period must be written YYYY-MM")]
     if frequency in ("quarterly", "year_ending"):
@@ -232,8 +239,11 @@ def _source(
     counts: tuple[str, ...],
     ratios: tuple[tuple[str, str], ...] = (),
     national_row: bool = False,
+    blank_allowed: tuple[str, ...] = (),
+    annual_tables: bool = False,
 ) -> Source:
-    """A source in the common tidy form: period, force, categories..., counts..."""
+    """A source in the common tidy form: period, force, categories..., counts...; the counts
+    in `blank_allowed` may be empty where the publisher gives no figure (NaN, with a warning)."""
     categories = categories or {}
     period_column = "as_at" if frequency == "semiannual" else "period"
     columns: dict[str, pa.Column] = {}
@@ -253,7 +263,7 @@ def _source(
     for column, values in categories.items():
         columns[column] = pa.Column(str, checks=[_isin(values)])
     for column in counts:
-        columns[column] = _count()
+        columns[column] = _blank_count() if column in blank_allowed else _count()
     key = (period_column, "force", *categories)
     return Source(
         name=name,
@@ -269,6 +279,8 @@ def _source(
         key=key,
         categories=MappingProxyType(dict(categories)),
         ratios=ratios,
+        blank_allowed=blank_allowed,
+        annual_tables=annual_tables,
     )
 
 
@@ -431,20 +443,23 @@ def _area_name_matches_code(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def _population_ethnicity() -> Source:
+def _population_ethnicity(census: int = 2021) -> Source:
+    """Residents by broad ethnic group and PFA at a census; the same columns for each census."""
     columns = {
         "police force area": _force(national=True),
         "ethnic group": pa.Column(str, checks=[_isin(CENSUS_ETHNIC_GROUPS)]),
         "population": _count(),
     }
     key = ("police force area", "ethnic group")
+    name = "population_ethnicity" if census == 2021 else f"population_ethnicity_{census}"
+    table = {2021: "TS021", 2011: "KS201EW"}[census]
     return Source(
-        name="population_ethnicity",
-        path="national/population_ethnicity_pfa.csv",
-        schema=_schema("population_ethnicity", columns, key=key),
+        name=name,
+        path=f"national/{name}_pfa.csv",
+        schema=_schema(name, columns, key=key),
         frequency="census",
         required=False,
-        description="Usual residents by broad ethnic group and PFA, Census 2021 (TS021)",
+        description=f"Usual residents by broad ethnic group and PFA, Census {census} ({table})",
         publisher="Office for National Statistics",
         kind="national",
         force_column="police force area",
@@ -460,12 +475,13 @@ def _build_sources() -> dict[str, Source]:
         _prc(),
         _population(),
         _population_ethnicity(),
+        _population_ethnicity(2011),
         _source(
             "rape_outcomes",
             "national/rape_outcomes.csv",
             frequency="quarterly",
             kind="national",
-            description="Rape offences (19C-19K): finalised outcomes and charges/summonses",
+            description="Rape offences (19C-19H): outcomes assigned and charges/summonses",
             publisher="Home Office (crime outcomes open data)",
             counts=("finalised_outcomes", "charged_summonsed"),
             ratios=(("charged_summonsed", "finalised_outcomes"),),
@@ -475,11 +491,17 @@ def _build_sources() -> dict[str, Source]:
             "national/stop_search.csv",
             frequency="monthly",
             kind="national",
-            description="Stop and searches and positive outcomes, by officer-defined ethnicity",
+            description=(
+                "Stop and searches, positive outcomes and arrests, by the person's ethnicity"
+            ),
             publisher="Home Office (police powers and procedures) / data.police.uk",
             categories={"ethnic_group": RECORDED_ETHNIC_GROUPS},
-            counts=("searches", "positive_outcomes"),
-            ratios=(("positive_outcomes", "searches"),),
+            counts=("searches", "positive_outcomes", "arrests"),
+            # Not arrests <= searches: the Home Office publish 3 groups with more (docs/DATA.md).
+            ratios=(("positive_outcomes", "searches"), ("arrests", "positive_outcomes")),
+            annual_tables=True,
+            # Home Office: no outcome but arrests; `-`, `..`, `*` where no figure is published.
+            blank_allowed=("searches", "positive_outcomes", "arrests"),
         ),
         _source(
             "use_of_force",
@@ -490,6 +512,7 @@ def _build_sources() -> dict[str, Source]:
             publisher="Home Office (police use of force statistics)",
             categories={"ethnic_group": RECORDED_ETHNIC_GROUPS},
             counts=("incidents",),
+            annual_tables=True,
         ),
         _source(
             "workforce",

@@ -268,11 +268,14 @@ def _check_gaps(
     file = str(frame[FILE_COLUMN].iloc[0])
     present = np.sort(ordinal.unique())
     years_apart = len(present) > 1 and bool((np.diff(present) == 12).all())
-    annual = source.frequency == "quarterly" and years_apart
-    # A quarterly input published as an annual table (the use-of-force statistics: one row per
-    # financial year) has no quarters between its years: they are not missing (the per-force
-    # warning still says so). A monthly input a year apart has lost periods.
-    if source.frequency == "semiannual" and years_apart and len(present) > 2:
+    annual = (source.frequency == "quarterly" or source.annual_tables) and years_apart
+    # An input published as an annual table (the use-of-force statistics, the police powers
+    # open data: one row per financial year) has no quarters or months between its years:
+    # they are not missing (the per-force warning still says so). A semiannual or monthly
+    # input a year apart has lost periods, except the one case below.
+    if annual and source.frequency != "quarterly":
+        expected = set(range(int(ordinal.min()), int(ordinal.max()) + 1, 12))
+    elif source.frequency == "semiannual" and years_apart and len(present) > 2:
         # The workforce ethnicity table is published at 31 March only (the September bulletins
         # have no ethnicity): three or more snapshots a year apart, and no September at all, are
         # that annual table, not Septembers lost. Two a year apart could be either: an error.

@@ -10,9 +10,10 @@ import pandas as pd
 from helpers.core.config import Measure, Settings
 from helpers.core.forces import ENGLAND_AND_WALES
 from helpers.core.quarters import FinancialQuarter
+from helpers.inputs.published import is_year_ending
 from helpers.inputs.schemas import SOURCES, not_supplied
 from helpers.measures.result import MeasureResult, none_if_nan
-from helpers.measures.series import REFERENCE_GROUP, SNAPSHOT_SOURCES, step_months
+from helpers.measures.series import REFERENCE_GROUP, SNAPSHOT_SOURCES, ratio_groups, step_months
 from helpers.stats import benchmark as bm
 from helpers.stats.intervals import rate_interval, rate_ratio_interval, wilson_interval
 
@@ -139,6 +140,13 @@ def _unavailable_reason(
             f"{where} has no data for {force} for the {kind} ending {months}: {ending} are "
             "incomplete, and a missing period is never counted as zero."
         )
+    unpublished = _unpublished_column(measure, inputs, force, period) if incomplete else None
+    if unpublished:
+        where = SOURCES[measure.source].path if measure.source in SOURCES else measure.source
+        return (
+            f"{where} has no {unpublished} figure for {force} for {ending}: the publisher "
+            "gives none (a blank is not published, never counted as zero)."
+        )
     if count is not None and count < 0:
         return (
             f"The 12-month total for {ending} is negative ({count:,.0f}): published adjustments "
@@ -158,10 +166,29 @@ def _unavailable_reason(
     return ""
 
 
+def _unpublished_column(measure: Measure, inputs: Any, force: str, period: pd.Period) -> str:
+    """The measure's numerator column where the force's rows at `period` are all blank (the
+    publisher gives no figure: the Home Office police powers tables have no positive outcomes),
+    else ""."""
+    source = getattr(inputs, measure.source, None) if inputs is not None else None
+    column = measure.numerator.get("column")
+    if source is None or column not in getattr(source, "columns", ()) or "period" not in source:
+        return ""
+    mine = source[(source["force"] == force) & (source["period"] == period)]
+    if measure.unit == "ratio":  # one blank group leaves the ratio without a figure
+        mine = mine[mine["ethnic_group"].isin([*ratio_groups(measure), REFERENCE_GROUP])]
+        blank = mine.loc[mine[column].isna(), "ethnic_group"]
+        return f"{column} ({', '.join(blank)})" if len(blank) else ""
+    return column if len(mine) and bool(mine[column].isna().all()) else ""
+
+
 def _missing_periods(source: pd.DataFrame | None, force: str, period: pd.Period) -> list[pd.Period]:
     """The periods inside the 12 months ending at `period` for which the source has no row at all
-    for the force, at the source's own step (quarter ends, or months)."""
+    for the force, at the source's own step (quarter ends, or months); none for an annual table
+    (one row a year already covers the 12 months)."""
     if source is None or "period" not in source or "force" not in source:
+        return []
+    if is_year_ending(source):
         return []
     present = set(source.loc[source["force"] == force, "period"])
     step = step_months(source["period"].unique())

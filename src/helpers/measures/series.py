@@ -32,6 +32,8 @@ UNROLLED_SOURCES = frozenset({"csew_confidence", "workforce"})
 # Point-in-time counts (headcount at 31 March and 30 September): neither rolled nor overlapping.
 SNAPSHOT_SOURCES = frozenset({"workforce"})
 REFERENCE_GROUP = "White"
+# The census tables of residents by ethnic group, by census year.
+CENSUS_SOURCES = {2011: "population_ethnicity_2011", 2021: "population_ethnicity"}
 
 
 def _select(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
@@ -47,8 +49,13 @@ def _select(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
 
 
 def _sum_by_force_period(frame: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
+    """The sum of each force and period's figures; missing (NaN) where every one of them is
+    missing (a publisher's "no figure"), never 0."""
     return (
-        frame.groupby(["force", "period"], observed=True)[column].sum().rename(name).reset_index()
+        frame.groupby(["force", "period"], observed=True)[column]
+        .sum(min_count=1)
+        .rename(name)
+        .reset_index()
     )
 
 
@@ -133,7 +140,7 @@ def select_rows(measure: Measure, inputs: Any) -> pd.DataFrame | None:
         return prc[mask]
     frame = source_frame(measure, inputs)
     if measure.unit == "ratio":
-        return frame[frame["ethnic_group"].isin([num["group"], REFERENCE_GROUP])]
+        return frame[frame["ethnic_group"].isin([*ratio_groups(measure), REFERENCE_GROUP])]
     return _select(frame, num)
 
 
@@ -162,18 +169,21 @@ def period_counts(
     frame = source_frame(measure, inputs)
     reported = frame[frame["force"] != ENGLAND_AND_WALES]
     if measure.unit == "ratio":
-        column, group = measure.numerator["column"], measure.numerator["group"]
-        counts = rows.pivot_table(
-            index=["force", "period"],
-            columns="ethnic_group",
-            values=column,
-            aggfunc="sum",
-            fill_value=0,
-            observed=True,
-        )
-        counts = counts.reindex(columns=[group, REFERENCE_GROUP], fill_value=0)
-        counts.columns = ["count", "ref_count"]
-        counts = counts.reset_index()
+        column, groups = measure.numerator["column"], ratio_groups(measure)
+        keys = ["force", "period", "ethnic_group"]
+        # A group with rows but no published figure is missing (NaN); a group without rows,
+        # in a period the force reported, had none (0).
+        sums = rows.groupby(keys, observed=True)[column].sum(min_count=1).unstack()
+        has_rows = rows.groupby(keys, observed=True).size().unstack().notna()
+        counts = sums.where(sums.notna() | has_rows, 0.0)
+        counts = counts.reindex(columns=[*groups, REFERENCE_GROUP], fill_value=0)
+        # Several groups (people other than White): their sum, missing where one is missing.
+        counts = pd.DataFrame(
+            {
+                "count": counts[groups].sum(axis=1, min_count=len(groups)),
+                "ref_count": counts[REFERENCE_GROUP],
+            }
+        ).reset_index()
         # Annual publications (use of force) are already 12-month figures: not rolled again.
         if _whole_years(counts):
             return counts
@@ -189,7 +199,12 @@ def period_counts(
     den_spec = measure.denominator if isinstance(measure.denominator, dict) else None
     if den_spec is not None:
         den = _sum_by_force_period(_select(frame, den_spec), den_spec["column"], "denominator")
-        data = data.merge(den, on=["force", "period"], how="outer").fillna(0)
+        data = data.merge(den, on=["force", "period"], how="outer", indicator=True)
+        # A force and period without selected rows on one side had none: 0. A published
+        # "no figure" (NaN from rows that were there) stays missing.
+        data.loc[data["_merge"] == "right_only", "count"] = 0
+        data.loc[data["_merge"] == "left_only", "denominator"] = 0
+        data = data.drop(columns="_merge")
     else:
         data = data.assign(denominator=np.nan)
     data = data[data["force"] != ENGLAND_AND_WALES]
@@ -299,17 +314,57 @@ def _extract_values(measure: Measure, data: pd.DataFrame, inputs: Any) -> pd.Dat
     return rolled
 
 
+def ratio_groups(measure: Measure) -> list[str]:
+    """The ethnic group(s) a disproportionality ratio compares with White: one group, or a
+    list of them counted together (people other than White)."""
+    group = measure.numerator["group"]
+    return list(group) if isinstance(group, (list, tuple)) else [group]
+
+
+def census_populations(inputs: Any) -> dict[int, pd.DataFrame]:
+    """{census year: residents by force (rows) and ethnic group (columns)} of the censuses
+    supplied (Census 2021 `population_ethnicity`, Census 2011 `population_ethnicity_2011`)."""
+    out = {}
+    for year, source in CENSUS_SOURCES.items():
+        if source in getattr(inputs, "missing", set()):
+            continue
+        table = getattr(inputs, source, None)
+        if table is None:
+            continue
+        out[year] = table.pivot_table(
+            index="force", columns="ethnic_group", values="population", aggfunc="sum"
+        )
+    return out
+
+
+def census_for(period: pd.Period, censuses: Iterable[int]) -> int:
+    """The census whose residents are the denominator of the 12 months ending at `period`: the
+    latest census held before the 12 months began (Census 2011 up to the year ending March
+    2021, Census 2021 from the year ending March 2022), else the nearest census supplied."""
+    supplied = sorted(censuses)
+    if not supplied:
+        raise MeasureError("no census population by ethnic group was supplied")
+    start = period - 11  # the window's first month; census day is in March
+    held = [year for year in supplied if pd.Period(f"{year}-04", freq="M") <= start]
+    return held[-1] if held else supplied[0]
+
+
 def _ratios(measure: Measure, counts: pd.DataFrame, inputs: Any) -> pd.DataFrame:
     """Disproportionality: the group's rate per 1,000 residents over the White rate."""
-    group = measure.numerator["group"]
+    groups = ratio_groups(measure)
     # Annual publications (use of force) are already 12-month figures: not rolled again.
     twelve_months = _whole_years(counts)
     rolled = counts.copy() if twelve_months else rolling_12_months(counts, ["count", "ref_count"])
-    pop = inputs.population_ethnicity.pivot_table(
-        index="force", columns="ethnic_group", values="population", aggfunc="sum"
-    )
-    rolled["denominator"] = rolled["force"].map(pop[group])
-    rolled["ref_denominator"] = rolled["force"].map(pop[REFERENCE_GROUP])
+    censuses = census_populations(inputs)
+    rolled["census"] = rolled["period"].map(lambda p: census_for(p, censuses))
+    rolled["denominator"] = np.nan
+    rolled["ref_denominator"] = np.nan
+    for year, pop in censuses.items():
+        here = rolled["census"] == year
+        forces = rolled.loc[here, "force"]
+        residents = pop.reindex(columns=groups).sum(axis=1, min_count=len(groups))
+        rolled.loc[here, "denominator"] = forces.map(residents).astype(float)
+        rolled.loc[here, "ref_denominator"] = forces.map(pop.get(REFERENCE_GROUP, {})).astype(float)
     nat = _national_sum(rolled, ["count", "ref_count", "denominator", "ref_denominator"])
     nat = nat.assign(force=ENGLAND_AND_WALES)
     out = pd.concat([rolled, nat], ignore_index=True)

@@ -59,13 +59,15 @@ def test_stop_search_by_hand(tmp_path):
     table = published.read_police_uk_stop_search(path)
     assert set(table["force"]) == {"Avon and Somerset"}
     assert set(table["period"]) == {"2026-01"}
-    expected = defaultdict(lambda: [0, 0])
+    expected = defaultdict(lambda: [0, 0, 0])
     for r in rows:
         group = r["Officer-defined ethnicity"] or "Not recorded"
         expected[group][0] += 1
         expected[group][1] += r["Outcome"] not in ("", "A no further action disposal")
+        expected[group][2] += r["Outcome"] == "Arrest"
     mine = table.set_index("ethnic_group")
     for group in ("White", "Black", "Asian", "Mixed", "Other", "Not recorded"):
         assert mine.loc[group, "searches"] == expected[group][0]
         assert mine.loc[group, "positive_outcomes"] == expected[group][1]
+        assert mine.loc[group, "arrests"] == expected[group][2]
     assert mine["searches"].sum() == len(rows)

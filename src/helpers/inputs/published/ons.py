@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from helpers.inputs.published.sheets import (
     read_text_table,
 )
 from helpers.inputs.reading import parse_whole_numbers
-from helpers.inputs.schemas import SOURCES, area_codes
+from helpers.inputs.schemas import CENSUS_ETHNIC_GROUPS, SOURCES, area_codes
 
 
 def read_ons_population(paths: Path | str | Sequence[Path | str]) -> pd.DataFrame:
@@ -119,3 +120,47 @@ def read_census_ethnicity(path: Path | str) -> pd.DataFrame:
             "population": numbers.astype("int64"),
         }
     )
+
+
+# Census 2011 KS201EW by PFA: the five broad groups' totals (Asian includes Chinese in 2011, as
+# in 2021), e.g. "Ethnic Group: Asian; measures: Value" (NOMIS's bulk download headers).
+_KS201_GROUP = re.compile(r"^Ethnic Group: (White|Mixed|Asian|Black|Other); measures: Value$")
+_KS201_AREA = ("PFA16NM", "PFA15NM", "PFA11NM", "geography", "police force area")
+
+
+def read_census2011_ethnicity(path: Path | str) -> pd.DataFrame:
+    """Census 2011 residents by PFA and broad ethnic group (KS201EW aggregated to PFAs: one
+    column per category, the five groups' totals among them) in the project's form of
+    `population_ethnicity_2011`: police force area (canonical), ethnic group, population."""
+    path = Path(path)
+    frame = read_text_table(path)
+    area = next((c for c in frame.columns if c.strip() in _KS201_AREA), None)
+    groups = {c: m[1] for c in frame.columns if (m := _KS201_GROUP.match(c.strip()))}
+    if area is None or sorted(groups.values()) != sorted(CENSUS_ETHNIC_GROUPS):
+        raise PublishedFileError(
+            f"{path}, row 1: expected an area column ({' or '.join(_KS201_AREA)}) and one "
+            "column per broad group named like 'Ethnic Group: Asian; measures: Value' (White, "
+            "Mixed, Asian, Black, Other)"
+        )
+    names = canonical_force_names(frame[area], str(path))
+    rows = []
+    for column, group in groups.items():
+        numbers, bad = parse_whole_numbers(frame[column])
+        if bad.any():
+            line = int(bad.to_numpy().nonzero()[0][0]) + 2
+            raise PublishedFileError(
+                f"{path}, row {line}: '{column}' is not a whole number: "
+                f"{frame[column][bad].iloc[0]!r}"
+            )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "police force area": frame[area].map(names),
+                    "ethnic group": group,
+                    "population": numbers.astype("int64"),
+                }
+            )
+        )
+    out = pd.concat(rows, ignore_index=True)
+    out = out[out["police force area"] != ""]
+    return out.sort_values(["police force area", "ethnic group"]).reset_index(drop=True)

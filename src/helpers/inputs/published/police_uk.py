@@ -20,6 +20,7 @@ from helpers.inputs.schemas import RECORDED_ETHNIC_GROUPS
 # data.police.uk
 STREET_COLUMNS = ("Month", "Falls within", "Crime type")
 STOP_SEARCH_NO_FURTHER_ACTION = "A no further action disposal"
+STOP_SEARCH_ARREST = "Arrest"
 STOP_SEARCH_GROUPS = ("White", "Black", "Asian", "Mixed", "Other")
 _POLICE_UK_FILE = re.compile(r"^(\d{4}-\d{2})-(.+?)-(street|stop-and-search|outcomes)")
 
@@ -102,11 +103,12 @@ def police_uk_force(file_name: str) -> tuple[str, str] | None:
 
 def read_police_uk_stop_search(source: Path | str | Sequence[Path | str]) -> pd.DataFrame:
     """Stop and search in the project's form: period, force, ethnic_group, searches,
-    positive_outcomes (every force and month found, all six groups, zeros written).
+    positive_outcomes, arrests (every force and month found, all six groups, zeros written).
 
     The force and month come from the file name (the files have no force column). Ethnicity is
     `Officer-defined ethnicity` (blank -> Not recorded); a positive outcome is any `Outcome`
-    other than "A no further action disposal" (a blank outcome is not positive).
+    other than "A no further action disposal" (a blank outcome is not positive); an arrest is
+    the `Outcome` "Arrest".
     """
     rows = []
     for name, raw in _police_uk_members(source, "stop-and-search"):
@@ -122,7 +124,13 @@ def read_police_uk_stop_search(source: Path | str | Sequence[Path | str]) -> pd.
         group = group.where(group.isin(STOP_SEARCH_GROUPS), "Not recorded")
         outcome = frame["Outcome"].str.strip()
         positive = outcome.ne("") & outcome.ne(STOP_SEARCH_NO_FURTHER_ACTION)
-        counted = pd.DataFrame({"g": group, "p": positive.astype("int64")})
+        counted = pd.DataFrame(
+            {
+                "g": group,
+                "p": positive.astype("int64"),
+                "a": outcome.eq(STOP_SEARCH_ARREST).astype("int64"),
+            }
+        )
         for g in RECORDED_ETHNIC_GROUPS:
             mine = counted[counted["g"] == g]
             rows.append(
@@ -132,6 +140,7 @@ def read_police_uk_stop_search(source: Path | str | Sequence[Path | str]) -> pd.
                     "ethnic_group": g,
                     "searches": len(mine),
                     "positive_outcomes": int(mine["p"].sum()),
+                    "arrests": int(mine["a"].sum()),
                 }
             )
     if not rows:
@@ -139,7 +148,7 @@ def read_police_uk_stop_search(source: Path | str | Sequence[Path | str]) -> pd.
     out = pd.DataFrame(rows)
     return (
         out.groupby(["period", "force", "ethnic_group"], as_index=False, sort=True)[
-            ["searches", "positive_outcomes"]
+            ["searches", "positive_outcomes", "arrests"]
         ]
         .sum()
         .reset_index(drop=True)

@@ -16,7 +16,16 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.core.exceptions import InputProblem, InputValidationError, ReportError
-from helpers.inputs.published.ons import read_census_ethnicity, read_ons_population
+from helpers.inputs.published.ons import (
+    read_census2011_ethnicity,
+    read_census_ethnicity,
+    read_ons_population,
+)
+from helpers.inputs.published.outcomes import read_rape_outcomes
+from helpers.inputs.published.police_powers import (
+    read_arrests_open_data,
+    read_stop_search_open_data,
+)
 from helpers.inputs.published.prc import read_prc, read_prc_located
 from helpers.inputs.published.sheets import PublishedFileError
 from helpers.inputs.published.use_of_force import read_use_of_force
@@ -140,6 +149,24 @@ PUBLISHED_NAMES: dict[str, tuple[str, ...]] = {
         "chief-officer-latest.csv",
     ),
     "workforce_bulletin": ("police-workforce-*tab*.ods",),
+    # Crime outcomes, police powers and Census 2011.
+    "rape_outcomes": (
+        "prc-outcomes-open-data-*tables*.ods",
+        "prc-outcomes-open-data-*tables*.xlsx",
+        "*outcomes-open-data-*.csv",
+        "*outcomes-open-data-*.csv.gz",
+    ),
+    "stop_search": (
+        "stop-search-open-data-tables*.ods",
+        "stop-search-open-data*.csv",
+        "stop-search-open-data*.csv.gz",
+    ),
+    "arrests": (
+        "arrests-open-data-tables*.ods",
+        "arrests-open-data*.csv",
+        "arrests-open-data*.csv.gz",
+    ),
+    "population_ethnicity_2011": ("census2011-ethnic-group-by-pfa_force-demographics.csv",),
 }
 
 
@@ -218,6 +245,7 @@ def import_real(real_dir: Path | str, out: Path | str) -> dict[str, list[str]]:
 
     workforce, notes = _import_workforce(real_dir, out)
     made.update(workforce)
+    made.update(import_outcomes_and_powers(real_dir, out))
 
     missing = [
         f"{s.name} ({s.path})" for s in SOURCES.values() if s.path not in made and not s.required
@@ -265,6 +293,47 @@ def _import_workforce(real_dir: Path, out: Path) -> tuple[dict[str, list[str]], 
             p.relative_to(real_dir).as_posix() for p in [*(p for p, _ in strength), *bulletins]
         ]
     return made, notes
+
+
+def import_outcomes_and_powers(real_dir: Path, out: Path) -> dict[str, list[str]]:
+    """The crime outcomes (rape charge/summons), the police powers open data (stop and search;
+    arrests read and checked only: no measure uses them yet) and Census 2011 by ethnic group,
+    each converted, checked against its contract and written; {data-folder file: sources}."""
+    from helpers.inputs.processed import cached
+
+    made: dict[str, list[str]] = {}
+
+    def write(source: str, files: list[Path], frame: pd.DataFrame) -> None:
+        check_converted(frame, source)
+        write_csv(frame, out / SOURCES[source].path)
+        made[SOURCES[source].path] = [p.relative_to(real_dir).as_posix() for p in files]
+
+    outcomes = published_files(real_dir, "rape_outcomes")
+    if outcomes:
+        frame = cached("rape_outcomes", outcomes, lambda: _stacked(read_rape_outcomes, outcomes))
+        write("rape_outcomes", outcomes, frame)
+    searches = published_files(real_dir, "stop_search")
+    if searches:
+        frame = cached(
+            "stop_search_open_data",
+            searches,
+            lambda: _stacked(read_stop_search_open_data, searches),
+        )
+        write("stop_search", searches, frame)
+    for arrests in published_files(real_dir, "arrests"):
+        cached("arrests_open_data", [arrests], lambda a=arrests: read_arrests_open_data(a))
+    census = published_files(real_dir, "population_ethnicity_2011")[:1]
+    if census:
+        write("population_ethnicity_2011", census, read_census2011_ethnicity(census[0]))
+    return made
+
+
+def _stacked(read: Callable[[Path], pd.DataFrame], files: list[Path]) -> pd.DataFrame:
+    """Each file read and stacked; where two give the same period and force (and group), the
+    later file (by name: a later edition) wins."""
+    frame = pd.concat([read(p) for p in files], ignore_index=True)
+    keys = [c for c in ("period", "force", "ethnic_group") if c in frame]
+    return frame.drop_duplicates(keys, keep="last").sort_values(keys).reset_index(drop=True)
 
 
 def main(argv: list[str] | None = None) -> int:

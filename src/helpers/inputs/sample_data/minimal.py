@@ -72,6 +72,7 @@ def minimal_sample_frames(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     population = population_frame(seed, forces)
     frames["population"] = population[population["mid_year"] >= 2021].reset_index(drop=True)
     frames["population_ethnicity"] = population_ethnicity_frame(seed, forces)
+    frames["population_ethnicity_2011"] = population_ethnicity_frame(seed, forces, 2011)
     q_periods = [q.period for q in quarters]
 
     def grid(periods: Sequence[pd.Period], **categories: Sequence[str]) -> pd.DataFrame:
@@ -90,6 +91,7 @@ def minimal_sample_frames(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     f = grid(months, ethnic_group=RECORDED_ETHNIC_GROUPS)
     f["searches"] = counts(f, 80)
     f["positive_outcomes"] = part(f["searches"].to_numpy(), 0.3)
+    f["arrests"] = f["positive_outcomes"] // 2  # no draw: the other sources keep theirs
     frames["stop_search"] = f
     f = grid(q_periods, ethnic_group=RECORDED_ETHNIC_GROUPS)
     f["incidents"] = counts(f, 300)

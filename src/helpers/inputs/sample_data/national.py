@@ -5,6 +5,7 @@ outcomes, stop and search, use of force, workforce and the Crime Survey.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -66,15 +67,21 @@ def population_frame(seed: int, forces: list[SyntheticForce]) -> pd.DataFrame:
     return pd.concat([national, frame], ignore_index=True)
 
 
-def population_ethnicity_frame(seed: int, forces: list[SyntheticForce]) -> pd.DataFrame:
-    """Census 2021 residents by PFA and broad ethnic group, the areas spelt as the Census
-    aggregation file spells them."""
-    rng = stream_rng(seed, "population_ethnicity")
+def population_ethnicity_frame(
+    seed: int, forces: list[SyntheticForce], census: int = 2021
+) -> pd.DataFrame:
+    """Census residents by PFA and broad ethnic group, the areas spelt as the Census
+    aggregation file spells them; Census 2011 with smaller shares of the groups other than
+    White (England and Wales: 86% White in 2011, 82% in 2021)."""
+    name = "population_ethnicity" if census == 2021 else f"population_ethnicity_{census}"
+    rng = stream_rng(seed, name)
+    scale = 1.0 if census == 2021 else 0.75
     rows = []
     for force in forces:
-        total = force.population(2021.2)  # Census day, 21 March 2021
+        total = force.population(census + 0.2)  # Census day, March
         for group in CENSUS_ETHNIC_GROUPS:
-            share = force.shares[group] * (1 + rng.normal(0, 0.01))
+            shift = 1.0 if group == "White" else scale
+            share = force.shares[group] * shift * (1 + rng.normal(0, 0.01))
             rows.append(
                 (_CENSUS_FILE_NAMES.get(force.name, force.name), group, round(total * share))
             )
@@ -184,6 +191,10 @@ def _stop_search_frame(seed: int, forces: list[SyntheticForce]) -> pd.DataFrame:
     positive = {f.name: rng.uniform(0.25, 0.35) for f in forces}
     p = frame["force"].map(positive).to_numpy() + rng.normal(0, 0.01, len(frame))
     frame["positive_outcomes"] = binomial_counts(rng, frame["searches"].to_numpy(), p)
+    # Arrests are drawn from their own stream, so that the other columns keep their draws.
+    arrests = stream_rng(seed, "stop_search_arrests")
+    share = np.full(len(frame), 0.45)
+    frame["arrests"] = binomial_counts(arrests, frame["positive_outcomes"].to_numpy(), share)
     return frame.drop(columns="t")
 
 
@@ -283,6 +294,7 @@ NATIONAL_BUILDERS: dict[str, Callable[[int, list[SyntheticForce]], pd.DataFrame]
     "prc": prc_frame,
     "population": population_frame,
     "population_ethnicity": population_ethnicity_frame,
+    "population_ethnicity_2011": partial(population_ethnicity_frame, census=2011),
     "rape_outcomes": _rape_outcomes_frame,
     "stop_search": _stop_search_frame,
     "use_of_force": _use_of_force_frame,

@@ -87,6 +87,7 @@ _STREAMS = {
     "stop_search": 6, "use_of_force": 7, "workforce": 8, "csew_confidence": 9,
     "victim_satisfaction": 10, "confidence_survey": 11, "drugs_disruptions": 12,
     "cyber_crime": 13, "action_fraud": 14, "complaint_reviews": 15, "information_rights": 16,
+    "stop_search_arrests": 17, "population_ethnicity_2011": 18,
 }  # fmt: skip
 
 

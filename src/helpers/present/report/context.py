@@ -154,8 +154,7 @@ def real_data_banner(context: ReportContext) -> str:
     if "REAL published data" not in first:
         return ""
     return (
-        '<p class="flag" role="note"><strong>Real published data.</strong> Home Office police '
-        "recorded crime (to June 2023), ONS population and households (to mid-2018), Census 2021 "
-        "ethnic groups and Home Office use of force (to March 2020), as published; sections "
-        "whose inputs were not supplied say so.</p>"
+        '<p class="flag" role="note"><strong>Real published data.</strong> The Home Office, '
+        "ONS and data.police.uk files as published (the data page lists each input and the "
+        "periods it covers); sections whose inputs were not supplied say so.</p>"
     )

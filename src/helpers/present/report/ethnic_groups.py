@@ -17,6 +17,7 @@ GROUP_COUNT_SOURCES = {
     "use_of_force": ("incidents", "Use-of-force incidents", "subjects"),
 }
 SUPPRESSED = "Suppressed"
+NOT_PUBLISHED = "Not published"
 
 
 def ethnic_group_table(
@@ -30,6 +31,7 @@ def ethnic_group_table(
     and the rate and ratio of that row are suppressed too (they would give the count back).
     No total row: with it, one suppressed cell could be worked out by subtraction.
     """
+    from helpers.measures.series import census_for, census_populations
     from helpers.present.formatting import format_value
     from helpers.present.tables import data_table, disclosure_suppress
 
@@ -39,14 +41,16 @@ def ethnic_group_table(
         return Html(f'<p class="flag" role="note">{not_supplied(source)} ({source}).</p>')
     first, last = quarter.window(12)
     rows = frame[(frame["force"] == force) & frame["period"].between(first, last)]
-    counts = rows.groupby("ethnic_group", sort=False)[column].sum()
-    population = inputs.population_ethnicity
-    residents = population[population["force"] == force].set_index("ethnic_group")["population"]
+    # A group whose figure the publisher left out is not published (None), never 0.
+    counts = rows.groupby("ethnic_group", sort=False)[column].sum(min_count=1)
+    censuses = census_populations(inputs)
+    census = census_for(quarter.period, censuses)
+    residents = censuses[census].loc[force] if force in censuses[census].index else pd.Series()
     groups = ["White", "Black", "Asian", "Mixed", "Other", "Not recorded"]
-    count = [int(counts.get(g, 0)) for g in groups]
+    count = [None if pd.isna(n := counts.get(g, 0)) else int(n) for g in groups]
     people = [residents.get(g) for g in groups]
     rate = [
-        n * 1000 / p if p is not None and not pd.isna(p) and p > 0 else None
+        n * 1000 / p if n is not None and p is not None and not pd.isna(p) and p > 0 else None
         for n, p in zip(count, people, strict=True)
     ]
     white = rate[0]
@@ -54,8 +58,8 @@ def ethnic_group_table(
     table = pd.DataFrame(
         {
             "Ethnic group": groups,
-            f"{what} (12 months)": count,
-            "Residents (Census 2021)": [
+            f"{what} (12 months)": [NOT_PUBLISHED if n is None else n for n in count],
+            f"Residents (Census {census})": [
                 format_value(p, "count") if p is not None else "Not applicable" for p in people
             ],
             "Rate per 1,000 residents": [
@@ -82,7 +86,9 @@ def ethnic_group_table(
         f"{what} by ethnic group, {force}, {quarter.year_ending} (counts from 1 to "
         f"{min_count - 1}, with their rate and ratio, are suppressed: [c])"
     )
-    sheet = _ethnic_group_sheet(title, what, groups, count, people, rate, ratio, hidden, white)
+    sheet = _ethnic_group_sheet(
+        title, what, groups, count, people, rate, ratio, hidden, white, census
+    )
     # The table's own definition on the notes sheet, not a measure's.
     sheet = replace(sheet, notes=(_ethnic_group_note(source, what),))
     return Html(
@@ -106,12 +112,13 @@ def _ethnic_group_sheet(
     title: str,
     what: str,
     groups: list[str],
-    count: list[int],
+    count: list[int | None],
     people: list[Any],
     rate: list[float | None],
     ratio: list[float | None],
     hidden: pd.Series,
     white: float | None,
+    census: int,
 ) -> Any:
     """The ethnic group table for report.ods: the same suppression, as the guidance's [c]."""
     from helpers.present.spreadsheet import NOT_APPLICABLE, SUPPRESSED, SheetTable
@@ -138,7 +145,7 @@ def _ethnic_group_sheet(
         columns=[
             "Ethnic group",
             f"{what} (12 months): number",
-            "Residents (Census 2021): number",
+            f"Residents (Census {census}): number",
             "Rate per 1,000 residents",
             "Compared with White: rate ratio",
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 
@@ -30,6 +31,7 @@ class MethodsReport(PageBase):
         return Html(f'<h3 id="glossary">Glossary</h3>\n<dl class="glossary">\n{items}\n</dl>')
 
     def sources(self) -> Html:
+        from helpers.inputs.published import is_year_ending
         from helpers.inputs.schemas import SOURCES
         from helpers.present.formatting import period_long
         from helpers.present.tables import data_table
@@ -43,11 +45,15 @@ class MethodsReport(PageBase):
             elif "period" in table and len(table):
                 first, last = table["period"].min(), table["period"].max()
                 unit = "quarters ending" if source.frequency == "quarterly" else "months"
+                if is_year_ending(table):  # annual tables (use of force, police powers)
+                    unit = "years ending"
                 covers = f"{unit} {period_long(first)} to {period_long(last)}"
             elif "mid_year" in table and len(table):
                 covers = f"mid-{table['mid_year'].min()} to mid-{table['mid_year'].max()}"
             else:
-                covers = "one edition (Census 2021)" if len(table) else "empty"
+                census = re.search(r"Census \d{4}", source.description)
+                edition = census[0] if census else "one edition"
+                covers = f"one edition ({edition})" if len(table) else "empty"
             coverage.append(
                 {
                     "Input": source.description,

@@ -157,6 +157,15 @@ MEASURE_WORDING: dict[str, MeasureWording] = {
         for power, label in (("stop_search", "stop and search"), ("use_of_force", "use of force"))
         for key, group in _ETHNIC_GROUPS.items()
     },
+    "stop_search_disproportionality_not_white": MeasureWording(
+        "other than White to White stop and search rate ratio",
+        "other than White to White stop and search rate ratios",
+    ),
+    "stop_search_arrest_rate": MeasureWording(
+        "stop and search resulting in arrest",
+        "stop and searches resulting in arrest",
+        "stop and searches",
+    ),
     "stop_search_ethnicity_not_recorded": MeasureWording(
         "stop and search with ethnicity not recorded",
         "stop and searches with ethnicity not recorded",
