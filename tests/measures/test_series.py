@@ -143,20 +143,38 @@ def test_a_window_before_2021_22_divides_by_census_2011(inputs, settings):
         assert r.national_value == pytest.approx(national), code
 
 
-def test_people_other_than_white_are_counted_together(inputs, settings):
-    raw = pd.read_csv(SAMPLE / "national" / "stop_search.csv")
+@pytest.mark.parametrize(
+    ("measure_id", "file", "column", "periods"),
+    [
+        ("stop_search_disproportionality_not_white", "stop_search.csv", "searches",
+         [str(p) for p in pd.period_range("2024-04", "2025-03", freq="M")]),
+        ("use_of_force_disproportionality_not_white", "use_of_force.csv", "incidents",
+         ["2024-06", "2024-09", "2024-12", "2025-03"]),
+    ],
+)  # fmt: skip
+def test_people_other_than_white_are_counted_together(
+    inputs, settings, measure_id, file, column, periods
+):
+    """The comparison the Commissioner's report makes in its comments: the rate ratio for people
+    other than White (Asian, Black, Mixed and Other pooled), force and England and Wales, summed
+    here with plain pandas from the sample files; the force's interval from scipy's exact
+    binomial interval (a / (a + b) is binomial given a + b: the conditional method)."""
+    from scipy.stats import binomtest
+
+    raw = pd.read_csv(SAMPLE / "national" / file).rename(columns={column: "searches"})
     pop = pd.read_csv(SAMPLE / "national" / "population_ethnicity_pfa.csv")
-    months = [str(p) for p in pd.period_range("2024-04", "2025-03", freq="M")]
     groups = ["Black", "Asian", "Mixed", "Other"]
-    r = compute_measure(
-        default_catalogue().measure("stop_search_disproportionality_not_white"),
-        inputs,
-        Q,
-        AS,
-        settings,
-    )
-    assert r.value == pytest.approx(_ratio_by_hand(raw, pop, AS, months, groups))
-    assert r.national_value == pytest.approx(_ratio_by_hand(raw, pop, None, months, groups))
+    r = compute_measure(default_catalogue().measure(measure_id), inputs, Q, AS, settings)
+    assert r.value == pytest.approx(_ratio_by_hand(raw, pop, AS, periods, groups))
+    assert r.national_value == pytest.approx(_ratio_by_hand(raw, pop, None, periods, groups))
+    mine = raw[(raw["force"] == AS) & raw["period"].isin(periods)]
+    a = mine.loc[mine["ethnic_group"].isin(groups), "searches"].sum()
+    b = mine.loc[mine["ethnic_group"] == "White", "searches"].sum()
+    people = pop[pop["police force area"] == AS].groupby("ethnic group")["population"].sum()
+    pa, pb = people[groups].sum(), people["White"]
+    p = binomtest(int(a), int(a + b)).proportion_ci(0.95, method="exact")
+    low, high = (x / (1 - x) * pb / pa for x in (p.low, p.high))
+    assert (r.ci_low, r.ci_high) == (pytest.approx(low), pytest.approx(high))
 
 
 def test_arrest_share_by_hand(inputs, settings):

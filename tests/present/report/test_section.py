@@ -61,18 +61,3 @@ def test_drugs_disruptions_and_county_lines_are_drawn_on_one_chart(drugs):
     block = drugs.measure("county_lines_disrupted", chart=False)
     assert "<figure" not in block.text and not block.tables
     assert "Trend / Outlook:" in block.text
-
-
-def test_the_disproportionality_page_compares_people_other_than_white_with_england_and_wales():
-    from helpers.measures.other_than_white import other_than_white
-    from helpers.present.formatting import format_number
-
-    section = _section("disproportionality")
-    for source in ("stop_search", "use_of_force"):
-        found = other_than_white(section.inputs, source, AS, section.quarter)
-        shown = section.other_than_white(source)
-        assert f"{format_number(found.ratio, 'ratio')} times as often as White people" in shown.text
-        assert f"England and Wales ratio of {format_number(found.national_ratio, 'ratio')}" in (
-            shown.text
-        )
-        assert shown.tables[0].rows[0][5] == found.ratio

@@ -251,18 +251,6 @@ class SectionReport:
             c.inputs, source, c.force, c.quarter, c.settings.disclosure_min_count
         )
 
-    def other_than_white(self, source: str) -> Html:
-        """The force's rate ratio for people other than White beside England and Wales's, as the
-        Commissioner's report compares them (`helpers.measures.other_than_white`)."""
-        from helpers.measures.other_than_white import other_than_white
-        from helpers.present.report.other_than_white import other_than_white_block
-
-        c = self.context
-        found = other_than_white(
-            c.inputs, source, c.force, c.quarter, c.settings.benchmark.confidence
-        )
-        return other_than_white_block(found)
-
     def measures_blocks(self) -> Html:
         results = self.results
         blocks = [self.measure(results[m.id]) for m in self.measures]

@@ -161,6 +161,10 @@ MEASURE_WORDING: dict[str, MeasureWording] = {
         "other than White to White stop and search rate ratio",
         "other than White to White stop and search rate ratios",
     ),
+    "use_of_force_disproportionality_not_white": MeasureWording(
+        "other than White to White use of force rate ratio",
+        "other than White to White use of force rate ratios",
+    ),
     "stop_search_arrest_rate": MeasureWording(
         "stop and search resulting in arrest",
         "stop and searches resulting in arrest",
