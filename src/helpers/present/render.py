@@ -1,8 +1,9 @@
 """HTML pages and the PDF of the report, made from executed section notebooks.
 
 A reviewer sees no code unless they ask: nbconvert's HTML exporter runs in-process (no `jupyter
-nbconvert` start-up per notebook) with prompts excluded and each code cell's source folded into a
-closed "Show code" <details> (no script needed; hidden in print), and each notebook's HTML becomes a
+nbconvert` start-up per notebook) with prompts excluded and each code cell's source in a
+<details class="show-code"> that the page shows only when its one "Show the code" switch is on
+(no script needed; hidden in print), and each notebook's HTML becomes a
 *fragment* placed in the project's own page templates (`templates/*.html.j2`, `report.css`). Every
 page is self-contained: CSS inline, images already data URIs or inline SVG, no script or font
 from a network (police networks are closed). The PDF is made once, from the assembled report,
@@ -64,7 +65,7 @@ def _exporter() -> Any:
         config=config,
         extra_template_basedirs=[str(TEMPLATES_DIR / "nbconvert")],
         template_name="fragment",
-        # The fragment template puts each code cell's source in a closed "Show code" <details>.
+        # The fragment template puts each code cell's source in a <details class="show-code">.
         exclude_input=False,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -83,7 +84,8 @@ def read_notebook(notebook: Path | Any) -> Any:
 
 def notebook_to_fragment(notebook: Path | Any) -> str:
     """The reader's view of an executed notebook as an HTML fragment: outputs and text, no
-    prompts, and each code cell's source hidden in a closed ``<details class="show-code">``.
+    prompts, and each code cell's source in a ``<details class="show-code">``, which the page
+    shows only when its "Show the code" switch is on.
 
     `notebook` is a path or an `nbformat.NotebookNode`. Output written to stderr (warnings) is
     left out; `stderr_messages` lists it for the build log.
@@ -95,7 +97,7 @@ def notebook_to_fragment(notebook: Path | Any) -> str:
 
 def _join_silent_code_cells(nb: Any) -> Any:
     """A copy of `nb` in which each run of consecutive code cells without output (the steps a
-    section notebook computes a measure with) is one cell: one "Show code" for the reader,
+    section notebook computes a measure with) is one cell: one code block for the reader,
     not one per step. Cells the reader never sees (tags) are left as they are."""
     import copy
 
@@ -418,37 +420,82 @@ class PdfInfo:
 
 
 _DETAILS_OPEN = re.compile(r"<details(?![^>]*\sopen\b)", re.IGNORECASE)
-_SHOW_CODE = re.compile(r'<details class="show-code">.*?</details>\s*', re.DOTALL)
+_SHOW_CODE = re.compile(r'<details class="show-code"[^>]*>.*?</details>\s*', re.DOTALL)
 _CHART_DATA = re.compile(
     r'<details class="chart-data"[^>]*>\s*<summary>(.*?)</summary>(.*?)</details>', re.DOTALL
 )
-_DATA_TABLE_PREFIX = re.compile(r"^Data table:\s*")
 SPREADSHEET = "report.ods"
 
 
-def _chart_data_reference(page: str) -> str:
-    """Every chart's data table (``details.chart-data``) replaced, in print, by a sentence
-    saying where its numbers are: report.ods, the table named after the chart. A print reader
-    has the figures in words beside the chart; the tables (44 pages of them) are the
-    spreadsheet's job, and laying them out was half the PDF's time."""
+# What the PDF leaves out of a section, for analysts (report.html and report.ods keep it).
+_ANALYST_BLOCKS = {
+    "offences": re.compile(r'<details class="offences analyst">.*?</details>\s*', re.DOTALL),
+    "comparison": re.compile(
+        r'<div class="analyst comparison">.*?</table>\s*</div>\s*</div>\s*', re.DOTALL
+    ),
+    "test-detail": re.compile(r'<details class="analyst test-detail">.*?</details>\s*', re.DOTALL),
+}
+_SECTION_START = re.compile(r'(?=<section class="report-section")')
+_IN_SPREADSHEET = {
+    "chart": "the numbers behind this section's charts (each in a table named after its chart)",
+    "comparison": "every force's figures, ranked",
+    "offences": "the offences each crime figure counts",
+}
+_CUT = "\x00"
 
-    def refer(m: re.Match[str]) -> str:
-        title = _DATA_TABLE_PREFIX.sub("", m.group(1).strip())
-        return (
-            f'<p class="chart-data-ref">The numbers behind this chart are in {SPREADSHEET}, the '
-            f"spreadsheet published with this report: the table \u201c{title} (chart data)"
-            "\u201d.</p>"
+
+def _print_pointer(removed: set[str]) -> str:
+    """One sentence saying where what the PDF left out of a section is."""
+    tables = [text for kind, text in _IN_SPREADSHEET.items() if kind in removed]
+    clauses = []
+    if tables:
+        listed = tables[0] if len(tables) == 1 else ", ".join(tables[:-1]) + " and " + tables[-1]
+        clauses.append(
+            f"{listed} are in {SPREADSHEET}, the spreadsheet published with this report, "
+            "and in report.html"
         )
+    if "test-detail" in removed:
+        clauses.append("how each trend was tested is in report.html")
+    text = "; ".join(clauses)
+    return f'<p class="print-pointer">{html_lib.escape(text[0].upper() + text[1:])}.</p>'
 
-    return _CHART_DATA.sub(refer, page)
+
+def _analyst_material_out(section: str) -> str:
+    """One section as a Commissioner reads it in print: each chart's data table
+    (``details.chart-data``), every force's ranked table, the offence-code tables and the trend
+    tests' details left out, and one sentence, where the first of them was, saying where they
+    are. Laying those tables out was a third of the PDF's pages and time; the spreadsheet and
+    the HTML are where an analyst reads them."""
+    removed: set[str] = set()
+
+    def cut(kind: str) -> Any:
+        def drop(_: re.Match[str]) -> str:
+            removed.add(kind)
+            return _CUT
+
+        return drop
+
+    section = _CHART_DATA.sub(cut("chart"), section)
+    for kind, block in _ANALYST_BLOCKS.items():
+        section = block.sub(cut(kind), section)
+    if not removed:
+        return section
+    first = section.index(_CUT)
+    section = section[:first] + _print_pointer(removed) + section[first + 1 :]
+    return section.replace(_CUT, "")
+
+
+def _print_sections(page: str) -> str:
+    return "".join(_analyst_material_out(part) for part in _SECTION_START.split(page))
 
 
 # The methods page's list of the files a build read, each with the start of its checksum: for
 # re-running and checking the build (manifest.json holds the full checksums), not for reading.
 INPUT_FILES_CAPTION = "Input files read by this build"
 _INPUT_FILES_TABLE = re.compile(
-    r'<table class="data-table">\s*<caption>' + re.escape(INPUT_FILES_CAPTION) + r"</caption>"
-    r".*?</table>",
+    r'(?:<div class="table-scroll"[^>]*>\s*)?<table class="data-table[^"]*">\s*<caption>'
+    + re.escape(INPUT_FILES_CAPTION)
+    + r"</caption>.*?</table>(?:\s*</div>)?",
     re.DOTALL,
 )
 _TABLE_ROW = re.compile(r"<tr>\s*<th scope=\"row\">")
@@ -539,7 +586,7 @@ def printable(page: str) -> str:
     it is; every remaining <details> open, printed in full; the charts' SVG in the form
     WeasyPrint draws fastest (`print_svg`)."""
     page = _SHOW_CODE.sub("", page)
-    page = _chart_data_reference(page)
+    page = _print_sections(page)
     page = _input_files_reference(page)
     page = _lean_charts(page)
     return _DETAILS_OPEN.sub("<details open", page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import pandas as pd
 
@@ -10,6 +11,23 @@ from helpers.present.render import INPUT_FILES_CAPTION
 from helpers.present.report.fragment import Html
 from helpers.present.report.funnels import funnel_for, has_funnel_plot, outside_poisson
 from helpers.present.report.summary import PageBase
+
+
+def data_folder_name(data_dir: str | Path) -> str:
+    """The data folder as a reader may see it (HTML): relative to the project where it lies
+    inside it, else by its own name. An absolute path names the machine that built the report,
+    not the data, and would differ between two builds of the same report."""
+    from helpers.core.paths import PROJECT_ROOT, resolve
+
+    folder = resolve(data_dir)
+    try:
+        shown = folder.resolve().relative_to(PROJECT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return (
+            f"<code>{html.escape(folder.name)}</code> (a folder outside the project, "
+            "named in manifest.json)"
+        )
+    return f"<code>{html.escape(shown)}</code> (in the project)"
 
 
 class MethodsReport(PageBase):
@@ -75,7 +93,7 @@ class MethodsReport(PageBase):
         files = sources + "\n" + data_table(pd.DataFrame(rows), caption=INPUT_FILES_CAPTION)
         text = (
             '<h3 id="sources">Data sources</h3>\n'
-            f"<p>Data folder: <code>{html.escape(str(self.context.settings.data_dir))}</code>. "
+            f"<p>Data folder: {data_folder_name(self.context.settings.data_dir)}. "
             "Every file's full checksum is in manifest.json; docs/DATA.md describes each source, "
             "its publisher and its vintage.</p>\n" + files
         )
