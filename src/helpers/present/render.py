@@ -434,6 +434,7 @@ _ANALYST_BLOCKS = {
         r'<div class="analyst comparison">.*?</table>\s*</div>\s*</div>\s*', re.DOTALL
     ),
     "test-detail": re.compile(r'<details class="analyst test-detail">.*?</details>\s*', re.DOTALL),
+    "annex": re.compile(r'<div class="analyst annex">.*?</table>\s*</div>\s*</div>\s*', re.DOTALL),
 }
 _SECTION_START = re.compile(r'(?=<section class="report-section")')
 _IN_SPREADSHEET = {
@@ -456,6 +457,11 @@ def _print_pointer(removed: set[str]) -> str:
         )
     if "test-detail" in removed:
         clauses.append("how each trend was tested is in report.html")
+    if "annex" in removed:
+        clauses.append(
+            "the tables of every measure's definition and of each funnel plot's allowance for "
+            "variation between forces are in report.html"
+        )
     text = "; ".join(clauses)
     return f'<p class="print-pointer">{html_lib.escape(text[0].upper() + text[1:])}.</p>'
 

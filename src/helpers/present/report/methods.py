@@ -226,12 +226,10 @@ class MethodsReport(PageBase):
             )
         parts = [text]
         if rows:
-            parts.append(
-                data_table(
-                    pd.DataFrame(rows),
-                    caption="Overdispersion between forces in each funnel plot",
-                )
+            table = data_table(
+                pd.DataFrame(rows), caption="Overdispersion between forces in each funnel plot"
             )
+            parts.append(f'<div class="analyst annex">\n{table}\n</div>')
         return parts
 
     def definitions(self) -> Html:
@@ -251,9 +249,12 @@ class MethodsReport(PageBase):
                 "Polarity": [polarity[m.polarity] for m in self.context.catalogue.measures],
             }
         )
+        # Each section prints its measures' definitions; the table of them all is for
+        # report.html (`render.printable` leaves it out of the PDF and says where it is).
         return Html(
-            '<h3 id="definitions">Definitions</h3>\n'
+            '<h3 id="definitions">Definitions</h3>\n<div class="analyst annex">\n'
             + data_table(frame, caption="How each measure is defined")
+            + "\n</div>"
         )
 
     def caveats(self) -> Html:
