@@ -559,3 +559,27 @@ def test_funnel_same_input_same_bytes_and_global_state_left_alone(funnel):
     assert again.svg == funnel.svg
     assert dict(matplotlib.rcParams) == before
     assert "<script" not in funnel.svg and "<!DOCTYPE" not in funnel.svg
+
+
+@pytest.mark.parametrize("length", [40, 95, 160])
+def test_a_long_title_is_wrapped_inside_the_drawing(length):
+    from matplotlib.text import Text
+
+    from helpers.present.charts.figure import chart_axes, style_axes, svg_text
+
+    words = "Stop and Search Disproportionality (Black to White) - 12 Month Rolling Rate Ratio "
+    title = (words * 3)[:length].strip()
+    with chart_axes((8.0, 3.6)) as (fig, ax):
+        ax.set_ylabel("Rate per 1,000 residents")
+        ax.plot([0, 1], [1000000, 2000000])
+        style_axes(ax, title)
+        svg_text(fig, title)  # lays the figure out, as the report saves it
+        renderer = fig.canvas.get_renderer()
+        shown = ax.get_title(loc="left")
+        (text,) = [t for t in ax.get_children() if isinstance(t, Text) and t.get_text() == shown]
+        box, drawing = text.get_window_extent(renderer), fig.bbox
+    # Matplotlib's own measure of the drawn text: inside the figure on every side.
+    assert drawing.x0 <= box.x0 and box.x1 <= drawing.x1
+    assert drawing.y0 <= box.y0 and box.y1 <= drawing.y1
+    assert shown.replace("\n", " ") == title
+    assert shown.count("\n") == (0 if length <= 40 else 1 if length <= 95 else 2)
