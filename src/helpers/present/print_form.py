@@ -65,8 +65,8 @@ def _analyst_material_out(section: str) -> str:
     """One section as a Commissioner reads it in print: each chart's data table
     (``details.chart-data``), every force's ranked table, the offence-code tables and the trend
     tests' details left out, and one sentence, where the first of them was, saying where they
-    are. Laying those tables out was a third of the PDF's pages and time; the spreadsheet and
-    the HTML are where an analyst reads them."""
+    are. The spreadsheet and the HTML are where an analyst reads them; in the sample report they
+    took 8 of the PDF's 66 pages."""
     removed: set[str] = set()
 
     def cut(kind: str) -> Any:

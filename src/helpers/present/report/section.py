@@ -223,10 +223,16 @@ class SectionReport:
 def trend_note(word: str, explanation: str) -> str:
     """The trend word, and how the test reached it in a disclosure: the test's name, points and
     p-value are for analysts (printed only in report.html; `render.printable` leaves the
-    disclosure out of the PDF and says where it is)."""
+    disclosure out of the PDF and says where it is). Where no test could be made, the reason
+    is what every reader needs: it stays beside the word."""
     text = f'<p class="trend-word">Trend / Outlook: <strong>{html.escape(word)}</strong>.</p>'
     if not explanation:
         return text
+    if word == "Not available":
+        return (
+            f'<p class="trend-word">Trend / Outlook: <strong>{html.escape(word)}</strong>. '
+            f"{html.escape(explanation)}</p>"
+        )
     return (
         f'{text}\n<details class="analyst test-detail"><summary>How the trend was tested'
         f'</summary>\n<p class="method-note">{html.escape(explanation)}</p>\n</details>'
