@@ -20,6 +20,8 @@ from helpers.core.config import default_catalogue
 
 pdfplumber = pytest.importorskip("pdfplumber")
 
+pytestmark = pytest.mark.print
+
 BODY_MIN_PT = 9.0  # body, table, caption and running-head text
 CHART_MIN_PT = 7.5  # text a chart draws, at the size it is printed
 # The original report gives about two pages per priority. The sample report prints 46 charts
