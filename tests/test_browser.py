@@ -239,15 +239,115 @@ def test_page_fits_a_phone_screen_without_sideways_scrolling(loaded_page, name):
     assert width <= VIEWPORTS["phone"]["width"], f"{name} is {width}px wide on a 390px phone"
 
 
-def test_show_code_opens_without_javascript_and_is_hidden_in_print(open_page):
-    page, _ = open_page(f"sections/{SECTIONS[1].stem}.html", javascript=False)
-    first = page.locator("details.show-code").first
-    code = first.locator("pre")
-    assert not code.is_visible()
-    first.locator("summary").click()
+def test_code_is_one_switch_away_without_javascript_and_hidden_in_print(open_page):
+    page, _ = open_page(f"sections/{SECTIONS[1].stem}.html", "phone", javascript=False)
+    blocks = page.locator("details.show-code")
+    assert blocks.count() > 3
+    # No code, and no toggle per cell, among a reader's text: one switch for the page.
+    assert not any(blocks.nth(i).is_visible() for i in range(blocks.count()))
+    assert page.locator(".code-switch").count() == 1
+    page.locator("label[for=show-code]").click()
+    code = blocks.first.locator("pre")
     assert code.is_visible() and "SectionReport" in code.inner_text()
+    assert all(blocks.nth(i).is_visible() for i in range(blocks.count()))
     page.emulate_media(media="print")
-    assert not first.is_visible()
+    assert not blocks.first.is_visible()
+
+
+# Every chart of the report, its SVG put in the page on its own, and the box of each piece of
+# text it draws compared with the drawing's own box (0.5 px for rounding).
+_CHART_TEXT_OUTSIDE = """
+async () => {
+  const outside = [];
+  const images = [...document.querySelectorAll("figure.chart img")];
+  for (const [n, img] of images.entries()) {
+    const svgText = atob(img.src.split(",")[1]);
+    const holder = document.createElement("div");
+    holder.innerHTML = new TextDecoder().decode(
+      Uint8Array.from(svgText, (c) => c.charCodeAt(0)));
+    document.body.appendChild(holder);
+    const svg = holder.querySelector("svg");
+    const box = svg.getBoundingClientRect();
+    for (const text of svg.querySelectorAll("text")) {
+      const r = text.getBoundingClientRect();
+      if (r.width === 0) continue;
+      if (r.left < box.left - 0.5 || r.right > box.right + 0.5 ||
+          r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5) {
+        outside.push(`chart ${n + 1} (${img.closest("figure").innerText.trim()}): ` +
+                     `"${text.textContent.trim()}"`);
+      }
+    }
+    holder.remove();
+  }
+  return [images.length, outside];
+}
+"""
+
+
+def test_every_chart_draws_all_its_text_inside_its_drawing(loaded_page):
+    page, _ = loaded_page("report.html")
+    charts, outside = page.evaluate(_CHART_TEXT_OUTSIDE)
+    assert charts > 30
+    assert not outside, "text drawn outside its chart:\n" + "\n".join(outside)
+
+
+# At phone width: every word and number of every table cell on one line (a word broken across
+# lines has boxes on two lines), every <details> opened first so that their tables are laid out.
+_BROKEN_WORDS = """
+() => {
+  document.querySelectorAll("details:not(.show-code)").forEach((d) => { d.open = true; });
+  const broken = [];
+  let words = 0;
+  for (const cell of document.querySelectorAll("table td, table th")) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.textContent.matchAll(/[^\\s-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        words += 1;
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return [words, broken];
+}
+"""
+
+
+@pytest.mark.parametrize("name", ["report.html", f"sections/{SECTIONS[10].stem}.html"])
+def test_table_cells_on_a_phone_never_break_a_number_or_a_word(open_page, name):
+    page, _ = open_page(name, "phone")
+    words, broken = page.evaluate(_BROKEN_WORDS)
+    assert words > 100
+    assert not broken, f"{name} at 390 px: {len(broken)} words broken, e.g. {broken[:12]}"
+    # The tables scroll in their own boxes: the page itself never scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
+
+
+# The smallest text each chart draws (font sizes in the SVG's units), at the width the chart is
+# shown: CSS pixels on the phone's screen.
+_CHART_TEXT_PX = """
+() => [...document.querySelectorAll("figure.chart img")].map((img) => {
+  const svg = new TextDecoder().decode(
+    Uint8Array.from(atob(img.src.split(",")[1]), (c) => c.charCodeAt(0)));
+  const sizes = [...svg.matchAll(/font(?:-size)?:\\s*(?:[a-z]+\\s+)*([\\d.]+)px/g)].map(
+    (m) => parseFloat(m[1]));
+  const viewBox = parseFloat(svg.match(/viewBox="[\\d.]+ [\\d.]+ ([\\d.]+)/)[1]);
+  const scale = img.getBoundingClientRect().width / viewBox;
+  return [img.closest("figure").innerText.trim(), Math.min(...sizes) * scale];
+})
+"""
+PHONE_CHART_TEXT_MIN_PX = 9.0
+
+
+def test_chart_text_is_legible_on_a_phone(loaded_page):
+    page, _ = loaded_page("report.html", "phone")
+    smallest = page.evaluate(_CHART_TEXT_PX)
+    assert len(smallest) > 30
+    small = [f"{title}: {px:.1f} px" for title, px in smallest if px < PHONE_CHART_TEXT_MIN_PX]
+    assert not small, "chart text too small to read at 390 px:\n" + "\n".join(small)
 
 
 def test_previous_and_next_links_walk_every_section_page_in_order(open_page):

@@ -135,7 +135,7 @@ class Outline(HTMLParser):
 
 
 SHOW_CODE = re.compile(
-    r'<details class="show-code"><summary>Show code</summary>(.*?)</details>', re.S
+    r'<details class="show-code" open=""><summary>Code</summary>(.*?)</details>', re.S
 )
 
 
@@ -326,23 +326,37 @@ def test_printable_opens_every_details_element_and_drops_the_code():
     assert printed.count("<details open") == 2 and "1 + 1" not in printed
 
 
-def test_printed_report_points_to_the_spreadsheet_instead_of_chart_data_tables(report, sections):
+def test_printed_report_points_to_the_spreadsheet_once_a_section_for_what_it_leaves_out(
+    report, sections
+):
     chart_data = (
         '<details class="chart-data"><summary>Data table: Homicide rate</summary>\n'
         "<table><caption>Homicide rate</caption><tr><th>Mar 2024</th><td>0.0123</td></tr>"
         "</table>\n</details>"
     )
-    with_charts = report.replace(TABLE, TABLE + chart_data)
-    assert with_charts.count(chart_data) == len(sections)
+    ranked = (
+        '<div class="analyst comparison">\n<div class="table-scroll" role="region">\n'
+        "<table><caption>Ranked forces</caption><tr><td>1</td></tr></table>\n</div>\n</div>"
+    )
+    tested = (
+        '<details class="analyst test-detail"><summary>How the trend was tested</summary>\n'
+        "<p>Test: regression, p = 0.12.</p>\n</details>"
+    )
+    with_charts = report.replace(TABLE, TABLE + chart_data * 2 + ranked + tested)
     printed = render.printable(with_charts)
-    # No table and no appendix in print: each chart names its table in report.ods instead.
+    # No data table, ranked table or test detail in print...
     assert 'class="chart-data"' not in printed and "Homicide rate</caption>" not in printed
+    assert "Ranked forces" not in printed and "p = 0.12" not in printed
     assert "Appendix" not in printed
-    refs = re.findall(r'"chart-data-ref">The numbers behind this chart are in (\S+),', printed)
-    assert refs == ["report.ods"] * len(sections)
-    assert printed.count("\u201cHomicide rate (chart data)\u201d") == len(sections)
+    # ...and one sentence per section, where the first of them was, saying where they are.
+    pointers = re.findall(r'<p class="print-pointer">(.*?)</p>', printed)
+    assert len(pointers) == len(sections)
+    assert all(
+        "report.ods" in p and "named after its chart" in p and "ranked" in p and "tested" in p
+        for p in pointers
+    )
     # The screen page keeps its tables.
-    assert with_charts.count("Homicide rate</caption>") == len(sections)
+    assert with_charts.count("Homicide rate</caption>") == 2 * len(sections)
 
 
 def test_section_pages_link_to_the_spreadsheet_one_folder_up(sections, context):
@@ -490,7 +504,7 @@ def test_the_printed_report_is_laid_out_in_one_pass_but_for_the_contents(report,
 
     printed = render.printable(report.replace(TABLE, TABLE + chart_data))
     pages = len(weasyprint.HTML(string=printed).render().pages)
-    assert pages > 5 and "chart-data-ref" in printed
+    assert pages > 5 and "print-pointer" in printed
     assert len(made) <= pages + 2, sorted(made)
 
 

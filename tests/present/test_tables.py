@@ -9,8 +9,14 @@ from helpers.present.tables import data_table, disclosure_suppress, measures_sum
 
 
 def parse(markup: str) -> ET.Element:
-    """The tables are well-formed XML as well as HTML: parse them to check their structure."""
-    return ET.fromstring(markup)
+    """The tables are well-formed XML as well as HTML: parse them to check their structure
+    (the table inside the box that scrolls it sideways on a narrow screen)."""
+    box = ET.fromstring(markup)
+    assert box.tag == "div" and box.get("class") == "table-scroll"
+    # A box that scrolls takes keyboard focus and is named (WCAG 2.1.1).
+    assert box.get("tabindex") == "0" and box.get("role") == "region" and box.get("aria-label")
+    (table,) = box
+    return table
 
 
 def texts(element: ET.Element, path: str) -> list[str]:
@@ -36,7 +42,7 @@ def test_data_table_structure_and_escaping():
     markup = data_table(FRAME, caption="Homicide <by force> & rank")
     assert "<script>" not in markup and "&lt;script&gt;" in markup
     table = parse(markup)
-    assert table.get("class") == "data-table"
+    assert table.get("class") == "data-table short"  # 15 rows or fewer: printed whole
     assert texts(table, "caption") == ["Homicide <by force> & rank"]
     assert texts(table, "thead/tr/th[@scope='col']") == list(FRAME.columns)
     assert texts(table, "tbody/tr/th[@scope='row']") == list(FRAME["Force <b>"])

@@ -1,8 +1,9 @@
 """HTML pages and the PDF of the report, made from executed section notebooks.
 
 A reviewer sees no code unless they ask: nbconvert's HTML exporter runs in-process (no `jupyter
-nbconvert` start-up per notebook) with prompts excluded and each code cell's source folded into a
-closed "Show code" <details> (no script needed; hidden in print), and each notebook's HTML becomes a
+nbconvert` start-up per notebook) with prompts excluded and each code cell's source in a
+<details class="show-code"> that the page shows only when its one "Show the code" switch is on
+(no script needed; hidden in print), and each notebook's HTML becomes a
 *fragment* placed in the project's own page templates (`templates/*.html.j2`, `report.css`). Every
 page is self-contained: CSS inline, images already data URIs or inline SVG, no script or font
 from a network (police networks are closed). The PDF is made once, from the assembled report,
@@ -11,7 +12,6 @@ by WeasyPrint.
 
 from __future__ import annotations
 
-import base64
 import html as html_lib
 import itertools
 import logging
@@ -27,6 +27,9 @@ from typing import Any
 from helpers.core.exceptions import RenderError
 from helpers.core.paths import TEMPLATES_DIR
 from helpers.core.quarters import FinancialQuarter
+from helpers.present.print_form import INPUT_FILES_CAPTION as INPUT_FILES_CAPTION
+from helpers.present.print_form import SPREADSHEET, printable
+from helpers.present.print_form import print_svg as print_svg
 
 REPORT_TITLE = "Performance Report"
 LANG = "en-GB"
@@ -64,7 +67,7 @@ def _exporter() -> Any:
         config=config,
         extra_template_basedirs=[str(TEMPLATES_DIR / "nbconvert")],
         template_name="fragment",
-        # The fragment template puts each code cell's source in a closed "Show code" <details>.
+        # The fragment template puts each code cell's source in a <details class="show-code">.
         exclude_input=False,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -83,7 +86,8 @@ def read_notebook(notebook: Path | Any) -> Any:
 
 def notebook_to_fragment(notebook: Path | Any) -> str:
     """The reader's view of an executed notebook as an HTML fragment: outputs and text, no
-    prompts, and each code cell's source hidden in a closed ``<details class="show-code">``.
+    prompts, and each code cell's source in a ``<details class="show-code">``, which the page
+    shows only when its "Show the code" switch is on.
 
     `notebook` is a path or an `nbformat.NotebookNode`. Output written to stderr (warnings) is
     left out; `stderr_messages` lists it for the build log.
@@ -95,7 +99,7 @@ def notebook_to_fragment(notebook: Path | Any) -> str:
 
 def _join_silent_code_cells(nb: Any) -> Any:
     """A copy of `nb` in which each run of consecutive code cells without output (the steps a
-    section notebook computes a measure with) is one cell: one "Show code" for the reader,
+    section notebook computes a measure with) is one cell: one code block for the reader,
     not one per step. Cells the reader never sees (tags) are left as they are."""
     import copy
 
@@ -426,142 +430,17 @@ class PdfInfo:
     warnings: list[str] = field(default_factory=list)
 
 
-_DETAILS_OPEN = re.compile(r"<details(?![^>]*\sopen\b)", re.IGNORECASE)
-_SHOW_CODE = re.compile(r'<details class="show-code">.*?</details>\s*', re.DOTALL)
-_CHART_DATA = re.compile(
-    r'<details class="chart-data"[^>]*>\s*<summary>(.*?)</summary>(.*?)</details>', re.DOTALL
-)
-_DATA_TABLE_PREFIX = re.compile(r"^Data table:\s*")
-SPREADSHEET = "report.ods"
-
-
-def _chart_data_reference(page: str) -> str:
-    """Every chart's data table (``details.chart-data``) replaced, in print, by a sentence
-    saying where its numbers are: report.ods, the table named after the chart. A print reader
-    has the figures in words beside the chart; the tables (44 pages of them) are the
-    spreadsheet's job, and laying them out was half the PDF's time."""
-
-    def refer(m: re.Match[str]) -> str:
-        title = _DATA_TABLE_PREFIX.sub("", m.group(1).strip())
-        return (
-            f'<p class="chart-data-ref">The numbers behind this chart are in {SPREADSHEET}, the '
-            f"spreadsheet published with this report: the table \u201c{title} (chart data)"
-            "\u201d.</p>"
-        )
-
-    return _CHART_DATA.sub(refer, page)
-
-
-# The methods page's list of the files a build read, each with the start of its checksum: for
-# re-running and checking the build (manifest.json holds the full checksums), not for reading.
-INPUT_FILES_CAPTION = "Input files read by this build"
-_INPUT_FILES_TABLE = re.compile(
-    r'<table class="data-table">\s*<caption>' + re.escape(INPUT_FILES_CAPTION) + r"</caption>"
-    r".*?</table>",
-    re.DOTALL,
-)
-_TABLE_ROW = re.compile(r"<tr>\s*<th scope=\"row\">")
-
-
-def _input_files_reference(page: str) -> str:
-    """The list of input files and their checksums (176 rows, 4 pages) replaced, in print, by
-    a sentence saying how many there are and where they are listed: a print reader cannot
-    check a checksum, and the list is in report.html and manifest.json, published with it."""
-
-    def refer(m: re.Match[str]) -> str:
-        files = len(_TABLE_ROW.findall(m.group(0)))
-        return (
-            f'<p class="input-files-ref">This build read {files} input files. Each one, with its '
-            "SHA-256 checksum, is listed in report.html (this section) and in manifest.json, "
-            "both published with this report.</p>"
-        )
-
-    return _INPUT_FILES_TABLE.sub(refer, page)
-
-
-_SVG_URI = re.compile(r'(<img\b[^>]*?\ssrc=")data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
-_SVG_TAG = re.compile(r"<([A-Za-z][\w:.-]*)(\s[^<>]*?)?(/?)>")
-_SVG_ATTRIBUTE = re.compile(r'\s+([\w:.-]+)="([^"]*)"')
-_SVG_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
-# Matplotlib's one stylesheet: a rule for every element, which WeasyPrint matches against each.
-_SVG_STAR_RULE = re.compile(r'<style type="text/css">\s*\*\s*\{([^{}<]*)\}\s*</style>')
-
-
-def _declarations(style: str) -> dict[str, str] | None:
-    """``name: value`` pairs of a style string; None if one is !important (left as CSS)."""
-    found = {}
-    for declaration in html_lib.unescape(style).split(";"):
-        name, colon, value = declaration.partition(":")
-        if colon and name.strip() and value.strip():
-            if "!" in value:
-                return None
-            found[name.strip().lower()] = value.strip()
-    return found
-
-
-def _as_attributes(m: re.Match[str], defaults: dict[str, str]) -> str:
-    tag, attributes, close = m.group(1), m.group(2) or "", m.group(3)
-    pairs = dict(_SVG_ATTRIBUTE.findall(attributes))
-    if tag == "svg":
-        # The stylesheet's rule for every element, as inherited attributes of the root.
-        pairs.update({k: html_lib.escape(v, quote=True) for k, v in defaults.items()})
-    elif "style" not in pairs:
-        return m.group(0)
-    if "style" in pairs:
-        declarations = _declarations(pairs["style"])
-        if declarations is None:
-            return m.group(0)
-        del pairs["style"]  # a style declaration wins over an attribute of the same name
-        pairs.update({k: html_lib.escape(v, quote=True) for k, v in declarations.items()})
-    written = "".join(f' {name}="{value}"' for name, value in pairs.items())
-    return f"<{tag}{written}{close}>"
-
-
-def print_svg(svg: str) -> str:
-    """A chart's SVG as WeasyPrint draws it fastest, looking the same: Matplotlib's
-    ``style="..."`` declarations as presentation attributes and its one ``* {...}`` rule as
-    attributes of the root element (WeasyPrint parses every style string with its CSS parser
-    and matches every rule against every element), and no RDF metadata (never drawn)."""
-    svg = _SVG_METADATA.sub("", svg, count=1)
-    rule = _SVG_STAR_RULE.search(svg)
-    rest = svg if rule is None else svg[: rule.start()] + svg[rule.end() :]
-    defaults = {} if rule is None else _declarations(rule.group(1))
-    if defaults is None or "<style" in rest:
-        # Another stylesheet (or an !important) would win over presentation attributes.
-        return svg
-    return _SVG_TAG.sub(lambda m: _as_attributes(m, defaults), rest)
-
-
-def _lean_charts(page: str) -> str:
-    def lean(m: re.Match[str]) -> str:
-        svg = base64.b64decode(m.group(2)).decode("utf-8")
-        encoded = base64.b64encode(print_svg(svg).encode("utf-8")).decode("ascii")
-        return f'{m.group(1)}data:image/svg+xml;base64,{encoded}"'
-
-    return _SVG_URI.sub(lean, page)
-
-
-def printable(page: str) -> str:
-    """The page as it is printed (the PDF): the code reviewers may open on screen left out;
-    each chart's data table replaced by a sentence naming its table in report.ods (the
-    spreadsheet holds every number), and the list of input files by a sentence naming where
-    it is; every remaining <details> open, printed in full; the charts' SVG in the form
-    WeasyPrint draws fastest (`print_svg`)."""
-    page = _SHOW_CODE.sub("", page)
-    page = _chart_data_reference(page)
-    page = _input_files_reference(page)
-    page = _lean_charts(page)
-    return _DETAILS_OPEN.sub("<details open", page)
-
-
 @lru_cache(maxsize=1)
 def printer_digest() -> str:
-    """What a PDF depends on besides report.html: this module (the print form, `printable`)
-    and WeasyPrint's version. A build reuses report.pdf only when both are unchanged."""
+    """What a PDF depends on besides report.html: this module, the print form
+    (`print_form.printable`) and WeasyPrint's version. A build reuses report.pdf only when all
+    are unchanged."""
     import hashlib
     from importlib.metadata import version
 
-    source = Path(__file__).read_bytes()
+    from helpers.present import print_form
+
+    source = Path(__file__).read_bytes() + Path(print_form.__file__).read_bytes()
     return hashlib.sha256(source + f"weasyprint {version('weasyprint')}".encode()).hexdigest()
 
 

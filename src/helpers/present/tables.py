@@ -21,6 +21,21 @@ SUMMARY_MISSING = "Not available"
 NO_ROWS = "No data"
 
 
+# A table this short prints whole on one page (CSS `table.short`); a longer one may break
+# between rows, its header row repeated.
+SHORT_TABLE_ROWS = 15
+
+
+def scroll_box(table: str, label: str) -> str:
+    """`table` in its own box that scrolls sideways on a narrow screen (as GOV.UK's tables do),
+    so that no cell breaks a number or a word to fit a phone. The box takes keyboard focus and
+    is a named region, so that a keyboard user can scroll it too (WCAG 2.1.1)."""
+    return (
+        f'<div class="table-scroll" role="region" tabindex="0" '
+        f'aria-label="{html.escape(label, quote=True)}">\n{table}\n</div>'
+    )
+
+
 # ----- cells -----------------------------------------------------------------------------------
 def _whole_numbers(values: pd.Series) -> bool:
     """True when every number in a column is whole: counts that became float around NaN, or
@@ -94,8 +109,9 @@ def data_table(
     units = [_unit_of(column, unit) for column in body.columns]
     index_whole = _whole_numbers(pd.Series(row_headers, dtype=object))
 
+    short = " short" if len(frame) <= SHORT_TABLE_ROWS else ""
     lines = [
-        '<table class="data-table">',
+        f'<table class="data-table{short}">',
         f"<caption>{html.escape(caption)}</caption>",
         "<thead><tr>"
         + "".join(f'<th scope="col">{html.escape(h)}</th>' for h in headers)
@@ -117,7 +133,7 @@ def data_table(
             cells.append(_td(*_cell_text(body.iat[i, j], units[j], whole[j])))
         lines.append("<tr>" + "".join(cells) + "</tr>")
     lines += ["</tbody>", "</table>"]
-    return "\n".join(lines)
+    return scroll_box("\n".join(lines), caption)
 
 
 # ----- the measures summary --------------------------------------------------------------------
@@ -166,7 +182,7 @@ def measures_summary_table(rows: pd.DataFrame, *, caption: str) -> str:
     if rows.empty:
         parts[-1:-1] = [f'<tr><td colspan="{len(SUMMARY_HEADERS)}">{NO_ROWS}</td></tr>']
     parts.append("</table>")
-    return "\n".join(parts)
+    return scroll_box("\n".join(parts), caption)
 
 
 def _summary_rows(rows: pd.DataFrame) -> Iterable[str]:

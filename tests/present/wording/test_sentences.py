@@ -11,6 +11,7 @@ from helpers.present.wording.sentences import (
     MEASURE_WORDING,
     UNIT_WORDING,
     chart_alt_text,
+    interval_fact,
     measure_facts,
     render_facts,
 )
@@ -40,6 +41,8 @@ class StandIn:
     rank: int | None = None
     rank_of: int | None = None
     relation: str | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -417,3 +420,22 @@ def test_trend_explanation_is_a_sentence_naming_the_test_points_and_p_value():
         "Test: regression allowing for quarter-to-quarter variation that persists, 12 points, "
         "p = 0.11. Fitted change +45%."
     )
+
+
+def test_the_interval_is_stated_beside_the_figure_in_its_unit():
+    from helpers.stats.intervals import byar_interval, wilson_interval
+
+    # Independent values: 21 homicides among 1,750,000 residents, and 192 of 2,462 outcomes.
+    low, high = byar_interval(21, 1_750_000, per=1000.0)
+    rate = replace(HOMICIDE, ci_low=low, ci_high=high)
+    assert interval_fact(rate, 0.95) == (
+        f"95% confidence interval: {low:.4f} to {high:.3f} per 1,000 residents."
+    )
+    p_low, p_high = wilson_interval(192, 2462)
+    share = replace(CASES["percent_rape_charge_rate"], ci_low=100 * p_low, ci_high=100 * p_high)
+    assert interval_fact(share, 0.9) == (
+        f"90% confidence interval: {100 * p_low:.1f}% to {100 * p_high:.1f}%."
+    )
+    # A count has no interval, and a missing interval is not stated.
+    assert interval_fact(replace(CASES["count_not_applicable"], ci_low=1, ci_high=2), 0.95) == ""
+    assert interval_fact(HOMICIDE, 0.95) == ""

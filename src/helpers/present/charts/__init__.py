@@ -5,7 +5,7 @@ plots (`funnel_chart`), each a `Chart` with its SVG, text alternative and data t
 `trend_chart` and `funnel_plot` draw one kind each.
 """
 
-from helpers.present.charts.figure import PALETTE, SPREADSHEET, SPREADSHEET_NOTE, Chart
+from helpers.present.charts.figure import PALETTE, SPREADSHEET, Chart
 from helpers.present.charts.funnel_plot import FUNNEL_LINES, PointStyle, funnel_chart, funnel_top
 from helpers.present.charts.trend_chart import (
     FIGURE_SIZE,
@@ -27,7 +27,6 @@ __all__ = [
     "PALETTE",
     "SERIES_STYLES",
     "SPREADSHEET",
-    "SPREADSHEET_NOTE",
     "Chart",
     "PointStyle",
     "SeriesStyle",

@@ -47,13 +47,9 @@ PALETTE: Mapping[str, str] = {
     "vermillion": "#D55E00",
     "reddish_purple": "#CC79A7",
 }
-# The spreadsheet published beside the report (helpers.present.spreadsheet); a relative link, so
-# that it works offline wherever the report folder is copied (section pages are one folder down).
+# The spreadsheet published beside the report (helpers.present.spreadsheet). Pages say once where
+# it is (the title page, each section page's header), not under every chart.
 SPREADSHEET = "report.ods"
-SPREADSHEET_NOTE = (
-    f'<p class="ods-note">All the data are in <a href="{SPREADSHEET}">{SPREADSHEET}</a>, '
-    "the spreadsheet published with this report.</p>"
-)
 
 TEXT_COLOUR = "#1a1a1a"
 GRID_COLOUR = "#d9d9d9"
@@ -112,11 +108,12 @@ class Chart:
     def to_html(self) -> str:
         title = html.escape(self.title)
         return (
-            f'<figure class="chart"><img src="{self.data_uri}" '
+            # On a phone the figure scrolls sideways (report.css), so it takes keyboard focus.
+            f'<figure class="chart" tabindex="0"><img src="{self.data_uri}" '
             f'alt="{html.escape(self.alt_text, quote=True)}">'
             f"<figcaption>{title}</figcaption></figure>\n"
             f'<details class="chart-data"><summary>Data table: {title}</summary>\n'
-            f"{self.data_table_html()}\n{SPREADSHEET_NOTE}\n</details>"
+            f"{self.data_table_html()}\n</details>"
         )
 
     def sheet_table(self, notes: tuple[str, ...] = ()) -> SheetTable:
@@ -158,15 +155,34 @@ class Chart:
         return self.to_html()
 
 
+# The share of a chart's width its title may take: the title starts at the axes' left edge,
+# which the y axis's tick labels and label push in by up to about a tenth of the figure.
+TITLE_WIDTH_SHARE = 0.86
+
+
 def style_axes(ax: Axes, title: str) -> None:
-    """The look every chart shares: a bold title on the left, light horizontal grid lines
-    behind the data, no top or right frame, short ticks."""
-    ax.set_title(textwrap.fill(title, 95), loc="left", fontweight="bold")
+    """The look every chart shares: a bold title on the left (wrapped to the drawing's width),
+    light horizontal grid lines behind the data, no top or right frame, short ticks."""
+    fit_title(ax, title)
     ax.grid(axis="y", color=GRID_COLOUR, linewidth=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="both", length=3)
+
+
+def fit_title(ax: Axes, title: str) -> None:
+    """Set `title` on `ax`, wrapped onto as many lines as it needs to stay inside the figure:
+    its width measured with the figure's renderer, never guessed from a count of characters,
+    so that no word of it is cut off at the drawing's edge."""
+    renderer = ax.figure.canvas.get_renderer()
+    limit = ax.figure.bbox.width * TITLE_WIDTH_SHARE
+    width = len(title)
+    while True:
+        text = ax.set_title(textwrap.fill(title, width), loc="left", fontweight="bold")
+        if width <= 20 or text.get_window_extent(renderer).width <= limit:
+            return
+        width -= 4
 
 
 @contextmanager

@@ -53,7 +53,7 @@ def offences_table(
     # Closed on screen (a serious violence list is long); printed open (`render.printable`).
     summary = f"The offences counted ({len(frame)} offence codes of police recorded crime)"
     return Html(
-        f'<details class="offences"><summary>{html.escape(summary)}</summary>\n'
+        f'<details class="offences analyst"><summary>{html.escape(summary)}</summary>\n'
         '<p class="method-note">The offences of the Home Office police recorded crime data '
         f"that the figure counts, and how many of each {html.escape(force)} recorded in the "
         "12 months:</p>\n"
@@ -113,4 +113,9 @@ def comparison_table(result: MeasureResult) -> Html:
         notes=(m.definition,) if m.definition else (),
         kind="comparison",
     )
-    return Html(data_table(frame, caption=caption), tables=(sheet,))
+    # Every force's ranked figures are for analysts: in report.html and report.ods, not in the
+    # PDF (`render.printable` says where they are).
+    return Html(
+        f'<div class="analyst comparison">\n{data_table(frame, caption=caption)}\n</div>',
+        tables=(sheet,),
+    )

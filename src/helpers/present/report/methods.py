@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import pandas as pd
 
@@ -11,6 +12,23 @@ from helpers.present.render import INPUT_FILES_CAPTION
 from helpers.present.report.fragment import Html
 from helpers.present.report.funnels import funnel_for, has_funnel_plot, outside_poisson
 from helpers.present.report.summary import PageBase
+
+
+def data_folder_name(data_dir: str | Path) -> str:
+    """The data folder as a reader may see it (HTML): relative to the project where it lies
+    inside it, else by its own name. An absolute path names the machine that built the report,
+    not the data, and would differ between two builds of the same report."""
+    from helpers.core.paths import PROJECT_ROOT, resolve
+
+    folder = resolve(data_dir)
+    try:
+        shown = folder.resolve().relative_to(PROJECT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return (
+            f"<code>{html.escape(folder.name)}</code> (a folder outside the project, "
+            "named in manifest.json)"
+        )
+    return f"<code>{html.escape(shown)}</code> (in the project)"
 
 
 class MethodsReport(PageBase):
@@ -81,7 +99,7 @@ class MethodsReport(PageBase):
         files = sources + "\n" + data_table(pd.DataFrame(rows), caption=INPUT_FILES_CAPTION)
         text = (
             '<h3 id="sources">Data sources</h3>\n'
-            f"<p>Data folder: <code>{html.escape(str(self.context.settings.data_dir))}</code>. "
+            f"<p>Data folder: {data_folder_name(self.context.settings.data_dir)}. "
             "Every file's full checksum is in manifest.json; docs/DATA.md describes each source, "
             "its publisher and its vintage.</p>\n" + files
         )
@@ -252,12 +270,10 @@ class MethodsReport(PageBase):
                 }
             )
         if rows:
-            parts.append(
-                data_table(
-                    pd.DataFrame(rows),
-                    caption="Overdispersion between forces in each funnel plot",
-                )
+            table = data_table(
+                pd.DataFrame(rows), caption="Overdispersion between forces in each funnel plot"
             )
+            parts.append(f'<div class="analyst annex">\n{table}\n</div>')
         return parts
 
     def definitions(self) -> Html:
@@ -277,9 +293,12 @@ class MethodsReport(PageBase):
                 "Polarity": [polarity[m.polarity] for m in self.context.catalogue.measures],
             }
         )
+        # Each section prints its measures' definitions; the table of them all is for
+        # report.html (`render.printable` leaves it out of the PDF and says where it is).
         return Html(
-            '<h3 id="definitions">Definitions</h3>\n'
+            '<h3 id="definitions">Definitions</h3>\n<div class="analyst annex">\n'
             + data_table(frame, caption="How each measure is defined")
+            + "\n</div>"
         )
 
     def caveats(self) -> Html:

@@ -153,7 +153,7 @@ class SectionReport:
         (a result from the notebook's steps, recorded; or a measure id). `chart=False` leaves
         the chart out, for a measure drawn with another on one chart (`counts_together`)."""
         from helpers.present.charts import trend_chart
-        from helpers.present.wording.sentences import measure_facts, render_facts
+        from helpers.present.wording.sentences import interval_fact, measure_facts, render_facts
 
         result = self._result(measure)
         m = result.measure
@@ -163,34 +163,37 @@ class SectionReport:
             facts = " ".join(measure_facts(result))
             parts.append(f'<p class="flag" role="note">{html.escape(facts)}</p>')
             return Html("\n".join(parts), shown)
-        parts.append(render_facts(measure_facts(result)))
+        facts = measure_facts(result)
+        facts.insert(1, interval_fact(result, self.context.settings.benchmark.confidence))
+        parts.append(render_facts(facts))
         if not chart:
             return self._without_chart(result, parts, shown)
         series = result.series
         window = self.context.settings.trend.window_quarters * 3 + 24
         series = series[series["period"] > self.context.quarter.period - window]
-        chart = trend_chart(
+        drawn = trend_chart(
             series,
             title=m.chart_title,
             unit=m.unit,
             force_name=result.force,
             comparator_label=result.comparator_label if m.comparator != "national" else None,
             relation=result.relation if m.comparator != "national" else None,
-            show_national=bool(series["national_value"].notna().any()),
+            # England and Wales's count is on another scale (4,314 against a force's 108): on
+            # one axis the force's line would lie flat at zero. A count shows the force alone.
+            show_national=m.unit != "count" and bool(series["national_value"].notna().any()),
             # Percentages that move between 70% and 80% would look flat on an axis from zero.
             y_from_zero=not m.is_percent,
         )
-        parts.append(chart._repr_html_())
-        tables = (chart.sheet_table((m.definition,) if m.definition else ()),)
+        # The heading, its sentences and the chart are one block, never parted by a page
+        # break in print (report.css: .measure-lead).
+        parts = [f'<div class="measure-lead">{"".join(parts)}{drawn._repr_html_()}</div>']
+        tables = (drawn.sheet_table((m.definition,) if m.definition else ()),)
         if m.definition:
             parts.append(
                 f'<p class="definition"><strong>Definition.</strong> '
                 f"{html.escape(m.definition)}</p>"
             )
-        parts.append(
-            f'<p class="method-note">Trend / Outlook: <strong>{html.escape(result.trend_word)}'
-            f"</strong>. {html.escape(trend_explanation(result))}</p>"
-        )
+        parts.append(trend_note(result.trend_word, trend_explanation(result)))
         if has_funnel_plot(m):
             funnel = self.funnel(result)
             parts.append(funnel.text)
@@ -204,10 +207,7 @@ class SectionReport:
                 f'<p class="definition"><strong>Definition.</strong> '
                 f"{html.escape(m.definition)}</p>"
             )
-        parts.append(
-            f'<p class="method-note">Trend / Outlook: <strong>{html.escape(result.trend_word)}'
-            f"</strong>. {html.escape(trend_explanation(result))}</p>"
-        )
+        parts.append(trend_note(result.trend_word, trend_explanation(result)))
         return Html("\n".join(parts), shown)
 
     def counts_together(self, first: str, second: str, *, title: str) -> Html:
@@ -267,6 +267,25 @@ class SectionReport:
             narrative_html(self.context.narrative_dir, quarter, self.section.id),
             {REFRESH_KEY: meta},
         )
+
+
+def trend_note(word: str, explanation: str) -> str:
+    """The trend word, and how the test reached it in a disclosure: the test's name, points and
+    p-value are for analysts (printed only in report.html; `render.printable` leaves the
+    disclosure out of the PDF and says where it is). Where no test could be made, the reason
+    is what every reader needs: it stays beside the word."""
+    text = f'<p class="trend-word">Trend / Outlook: <strong>{html.escape(word)}</strong>.</p>'
+    if not explanation:
+        return text
+    if word == "Not available":
+        return (
+            f'<p class="trend-word">Trend / Outlook: <strong>{html.escape(word)}</strong>. '
+            f"{html.escape(explanation)}</p>"
+        )
+    return (
+        f'{text}\n<details class="analyst test-detail"><summary>How the trend was tested'
+        f'</summary>\n<p class="method-note">{html.escape(explanation)}</p>\n</details>'
+    )
 
 
 def measures_csv_rows(result: MeasureResult) -> str:

@@ -380,6 +380,21 @@ def measure_facts(result: Any) -> list[str]:
     return facts
 
 
+def interval_fact(result: Any, confidence: float) -> str:
+    """The force's own confidence interval, stated beside its figure (the methods note
+    promises it): "95% confidence interval: 0.0098 to 0.0143 per 1,000 residents." Empty for
+    a count, which has none, and where the interval is missing."""
+    unit = result.measure.unit
+    low, high = _number(getattr(result, "ci_low", None)), _number(getattr(result, "ci_high", None))
+    if unit == "count" or low is None or high is None or not getattr(result, "available", True):
+        return ""
+    suffix = _wording(unit).suffix
+    return _sentence(
+        f"{confidence:.0%} confidence interval: {format_number(low, unit)} to "
+        f"{format_number(high, unit)}{suffix}"
+    )
+
+
 def _figure_fact(
     result: Any,
     measure: Any,
