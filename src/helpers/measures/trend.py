@@ -10,7 +10,7 @@ import pandas as pd
 from helpers.core.config import Settings
 from helpers.measures.result import MeasureResult
 from helpers.measures.series import SNAPSHOT_SOURCES, UNROLLED_SOURCES, force_history
-from helpers.stats.trends import TrendResult, trend_outlook
+from helpers.stats.trends import TrendNoise, TrendResult, trend_outlook
 
 
 def trend_input(figure: MeasureResult, series: pd.DataFrame) -> pd.DataFrame:
@@ -44,10 +44,15 @@ def trend_input(figure: MeasureResult, series: pd.DataFrame) -> pd.DataFrame:
 
 
 def trend_test(
-    figure: MeasureResult, series: pd.DataFrame | None, settings: Settings
+    figure: MeasureResult,
+    series: pd.DataFrame | None,
+    settings: Settings,
+    noise: TrendNoise | None = None,
 ) -> TrendResult | None:
     """Step 6, the trend test of `settings.trend` (method, significance level, window) on the
-    force's series up to the quarter (`trend_input`): its word, statistic and p-value."""
+    force's series up to the quarter (`trend_input`): its finding (word, change and interval,
+    the quarters used and those left out). `noise` is the measure's quarter-to-quarter noise
+    estimated from the panel of all forces; None: the settings' working_cv and working_rho."""
     if not figure.available or series is None:
         return None
     measure = figure.measure
@@ -59,6 +64,7 @@ def trend_test(
         down_word=measure.trend_down,
         rolled=measure.source not in SNAPSHOT_SOURCES,
         frequency_months=_frequency_months(pd.Index(history["period"])),
+        noise=noise,
     )
 
 

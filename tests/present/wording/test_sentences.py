@@ -477,7 +477,7 @@ def test_funnel_alt_text_with_no_force_outside_and_a_force_left_out():
 def test_trend_explanation_is_a_sentence_naming_the_test_points_and_p_value():
     from types import SimpleNamespace
 
-    from helpers.present.wording.sentences import trend_explanation
+    from helpers.present.wording.trend_words import trend_explanation
     from helpers.stats.trends import TrendResult
 
     trend = TrendResult("Stable", "regression_ar1", 1.7, 0.1107, 0.45, 12, "fitted change +45%")

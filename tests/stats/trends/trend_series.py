@@ -139,6 +139,37 @@ def statsmodels_quasi_poisson(y, population, x):
     return fit, p
 
 
+def statsmodels_firth(y, trials, x, family="poisson"):
+    """Firth's adjusted quasi-Poisson (quasi-binomial) fit, by statsmodels: the GLM refitted to
+    the pseudo-data y + h/2 (binomial: of n + h trials), h the hat values of the previous fit,
+    until h settles, the scale from Pearson's chi-squared of the pseudo-data. Returns
+    (coefficients, standard errors, t, p)."""
+    h = np.zeros(len(y))
+    for _ in range(200):
+        if family == "poisson":
+            model = sm.GLM(y + h / 2, x, family=sm.families.Poisson(), offset=np.log(trials))
+        else:
+            model = sm.GLM((y + h / 2) / (trials + h), x, family=sm.families.Binomial(),
+                           var_weights=trials + h)  # fmt: skip
+        fit = model.fit(tol=1e-13)
+        new = fit.get_hat_matrix_diag()
+        if np.max(np.abs(new - h)) < 1e-12:
+            break
+        h = new
+    if family == "poisson":
+        mu = trials * np.exp(x @ fit.params)
+        weights, pseudo = mu, y + h / 2
+    else:
+        share = 1 / (1 + np.exp(-(x @ fit.params)))
+        mu, weights = (trials + h) * share, trials * share * (1 - share)
+        pseudo = y + h / 2
+    df = len(y) - x.shape[1]
+    scale = np.sum((pseudo - mu) ** 2 / weights) / df
+    se = np.sqrt(scale * np.diag(np.linalg.inv(x.T @ (weights[:, None] * x))))
+    t = fit.params / se
+    return fit.params, se, t, 2 * student_t.sf(np.abs(t), df)
+
+
 def prc_like(raw_counts, population=1.7e6, end="2024-03"):
     """Quarterly rate series as measures.py hands it over: 12-month rate, count, population,
     and the quarter's own count and population."""

@@ -17,7 +17,7 @@ from helpers.present.report.fragment import MEASURE_ROWS_KEY, REFRESH_KEY, Html
 from helpers.present.report.funnels import funnel_block, has_funnel_plot
 from helpers.present.report.refresh import narrative_html
 from helpers.present.wording.benchmark_words import benchmark_text
-from helpers.present.wording.sentences import trend_explanation
+from helpers.present.wording.trend_words import trend_explanation
 
 if TYPE_CHECKING:
     # helpers.measures.compute (scipy, statsmodels: about 0.8 s to import) is imported where a

@@ -69,8 +69,10 @@ can give a word), `overlap` and `mann_kendall` (the rank tests of the rolling fi
 
 from __future__ import annotations
 
+from helpers.stats.trends.exceptional import QuarterTails, quarter_tails
 from helpers.stats.trends.fewest import minimum_points, smallest_p_value
-from helpers.stats.trends.outlook import describe_method, trend_outlook
+from helpers.stats.trends.noise import TrendNoise
+from helpers.stats.trends.outlook import trend_outlook
 from helpers.stats.trends.overlap import (
     hamed_rao_variance_factor,
     mann_kendall_overlap,
@@ -84,22 +86,33 @@ from helpers.stats.trends.regression import (
     regression_trend,
     working_correlations,
 )
-from helpers.stats.trends.result import TREND_WORDS, TrendResult
+from helpers.stats.trends.result import (
+    DETAIL_KINDS,
+    TREND_WORDS,
+    ExceptionalQuarter,
+    TrendDetail,
+    TrendResult,
+)
 from helpers.stats.trends.xmr import SPC_RULES, spc_signals
 
 __all__ = [
+    "DETAIL_KINDS",
     "SPC_RULES",
     "TREND_WORDS",
     "WORKING_CV",
     "WORKING_RHO",
+    "ExceptionalQuarter",
+    "QuarterTails",
     "RegressionFit",
+    "TrendDetail",
+    "TrendNoise",
     "TrendResult",
-    "describe_method",
     "design_matrix",
     "hamed_rao_variance_factor",
     "mann_kendall_overlap",
     "minimum_points",
     "overlap_autocorrelation",
+    "quarter_tails",
     "regression_trend",
     "smallest_p_value",
     "spc_signals",
