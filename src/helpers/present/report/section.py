@@ -165,6 +165,12 @@ class SectionReport:
             show_national=bool(series["national_value"].notna().any()),
             # Percentages that move between 70% and 80% would look flat on an axis from zero.
             y_from_zero=not m.is_percent,
+            tested=result.trend.tested if result.trend is not None else (),
+            exceptional=(
+                result.trend.exceptional.period
+                if result.trend is not None and result.trend.exceptional is not None
+                else None
+            ),
         )
         parts.append(chart._repr_html_())
         tables = (chart.sheet_table((m.definition,) if m.definition else ()),)

@@ -27,6 +27,12 @@ TEST_NAMES = {
     "quasi_poisson": "quasi-Poisson (quasi-binomial) regression",
 }
 DOWN_WORDS = ("Reducing", "Decreasing")
+QUARTER_MONTHS = {
+    "Q1": "April to June",
+    "Q2": "July to September",
+    "Q3": "October to December",
+    "Q4": "January to March",
+}
 
 
 def quarter_words(period: pd.Period | str) -> str:
@@ -71,10 +77,10 @@ def detail_words(detail: Any) -> str:
     if kind == "missing":
         return f"no data for {_quarters(detail.periods)}: left out of the regression"
     if kind == "no_seasonal_terms":
-        which = _names(list(detail.periods))
+        which = _names([QUARTER_MONTHS.get(p, p) for p in detail.periods])
         return (
-            f"no quarter-of-year terms: {which} of the year had no events in the window, so the "
-            "seasons cannot be estimated from it"
+            f"no quarter-of-year terms: no events in {which} in the window, so the seasons "
+            "cannot be estimated from it"
         )
     if kind == "not_converged":
         return "the regression did not converge (the counts leave the change undetermined)"
@@ -118,9 +124,26 @@ def period_words(period: ExceptionalPeriod) -> str:
     last = FinancialQuarter.containing(pd.Period(period.last, "M")).short_label
     span = first if first == last else f"{first} to {last}"
     return (
-        f"the window holds {period.name} ({span}: {period.reason}); a change measured across "
-        "them is not the same finding as one measured from ordinary quarters"
+        f"the window includes {period.name} ({span}), when {period.reason}: a change measured "
+        "across them is not the same finding as one from ordinary quarters"
     )
+
+
+def tested_alt_text(tested: Sequence[pd.Period], exceptional: pd.Period | None) -> str:
+    """What a trend chart's shading and ring show, for its text alternative."""
+    if not tested:
+        return ""
+    first, last = min(tested), max(tested)
+    text = (
+        f"The shaded band marks the quarters the trend test used, {quarter_words(first)} to "
+        f"{quarter_words(last)}."
+    )
+    if exceptional is not None:
+        text += (
+            f" The ringed point, {quarter_words(exceptional)}, includes an exceptional quarter "
+            "left out of the test."
+        )
+    return text
 
 
 def trend_explanation(result: Any) -> str:
@@ -226,7 +249,9 @@ def method_note(settings: TrendSettings, *, noise_estimated: bool = False) -> st
             "share at 0% or 100%); a fit that does not converge gives Not available. Quarters "
             "with no data are left out of the fit, and " + verdict + " The fitted change a year "
             f"is shown with its {level} interval, and as a change only when it is significant; "
-            "the chart shades the quarters the test used." + exceptional + periods
+            "the chart shades the quarters the test used."
+            + exceptional
+            + periods
             + (
                 " A simulation study chose this method (BENCHMARKS.md): it was the only one "
                 "tried whose false alarms stayed at about 5% when quarterly counts wander as "

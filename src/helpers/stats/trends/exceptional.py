@@ -4,9 +4,9 @@ A single mass-casualty incident puts dozens of homicides into one quarter. Left 
 the trend word: "Increasing" while it sits late in the window, "Reducing" two years later,
 though nothing else changed. Each quarter is compared with the fit of the other quarters (the
 same regression as the trend test: trend, quarter-of-year terms, the quarter noise), so that the
-quarter itself cannot move its own baseline; the count's tail probability is taken from a
-negative binomial whose variance is Poisson plus the quarter noise plus the uncertainty of the
-fitted baseline. The threshold below which a quarter is exceptional is a setting
+quarter itself cannot move its own baseline; the count's tail probability is that of a Poisson
+count whose mean is log-normal, spread by the quarter noise and the uncertainty of the fitted
+baseline. The threshold below which a quarter is exceptional is a setting
 (``trend.exceptional_p``), chosen by the simulation in benchmarks/exceptional_quarter.py.
 """
 
@@ -15,9 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import nbinom, poisson
+from numpy.polynomial.hermite_e import hermegauss
+from scipy.stats import poisson
 
-from helpers.stats.trends.regression import regression_trend
+from helpers.stats.trends.regression import design_matrix, regression_trend
+
+# How many quarters of a series (those furthest from the fit of all) are each compared with the
+# fit of the others: two, so that a spike that drags the whole fit towards itself, making a
+# neighbour look odd, is still among them.
+CANDIDATES = 2
+QUADRATURE_NODES = 40
 
 
 @dataclass(frozen=True)
@@ -43,15 +50,18 @@ def quarter_tails(
     seasonal: bool,
     cv: float,
     rho: float,
+    candidates: int = CANDIDATES,
 ) -> QuarterTails:
-    """Each quarter's count against the Poisson regression fitted to the other quarters.
+    """Each candidate quarter's count against the Poisson regression fitted to the others.
 
     `events` (batch, n) counts, `exposure` the populations (or ones), `quarters` the quarter
-    index of each point. For quarter i the others are fitted by `regression_trend` (quarter
-    noise `cv`, `rho`; Firth-adjusted, so a fit always exists), giving its expected count mu and
-    the variance v of its log on the fit; the count is then negative binomial with mean mu and
-    variance mu + (cv^2 + v) mu^2 (Poisson when both are 0), and its tail probability is
-    P(Y >= y) above mu and P(Y <= y) below.
+    index of each point. The candidates are the `candidates` quarters of each series furthest
+    from the fit of all of them (Pearson residual; a quarter far from the others is among them
+    however much it pulls that fit), the rest get p = 1. For candidate i the others are fitted
+    by `regression_trend` (quarter noise `cv`, `rho`; Firth-adjusted, so a fit always exists),
+    giving its expected count mu and the variance v of its log on the fit; the count is then
+    Poisson with a log-normal mean (mean mu, squared coefficient of variation cv^2 + v), and its
+    tail probability is P(Y >= y) above mu and P(Y <= y) below.
     """
     y = np.atleast_2d(np.asarray(events, dtype=np.float64))
     e = np.broadcast_to(np.asarray(exposure, dtype=np.float64), y.shape)
@@ -59,21 +69,29 @@ def quarter_tails(
     n = y.shape[-1]
     usual = np.full(y.shape, np.nan)
     p_value = np.ones(y.shape)
+    whole = regression_trend(y, e, q, seasonal=seasonal, cv=cv, rho=rho)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mu_all = e * np.exp(whole.beta @ design_matrix(q, seasonal).T)
+        distance = np.abs(y - mu_all) / np.sqrt(mu_all + cv**2 * mu_all**2)
+    distance = np.where(np.isfinite(distance), distance, np.inf)
+    chosen = np.zeros(y.shape, dtype=bool)
+    order = np.argsort(-distance, axis=1)[:, :candidates]
+    np.put_along_axis(chosen, order, True, axis=1)
     for i in range(n):
         others = np.arange(n) != i
         row = _prediction_row(q[i], q[others], seasonal)
         k = 2 + (len(set((q[others] % 4).tolist())) - 1 if seasonal else 0)
-        if row is None or others.sum() - k < 1:
+        which = chosen[:, i]
+        if row is None or others.sum() - k < 1 or not which.any():
             continue
         fit = regression_trend(
-            y[:, others], e[:, others], q[others], seasonal=seasonal, cv=cv, rho=rho
+            y[which][:, others], e[which][:, others], q[others], seasonal=seasonal, cv=cv, rho=rho
         )
         with np.errstate(over="ignore", invalid="ignore"):
-            eta = fit.beta @ row + np.log(e[:, i])
-            mu = np.exp(eta)
+            mu = np.exp(fit.beta @ row + np.log(e[which, i]))
             spread = np.einsum("j,bjk,k->b", row, fit.unscaled_cov, row)
-            usual[:, i] = mu
-            p_value[:, i] = _tail(y[:, i], mu, cv**2 + spread)
+            usual[which, i] = mu
+            p_value[which, i] = _tail(y[which, i], mu, cv**2 + spread)
     p_value = np.where(np.isfinite(p_value), p_value, 1.0)
     return QuarterTails(usual.reshape(np.shape(events)), p_value.reshape(np.shape(events)))
 
@@ -93,17 +111,22 @@ def _prediction_row(quarter: int, others: np.ndarray, seasonal: bool) -> np.ndar
 
 
 def _tail(y: np.ndarray, mu: np.ndarray, extra: np.ndarray) -> np.ndarray:
-    """P(Y >= y) where y is above mu, P(Y <= y) where not, Y negative binomial with mean mu and
-    variance mu + extra mu^2 (Poisson where extra is 0)."""
+    """P(Y >= y) where y is above mu, P(Y <= y) where not: Y Poisson with a log-normal mean of
+    median-corrected mean mu and squared coefficient of variation `extra` (the quarter effect
+    and the uncertainty of the fitted mean, both on the log scale), by Gauss-Hermite quadrature
+    over the log-normal. A log-normal's right tail is heavier than the gamma's of a negative
+    binomial with the same variance: with the baseline fitted from a few quarters the lighter
+    tail called ordinary quarters exceptional."""
     out = np.ones_like(mu)
     ok = np.isfinite(mu) & np.isfinite(extra) & (mu > 0)
     above = ok & (y > mu)
     below = ok & (y < mu)
-    pure = extra <= 0
-    size = np.where(pure, 1.0, 1.0 / np.where(pure, 1.0, extra))
-    prob = size / (size + np.where(ok, mu, 1.0))
-    up = np.where(pure, poisson.sf(y - 1, mu), nbinom.sf(y - 1, size, prob))
-    down = np.where(pure, poisson.cdf(y, mu), nbinom.cdf(y, size, prob))
+    nodes, weights = hermegauss(QUADRATURE_NODES)
+    weights = weights / weights.sum()
+    sigma = np.sqrt(np.log1p(np.where(ok, np.maximum(extra, 0), 0)))[:, None]
+    means = np.where(ok, mu, 1.0)[:, None] * np.exp(sigma * nodes[None, :] - sigma**2 / 2)
+    up = (poisson.sf(y[:, None] - 1, means) * weights).sum(axis=1)
+    down = (poisson.cdf(y[:, None], means) * weights).sum(axis=1)
     out[above] = up[above]
     out[below] = down[below]
-    return out
+    return np.clip(out, 0.0, 1.0)

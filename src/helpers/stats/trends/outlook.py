@@ -11,8 +11,8 @@ from helpers.stats.trends.mann_kendall import (
     mann_kendall_hamed_rao_outlook,
     mann_kendall_rolling_outlook,
 )
-from helpers.stats.trends.rate_ratio import rate_ratio_outlook
 from helpers.stats.trends.noise import TrendNoise
+from helpers.stats.trends.rate_ratio import rate_ratio_outlook
 from helpers.stats.trends.regression_outlook import regression_outlook
 from helpers.stats.trends.result import (
     DOWN_WORDS,
@@ -85,7 +85,9 @@ def trend_outlook(
     if not tested and result.n_points:
         # The rank and run tests use the latest run of points at their step, ending at `end`.
         step = max(3, frequency_months)
-        tested = tuple(pd.period_range(end=end, periods=result.n_points * step, freq="M")[step - 1 :: step])
+        tested = tuple(
+            pd.period_range(end=end, periods=result.n_points * step, freq="M")[step - 1 :: step]
+        )
     return replace(result, periods_in_window=held, tested=tested)
 
 
@@ -112,7 +114,5 @@ def _by_method(
     if method == "spc":
         return spc_outlook(data, unit, settings, down_word, frequency_months)
     if method in REGRESSION_METHODS:
-        return regression_outlook(
-            data, unit, settings, down_word, frequency_months, rolled, noise
-        )
+        return regression_outlook(data, unit, settings, down_word, frequency_months, rolled, noise)
     raise ValueError(f"unknown trend method '{method}'")

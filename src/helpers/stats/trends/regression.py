@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,7 +171,7 @@ def regression_trend(
                 trial = scoring.at(beta + step * length[:, None])
             moved = np.max(np.abs(step * length[:, None]), axis=1)
             beta = beta + step * length[:, None]
-            state = scoring.at(beta)
+            state = trial
             # Settled: the last step was negligible and the equations hold (a halved step that
             # stalls away from a solution is not convergence).
             settled |= (moved < STEP_TOLERANCE) & (state.merit < MAX_MERIT)
@@ -286,10 +287,8 @@ def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         out[finite] = np.linalg.solve(a[finite], rhs[finite])
     except np.linalg.LinAlgError:
         for i in np.flatnonzero(finite):
-            try:
+            with contextlib.suppress(np.linalg.LinAlgError):
                 out[i] = np.linalg.solve(a[i], rhs[i])
-            except np.linalg.LinAlgError:
-                pass
     return out[..., 0] if vector else out
 
 
