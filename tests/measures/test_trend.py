@@ -44,3 +44,22 @@ def test_an_unavailable_figure_has_no_trend(settings):
     figure = figure_at_quarter(measure, None, Q, AS, settings)
     assert not figure.available
     assert trend_test(figure, None, settings) is None
+
+
+def test_the_panel_noise_given_is_the_noise_the_regression_allows_for(inputs, settings):
+    """Step 6 passes the measure's estimated noise to the test; without it the settings'
+    working cv and rho are used (tests/stats/trends checks what the regression does with it)."""
+    from dataclasses import replace
+
+    from helpers.stats.trends import TrendNoise
+
+    measure = default_catalogue().measure("residential_burglary")
+    series = all_forces_series(measure, inputs, settings)
+    figure = figure_at_quarter(measure, series, Q, AS, settings, inputs)
+    noise = TrendNoise(0.2, 0.7, "43 forces, 2015/16 to 2019/20")
+    given = trend_test(figure, series, settings, noise=noise)
+    default = trend_test(figure, series, settings)
+    assert given.noise == noise and default.noise.cv == settings.trend.working_cv
+    assert given.statistic != default.statistic
+    wider = replace(settings, trend=replace(settings.trend, working_cv=0.2, working_rho=0.7))
+    assert trend_test(figure, series, wider).statistic == given.statistic

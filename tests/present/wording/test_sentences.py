@@ -472,17 +472,3 @@ def test_funnel_alt_text_with_no_force_outside_and_a_force_left_out():
     assert "None of the 9 forces lies outside the 99.8% limits; 0 outside the 95% limits." in text
     assert "The rest of its most similar group are all within the 95% limits." in text
     assert text.endswith("G is not plotted: no figure for the period.")
-
-
-def test_trend_explanation_is_a_sentence_naming_the_test_points_and_p_value():
-    from types import SimpleNamespace
-
-    from helpers.present.wording.trend_words import trend_explanation
-    from helpers.stats.trends import TrendResult
-
-    trend = TrendResult("Stable", "regression_ar1", 1.7, 0.1107, 0.45, 12, "fitted change +45%")
-    text = trend_explanation(SimpleNamespace(trend=trend))
-    assert text == (
-        "Test: regression allowing for quarter-to-quarter variation that persists, 12 points, "
-        "p = 0.11. Fitted change +45%."
-    )

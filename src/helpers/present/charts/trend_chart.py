@@ -30,7 +30,7 @@ from helpers.present.charts.figure import (
 )
 from helpers.present.formatting import axis_label, normalise_series, period_label, unit_label
 from helpers.present.wording.sentences import chart_alt_text
-from helpers.present.wording.trend_words import tested_alt_text
+from helpers.present.wording.trend_words import shading_alt_text
 
 NATIONAL_LABEL = ENGLAND_AND_WALES
 
@@ -106,7 +106,7 @@ def trend_chart(
     tested = [pd.Period(p, "M") for p in tested]
     if exceptional is not None and exceptional not in set(frame["period"]):
         exceptional = None
-    alt = " ".join([alt, tested_alt_text(tested, exceptional)]).strip()
+    alt = " ".join([alt, shading_alt_text(tested, exceptional)]).strip()
     svg = _draw(
         frame, lines, title=title, unit=unit, y_from_zero=y_from_zero, tested=tested,
         exceptional=exceptional,

@@ -129,7 +129,7 @@ def period_words(period: ExceptionalPeriod) -> str:
     )
 
 
-def tested_alt_text(tested: Sequence[pd.Period], exceptional: pd.Period | None) -> str:
+def shading_alt_text(tested: Sequence[pd.Period], exceptional: pd.Period | None) -> str:
     """What a trend chart's shading and ring show, for its text alternative."""
     if not tested:
         return ""

@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.polynomial.hermite_e import hermegauss
-from scipy.stats import poisson
+from scipy.stats import norm, poisson
 
 from helpers.stats.trends.regression import design_matrix, regression_trend
 
@@ -24,7 +23,8 @@ from helpers.stats.trends.regression import design_matrix, regression_trend
 # fit of the others: two, so that a spike that drags the whole fit towards itself, making a
 # neighbour look odd, is still among them.
 CANDIDATES = 2
-QUADRATURE_NODES = 40
+# The grid over the log-normal's z on which a tail is integrated: +-8 standard deviations.
+Z_LIMIT, Z_POINTS = 8.0, 1601
 
 
 @dataclass(frozen=True)
@@ -112,21 +112,24 @@ def _prediction_row(quarter: int, others: np.ndarray, seasonal: bool) -> np.ndar
 
 def _tail(y: np.ndarray, mu: np.ndarray, extra: np.ndarray) -> np.ndarray:
     """P(Y >= y) where y is above mu, P(Y <= y) where not: Y Poisson with a log-normal mean of
-    median-corrected mean mu and squared coefficient of variation `extra` (the quarter effect
-    and the uncertainty of the fitted mean, both on the log scale), by Gauss-Hermite quadrature
-    over the log-normal. A log-normal's right tail is heavier than the gamma's of a negative
-    binomial with the same variance: with the baseline fitted from a few quarters the lighter
-    tail called ordinary quarters exceptional."""
-    out = np.ones_like(mu)
+    mean mu and squared coefficient of variation `extra` (the quarter effect and the
+    uncertainty of the fitted mean, both on the log scale), integrated over the log-normal on a
+    fine grid (the Poisson tail is a near-step in the log-normal's z at large counts, which a
+    few quadrature nodes would miss). A log-normal's right tail is heavier than the gamma's of a
+    negative binomial with the same variance: with the baseline fitted from a few quarters the
+    lighter tail called ordinary quarters exceptional."""
+    y, mu, extra = (np.asarray(v, dtype=np.float64) for v in (y, mu, extra))
+    out = np.ones(mu.shape)
     ok = np.isfinite(mu) & np.isfinite(extra) & (mu > 0)
     above = ok & (y > mu)
     below = ok & (y < mu)
-    nodes, weights = hermegauss(QUADRATURE_NODES)
-    weights = weights / weights.sum()
+    z = np.linspace(-Z_LIMIT, Z_LIMIT, Z_POINTS)
+    weights = norm.pdf(z)
+    weights /= weights.sum()
     sigma = np.sqrt(np.log1p(np.where(ok, np.maximum(extra, 0), 0)))[:, None]
-    means = np.where(ok, mu, 1.0)[:, None] * np.exp(sigma * nodes[None, :] - sigma**2 / 2)
-    up = (poisson.sf(y[:, None] - 1, means) * weights).sum(axis=1)
-    down = (poisson.cdf(y[:, None], means) * weights).sum(axis=1)
+    means = np.where(ok, mu, 1.0)[:, None] * np.exp(sigma * z[None, :] - sigma**2 / 2)
+    up = poisson.sf(y[:, None] - 1, means) @ weights
+    down = poisson.cdf(y[:, None], means) @ weights
     out[above] = up[above]
     out[below] = down[below]
     return np.clip(out, 0.0, 1.0)
