@@ -46,6 +46,13 @@ def test_stable_shows_no_change_figure_only_its_interval_saying_no_clear_change(
     assert text.startswith("Test: regression allowing for quarter-to-quarter variation")
 
 
+def test_a_change_too_uncertain_to_size_is_given_no_figure():
+    """Four events, all in the last quarter: Increasing, but no "+240,000% a year"."""
+    text = change_words(finding("Increasing", 2400.0, (3.0, 1.5e5)))
+    assert "+" not in text and "cannot be estimated from so few events" in text
+    assert "tenfold" in change_words(finding("Reducing", -0.95, (-0.99, -0.5)))
+
+
 def test_a_finding_without_a_fit_says_why_and_shows_no_change():
     failed = TrendResult("Not available", "regression_ar1", None, None, None, 12,
                          details=(TrendDetail("not_converged"),))  # fmt: skip

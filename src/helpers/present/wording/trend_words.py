@@ -27,6 +27,9 @@ TEST_NAMES = {
     "quasi_poisson": "quasi-Poisson (quasi-binomial) regression",
 }
 DOWN_WORDS = ("Reducing", "Decreasing")
+# A fitted change whose interval reaches beyond this factor a year (up or down) is not given as
+# a figure.
+MOST_FOLD, MOST_FOLD_WORD = 10.0, "tenfold"
 QUARTER_MONTHS = {
     "Q1": "April to June",
     "Q2": "July to September",
@@ -57,8 +60,15 @@ def change_words(trend: Any) -> str:
     if interval is None or trend.slope is None or any(map(_not_finite, interval)):
         return ""
     level = f"{round(100 * trend.level):d}% interval"
-    low, high = (percent_change(v) for v in interval)
     per = trend.per or "figure"
+    if interval[1] > MOST_FOLD - 1 or interval[0] < 1 / MOST_FOLD - 1:
+        # A handful of events at one end of the window: the fit is finite but says nothing
+        # about the size of the change that a reader could use.
+        return (
+            f"the size of the change of the {per} cannot be estimated from so few events (its "
+            f"{level} reaches beyond a {MOST_FOLD_WORD} change a year)"
+        )
+    low, high = (percent_change(v) for v in interval)
     if trend.significant:
         return (
             f"fitted change of the {per} {percent_change(trend.slope)} a year ({level} "
