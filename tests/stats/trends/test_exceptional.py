@@ -43,16 +43,21 @@ def test_a_mass_casualty_quarter_is_left_out_of_the_test_and_named():
 
 
 def test_one_quarter_no_longer_decides_the_word_wherever_it_sits():
-    """Before: the same spike made a flat series Increasing late in the window and Reducing
-    early in it. Plain quasi-Poisson does the same: it is the model."""
+    """Before: 100 homicides in one quarter of a flat series of about 4 made it Reducing with
+    the spike early in the window (p = 0.048) and Increasing with it late (p = 0.049), though
+    nothing else changed. Plain quasi-Poisson does the same: it is the model."""
     flat = np.tile([4.0, 4, 5, 4], 4)[:15]
+    words = set()
     for at in (1, 10):
-        result = trend_outlook(prc_like(spiked(flat, at, 40.0)), unit="rate_per_1000",
+        result = trend_outlook(prc_like(spiked(flat, at, 100.0)), unit="rate_per_1000",
                                settings=REGRESSION)  # fmt: skip
-        assert result.exceptional is not None and result.word == "Stable"
-        unguarded = trend_outlook(prc_like(spiked(flat, at, 40.0)), unit="rate_per_1000",
+        assert result.exceptional is not None and result.exceptional.count == 100
+        assert result.word == "Stable" and result.p_value > 0.5
+        unguarded = trend_outlook(prc_like(spiked(flat, at, 100.0)), unit="rate_per_1000",
                                   settings=TrendSettings(exceptional_p=0))  # fmt: skip
         assert unguarded.exceptional is None
+        words.add(unguarded.word)
+    assert words == {"Reducing", "Increasing"}, "the spike alone decides the unguarded word"
 
 
 def test_ordinary_quarters_are_left_in():

@@ -19,10 +19,11 @@ from scipy.stats import norm, poisson
 
 from helpers.stats.trends.regression import design_matrix, regression_trend
 
-# How many quarters of a series (those furthest from the fit of all) are each compared with the
-# fit of the others: two, so that a spike that drags the whole fit towards itself, making a
-# neighbour look odd, is still among them.
-CANDIDATES = 2
+# How many quarters of a series (those furthest from the fit of all) are compared with the fit
+# of the others: every one. A spike drags the fit of all the quarters (trend and its quarter of
+# the year) so far towards itself that it need not be among the furthest from it (100 homicides
+# among quarters of about 4: the three furthest were ordinary quarters).
+CANDIDATES = 1_000
 # The grid over the log-normal's z on which a tail is integrated: +-8 standard deviations.
 Z_LIMIT, Z_POINTS = 8.0, 1601
 
@@ -55,9 +56,9 @@ def quarter_tails(
     """Each candidate quarter's count against the Poisson regression fitted to the others.
 
     `events` (batch, n) counts, `exposure` the populations (or ones), `quarters` the quarter
-    index of each point. The candidates are the `candidates` quarters of each series furthest
-    from the fit of all of them (Pearson residual; a quarter far from the others is among them
-    however much it pulls that fit), the rest get p = 1. For candidate i the others are fitted
+    index of each point. Every quarter is a candidate unless `candidates` is smaller than n: then
+    only that many furthest from the fit of all (Pearson residual) are, the rest get p = 1
+    (quicker, but a spike can pull that fit past itself). For candidate i the others are fitted
     by `regression_trend` (quarter noise `cv`, `rho`; Firth-adjusted, so a fit always exists),
     giving its expected count mu and the variance v of its log on the fit; the count is then
     Poisson with a log-normal mean (mean mu, squared coefficient of variation cv^2 + v), and its
@@ -69,14 +70,16 @@ def quarter_tails(
     n = y.shape[-1]
     usual = np.full(y.shape, np.nan)
     p_value = np.ones(y.shape)
-    whole = regression_trend(y, e, q, seasonal=seasonal, cv=cv, rho=rho)
-    with np.errstate(over="ignore", invalid="ignore"):
-        mu_all = e * np.exp(whole.beta @ design_matrix(q, seasonal).T)
-        distance = np.abs(y - mu_all) / np.sqrt(mu_all + cv**2 * mu_all**2)
-    distance = np.where(np.isfinite(distance), distance, np.inf)
-    chosen = np.zeros(y.shape, dtype=bool)
-    order = np.argsort(-distance, axis=1)[:, :candidates]
-    np.put_along_axis(chosen, order, True, axis=1)
+    chosen = np.ones(y.shape, dtype=bool)
+    if candidates < n:
+        whole = regression_trend(y, e, q, seasonal=seasonal, cv=cv, rho=rho)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mu_all = e * np.exp(whole.beta @ design_matrix(q, seasonal).T)
+            distance = np.abs(y - mu_all) / np.sqrt(mu_all + cv**2 * mu_all**2)
+        distance = np.where(np.isfinite(distance), distance, np.inf)
+        chosen[:] = False
+        order = np.argsort(-distance, axis=1)[:, :candidates]
+        np.put_along_axis(chosen, order, True, axis=1)
     for i in range(n):
         others = np.arange(n) != i
         row = _prediction_row(q[i], q[others], seasonal)
