@@ -21,7 +21,7 @@ told the true cv and rho (the report gives it the panel's estimate), except in t
 "working", where the truth is cv 0.25, rho 0.9 and the detector assumes the settings' working
 cv 0.10, rho 0.6.
 
-    .venv/bin/python benchmarks/exceptional_quarter.py            # about 15 min on a busy machine, seed 20240630
+    .venv/bin/python benchmarks/exceptional_quarter.py    # 15 min on a busy machine, seed 20240630
     .venv/bin/python benchmarks/exceptional_quarter.py --runs 100   # quick look
 """
 
