@@ -75,9 +75,9 @@ latest value is "Not available".
 The package, one module per part: `outlook` (the entry point), `result` (the words and the
 finding), `noise` (the quarter noise), `exceptional` (an exceptional quarter),
 `regression_outlook` (the regressions' finding), `window` (the points a test sees), `fewest`
-(the fewest points that can give a word), `overlap` and `mann_kendall` (the rank tests of the rolling figure), `unrolled`
-(seasonal Mann-Kendall and SPC, on the un-rolled values), `xmr` (the XmR chart's rules),
-`rate_ratio` and `regression`.
+(the fewest points that can give a word), `overlap` and `mann_kendall` (the rank tests of the
+rolling figure), `unrolled` (seasonal Mann-Kendall and SPC, on the un-rolled values), `xmr`
+(the XmR chart's rules), `rate_ratio` and `regression` (the fit).
 """
 
 from __future__ import annotations
