@@ -15,24 +15,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm, poisson
+from scipy.special import pdtr, pdtrc
+from scipy.stats import norm
 
 from helpers.stats.trends.regression import design_matrix, regression_trend
 
-# How many quarters of a series (those furthest from the fit of all) are compared with the fit
-# of the others: every one. A spike drags the fit of all the quarters (trend and its quarter of
-# the year) so far towards itself that it need not be among the furthest from it (100 homicides
-# among quarters of about 4: the three furthest were ordinary quarters).
-CANDIDATES = 1_000
 # The grid over the log-normal's z on which a tail is integrated: +-8 standard deviations.
 Z_LIMIT, Z_POINTS = 8.0, 1601
+NEAR = 1.5  # standard deviations: a count nearer its usual value gets tail 1 (not computed)
 
 
 @dataclass(frozen=True)
 class QuarterTails:
     """Arrays (batch, n): `usual`, each quarter's count as the fit of the others expects it,
     and `p_value`, the probability of a count at least as far from it in its direction (1 where
-    the others cannot be fitted, or cannot predict the quarter)."""
+    the others cannot be fitted or cannot predict the quarter, and where the count is within
+    1.5 standard deviations of the usual: no threshold is ever that high)."""
 
     usual: np.ndarray
     p_value: np.ndarray
@@ -51,15 +49,15 @@ def quarter_tails(
     seasonal: bool,
     cv: float,
     rho: float,
-    candidates: int = CANDIDATES,
 ) -> QuarterTails:
-    """Each candidate quarter's count against the Poisson regression fitted to the others.
+    """Each quarter's count against the Poisson regression fitted to the others.
 
     `events` (batch, n) counts, `exposure` the populations (or ones), `quarters` the quarter
-    index of each point. Every quarter is a candidate unless `candidates` is smaller than n: then
-    only that many furthest from the fit of all (Pearson residual) are, the rest get p = 1
-    (quicker, but a spike can pull that fit past itself). For candidate i the others are fitted
-    by `regression_trend` (quarter noise `cv`, `rho`; Firth-adjusted, so a fit always exists),
+    index of each point. Every quarter is compared, not only those furthest from the fit of all
+    of them: a spike drags that fit (its trend and its quarter of the year) so far towards
+    itself that it need not be among the furthest (100 homicides among quarters of about 4: the
+    three furthest were ordinary quarters). For quarter i the others are fitted by
+    `regression_trend` (quarter noise `cv`, `rho`; Firth-adjusted, so a fit always exists),
     giving its expected count mu and the variance v of its log on the fit; the count is then
     Poisson with a log-normal mean (mean mu, squared coefficient of variation cv^2 + v), and its
     tail probability is P(Y >= y) above mu and P(Y <= y) below.
@@ -70,47 +68,30 @@ def quarter_tails(
     n = y.shape[-1]
     usual = np.full(y.shape, np.nan)
     p_value = np.ones(y.shape)
-    chosen = np.ones(y.shape, dtype=bool)
-    if candidates < n:
-        whole = regression_trend(y, e, q, seasonal=seasonal, cv=cv, rho=rho)
-        with np.errstate(over="ignore", invalid="ignore"):
-            mu_all = e * np.exp(whole.beta @ design_matrix(q, seasonal).T)
-            distance = np.abs(y - mu_all) / np.sqrt(mu_all + cv**2 * mu_all**2)
-        distance = np.where(np.isfinite(distance), distance, np.inf)
-        chosen[:] = False
-        order = np.argsort(-distance, axis=1)[:, :candidates]
-        np.put_along_axis(chosen, order, True, axis=1)
-    for i in range(n):
-        others = np.arange(n) != i
-        row = _prediction_row(q[i], q[others], seasonal)
-        k = 2 + (len(set((q[others] % 4).tolist())) - 1 if seasonal else 0)
-        which = chosen[:, i]
-        if row is None or others.sum() - k < 1 or not which.any():
-            continue
-        fit = regression_trend(
-            y[which][:, others], e[which][:, others], q[others], seasonal=seasonal, cv=cv, rho=rho
-        )
-        with np.errstate(over="ignore", invalid="ignore"):
-            mu = np.exp(fit.beta @ row + np.log(e[which, i]))
-            spread = np.einsum("j,bjk,k->b", row, fit.unscaled_cov, row)
-            usual[which, i] = mu
-            p_value[which, i] = _tail(y[which, i], mu, cv**2 + spread)
+    x = design_matrix(q, seasonal)
+    # Quarter i can be predicted from the others when its quarter of the year has another point.
+    of_year = q % 4
+    usable = [
+        i for i in range(n)
+        if not seasonal or (of_year == of_year[i]).sum() > 1
+    ]  # fmt: skip
+    if n - 1 - x.shape[1] < 1 or not usable:
+        return QuarterTails(usual.reshape(np.shape(events)), p_value.reshape(np.shape(events)))
+    # Every series' leave-one-out fits in one batch: row (s, i) is series s without quarter i.
+    quarter = np.repeat(np.array(usable), len(y))
+    series = np.tile(np.arange(len(y)), len(usable))
+    left_out = np.zeros((len(quarter), n), dtype=bool)
+    left_out[np.arange(len(quarter)), quarter] = True
+    fit = regression_trend(y[series], e[series], q, seasonal=seasonal, cv=cv, rho=rho,
+                           left_out=left_out)  # fmt: skip
+    row = x[quarter]
+    with np.errstate(over="ignore", invalid="ignore"):
+        mu = e[series, quarter] * np.exp(np.einsum("bk,bk->b", fit.beta, row))
+        spread = np.einsum("bj,bjk,bk->b", row, fit.unscaled_cov, row)
+        usual[series, quarter] = mu
+        p_value[series, quarter] = _tail(y[series, quarter], mu, cv**2 + spread)
     p_value = np.where(np.isfinite(p_value), p_value, 1.0)
     return QuarterTails(usual.reshape(np.shape(events)), p_value.reshape(np.shape(events)))
-
-
-def _prediction_row(quarter: int, others: np.ndarray, seasonal: bool) -> np.ndarray | None:
-    """Quarter `quarter`'s row of the design matrix that `regression_trend` builds for
-    `others` (years from their window's middle; their quarter-of-year indicators), or None when
-    the others have no quarter of its quarter of the year to estimate it from."""
-    years = (quarter - (others.min() + others.max()) / 2) / 4
-    row = [1.0, years]
-    if seasonal:
-        present = sorted(set((others % 4).tolist()))
-        if quarter % 4 not in present:
-            return None
-        row += [float(quarter % 4 == s) for s in present[1:]]
-    return np.array(row)
 
 
 def _tail(y: np.ndarray, mu: np.ndarray, extra: np.ndarray) -> np.ndarray:
@@ -124,15 +105,22 @@ def _tail(y: np.ndarray, mu: np.ndarray, extra: np.ndarray) -> np.ndarray:
     y, mu, extra = (np.asarray(v, dtype=np.float64) for v in (y, mu, extra))
     out = np.ones(mu.shape)
     ok = np.isfinite(mu) & np.isfinite(extra) & (mu > 0)
-    above = ok & (y > mu)
-    below = ok & (y < mu)
+    extra = np.where(ok, np.maximum(extra, 0), 0)
+    mu = np.where(ok, mu, 1.0)
+    # A count within NEAR standard deviations of mu has a tail far above any threshold: it is
+    # left at 1 (the integral below is the costly part, and most quarters are ordinary).
+    far = ok & (np.abs(y - mu) > NEAR * np.sqrt(mu + extra * mu**2))
+    if not far.any():
+        return out
     z = np.linspace(-Z_LIMIT, Z_LIMIT, Z_POINTS)
     weights = norm.pdf(z)
     weights /= weights.sum()
-    sigma = np.sqrt(np.log1p(np.where(ok, np.maximum(extra, 0), 0)))[:, None]
-    means = np.where(ok, mu, 1.0)[:, None] * np.exp(sigma * z[None, :] - sigma**2 / 2)
-    up = poisson.sf(y[:, None] - 1, means) @ weights
-    down = poisson.cdf(y[:, None], means) @ weights
-    out[above] = up[above]
-    out[below] = down[below]
+    sigma = np.sqrt(np.log1p(extra[far]))[:, None]
+    means = mu[far][:, None] * np.exp(sigma * z[None, :] - sigma**2 / 2)
+    count = y[far][:, None]
+    above = (y[far] > mu[far])[:, None]
+    # P(Y >= y) = pdtrc(y - 1, m) above the mean; P(Y <= y) = pdtr(y, m) below it.
+    tails = np.where(above, pdtrc(np.maximum(count - 1, 0), means), pdtr(count, means))
+    tails = np.where(above & (count <= 0), 1.0, tails)
+    out[far] = tails @ weights
     return np.clip(out, 0.0, 1.0)

@@ -79,6 +79,7 @@ MAX_STEP = 2.0
 STEP_TOLERANCE = 1e-8
 MAX_CONDITION = 1e10
 MAX_MERIT = 1e-8  # score' info^-1 score, a chi-squared-like distance from the solution
+LEFT_OUT_VARIANCE = 1e12  # times M's largest diagonal: a point left out of the fit
 # Log rates (log odds) are kept within +-ETA_LIMIT of zero so that exp() never overflows.
 ETA_LIMIT = 50.0
 
@@ -95,6 +96,7 @@ def regression_trend(
     cv: float = 0.0,
     firth: bool = True,
     max_iterations: int = 100,
+    left_out: np.ndarray | None = None,
 ) -> RegressionFit:
     """Trend per year of counts (log link) or shares (logit link), by quasi-likelihood.
 
@@ -124,6 +126,10 @@ def regression_trend(
     the same); False gives the plain quasi-likelihood.
     A fit that does not converge, or whose information matrix is numerically singular, has
     `converged` False and NaN estimates: it is never returned as a number.
+
+    `left_out` (the shape of `events`, boolean) leaves points out of each series' fit, the same
+    number in every series (df counts the points kept): the leave-one-out fits of a series in one
+    batch (`quarter_tails`). Each quarter-of-year term must keep a point.
     """
     if family not in ("poisson", "binomial"):
         raise ValueError(f"family must be 'poisson' or 'binomial', got '{family}'")
@@ -137,14 +143,22 @@ def regression_trend(
         raise ValueError("counts must be >= 0 and exposures > 0 (and counts <= trials)")
     x = design_matrix(q, seasonal)
     k = x.shape[1]
-    df = n - k
+    keep = None
+    dropped = 0
+    if left_out is not None:
+        out = np.broadcast_to(np.asarray(left_out, dtype=bool), y.shape).reshape(-1, n)
+        dropped = int(out[0].sum()) if len(out) else 0
+        if np.any(out.sum(axis=1) != dropped):
+            raise ValueError("left_out must leave the same number of points out of every series")
+        keep = ~out
+    df = n - dropped - k
     if df < 1:
         raise ValueError(f"{n} points cannot fit {k} parameters with a degree of freedom left")
     batch = y.shape[:-1]
     y2 = y.reshape(-1, n)
     e2 = e.reshape(-1, n)
     shared, wander = working_correlations(q, span, rho)
-    scoring = _Scoring(x, y2, e2, shared, wander, cv, family, firth)
+    scoring = _Scoring(x, y2, e2, shared, wander, cv, family, firth, keep)
 
     beta = np.zeros((y2.shape[0], k))
     overall = (y2.sum(axis=1) + 0.5) / (e2.sum(axis=1) + (1.0 if family == "binomial" else 0.0))
@@ -227,10 +241,14 @@ class _Scoring:
         cv: float,
         family: str,
         firth: bool,
+        keep: np.ndarray | None = None,
     ) -> None:
         self.x, self.y, self.exposure = x, y, exposure
         self.shared, self.wander, self.cv = shared, wander, cv
         self.family, self.firth = family, firth
+        # Points left out: zero rows of D and of the residuals, and a variance so large that
+        # M^-1 has (to about 1e-10) no row or column for them: the fit of the other points.
+        self.keep = None if keep is None else keep.astype(np.float64)
 
     def moments(self, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(mu, a, p): the mean, the variance function and (binomial) the share."""
@@ -242,11 +260,25 @@ class _Scoring:
         a = self.exposure * share * (1.0 - share)
         return self.exposure * share, np.maximum(a, 1e-300), share
 
+    def _kept(self, values: np.ndarray) -> np.ndarray:
+        """`values` (batch, n[, k]) with the left-out points' rows zero."""
+        if self.keep is None:
+            return values
+        return values * (self.keep if values.ndim == 2 else self.keep[:, :, None])
+
+    def middle(self, root: np.ndarray) -> np.ndarray:
+        middle = self.shared + self.cv**2 * root[:, :, None] * root[:, None, :] * self.wander
+        if self.keep is not None:
+            big = LEFT_OUT_VARIANCE * (1.0 + np.einsum("bii->b", middle).max())
+            middle = middle + big * (1.0 - self.keep)[:, :, None] * np.eye(len(self.x))[None]
+        return middle
+
     def residuals(self, beta: np.ndarray) -> np.ndarray:
         """The standardised residuals (y* - mu) / sqrt(a) of the (pseudo-)counts."""
         mu, a, share = self.moments(beta)
         root = np.sqrt(a)
-        return self._adjusted(mu, share, root[:, :, None] * self.x[None]) / root
+        d = self._kept(root[:, :, None] * self.x[None])
+        return self._kept(self._adjusted(mu, share, d) / root)
 
     def _adjusted(self, mu: np.ndarray, share: np.ndarray, d: np.ndarray) -> np.ndarray:
         """y - mu, or with Firth's adjustment y* - mu: the counts plus h/2 (binomial: h/2
@@ -259,10 +291,10 @@ class _Scoring:
     def at(self, beta: np.ndarray) -> _State:
         mu, a, share = self.moments(beta)
         root = np.sqrt(a)
-        middle = self.shared + self.cv**2 * root[:, :, None] * root[:, None, :] * self.wander
-        d = root[:, :, None] * self.x[None]  # S^-1 D = sqrt(a) X
-        resid = self._adjusted(mu, share, d)
-        solved = _solve(middle, np.concatenate([d, (resid / root)[:, :, None]], axis=2))
+        middle = self.middle(root)
+        d = self._kept(root[:, :, None] * self.x[None])  # S^-1 D = sqrt(a) X
+        resid = self._kept(self._adjusted(mu, share, d) / root)
+        solved = _solve(middle, np.concatenate([d, resid[:, :, None]], axis=2))
         info = np.einsum("bij,bik->bjk", d, solved[:, :, :-1])
         score = np.einsum("bij,bi->bj", d, solved[:, :, -1])
         merit = np.einsum("bj,bj->b", score, _solve(info, score))
