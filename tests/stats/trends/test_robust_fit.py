@@ -161,3 +161,23 @@ def test_the_interval_is_students_t_on_the_coefficient():
     result = trend_outlook(series, unit="count", settings=REGRESSION)
     assert result.interval[0] < result.slope < result.interval[1]
     assert pd.notna(result.p_value)
+
+
+def test_a_point_left_out_is_the_fit_without_it():
+    """`left_out`, for the leave-one-out fits of a batch: the same fit as the series without the
+    point (a variance so large that the working covariance's inverse has no row for it)."""
+    rng = np.random.default_rng(23)
+    y = rng.poisson(50 * np.tile([1.0, 1.1, 1.2, 0.9], 3)).astype(float)
+    out = np.zeros((2, 12), dtype=bool)
+    out[0, 4], out[1, 11] = True, True
+    batch = regression_trend(np.stack([y, y]), np.ones(12), QUARTERS, seasonal=True, cv=0.1,
+                             rho=0.6, left_out=out)  # fmt: skip
+    for i, dropped in enumerate((4, 11)):
+        keep = np.arange(12) != dropped
+        alone = regression_trend(y[keep], np.ones(11), QUARTERS[keep], seasonal=True, cv=0.1,
+                                 rho=0.6)  # fmt: skip
+        assert batch.df == alone.df == 6
+        assert batch.coef[i] == pytest.approx(float(alone.coef), rel=1e-6)
+        assert batch.se[i] == pytest.approx(float(alone.se), rel=1e-6)
+    with pytest.raises(ValueError, match="same number"):
+        regression_trend(np.stack([y, y]), np.ones(12), QUARTERS, left_out=out & [[True], [False]])
