@@ -36,6 +36,7 @@ RHO_BOUNDS = (0.0, 0.95)
 # square (4 standard deviations: probability 6e-5 for a normal, so ordinary quarters are almost
 # never capped).
 POINT_CAP = 16.0
+PASSES = 4
 _RHO_GRID = np.linspace(*RHO_BOUNDS, 191)
 
 
@@ -339,22 +340,23 @@ def _pool(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     panels = int(np.prod(batch)) if batch else 1
     keep = usable.reshape(panels, s)
-    cv2 = np.full(panels, 0.01)
+    # The pilot for the weights and caps starts high (cv 20%: a cap too tight would bias the
+    # first estimate down) and follows the estimate; every pass is capped, so that one
+    # exceptional quarter cannot inflate the pilot and thereby escape its cap.
+    cv2 = np.full(panels, 0.04)
     rho = np.full(panels, 0.5)
-    # The first pass, uncapped and unfenced, gives the pilot for the weights and the caps.
-    for step in range(3):
-        pilot_cv2 = np.repeat(np.clip(np.nan_to_num(cv2, nan=0.01), 1e-4, 0.25), s)
+    for _ in range(PASSES):
+        pilot_cv2 = np.repeat(np.clip(np.nan_to_num(cv2, nan=0.04), 1e-4, 0.25), s)
         pilot_rho = np.repeat(np.nan_to_num(rho, nan=0.5), s)
-        flat = _moments(p, pilot_cv2, pilot_rho, POINT_CAP if step else np.inf)
+        flat = _moments(p, pilot_cv2, pilot_rho, POINT_CAP)
         mo = _Moments(
             square=flat.square.reshape(panels, s),
             square_lags=flat.square_lags.reshape(panels, s, -1),
             product=flat.product.reshape(panels, s),
             product_lags=flat.product_lags.reshape(panels, s, -1),
         )
-        if step:
-            cv2, rho, _ = _solve(mo, usable.reshape(panels, s))
-            keep = _fenced(mo, usable.reshape(panels, s), rho, fence)
+        cv2, rho, _ = _solve(mo, usable.reshape(panels, s))
+        keep = _fenced(mo, usable.reshape(panels, s), rho, fence)
         cv2, rho, denominator = _solve(mo, keep)
     cv = np.sqrt(np.clip(cv2, 0, None))
     none = keep.sum(-1) == 0
@@ -385,9 +387,8 @@ def _fenced(mo: _Moments, usable: np.ndarray, rho: np.ndarray, fence: float) -> 
     order = np.argsort(np.where(weight > 0, own, np.inf), axis=1)
     w_sorted = np.take_along_axis(np.where(weight > 0, weight, 0.0), order, axis=1)
     o_sorted = np.take_along_axis(own, order, axis=1)
-    share = (np.cumsum(w_sorted, axis=1) - w_sorted / 2) / np.maximum(
-        w_sorted.sum(1, keepdims=True), 1e-300
-    )
+    # the share of the weight up to and including each series (1 at the last weighted one)
+    share = np.cumsum(w_sorted, axis=1) / np.maximum(w_sorted.sum(1, keepdims=True), 1e-300)
 
     def quantile(level: float) -> np.ndarray:
         at = np.argmax(share >= level, axis=1)
