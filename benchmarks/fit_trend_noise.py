@@ -69,6 +69,8 @@ def main() -> None:
             import_real(args.real_dir, tmp)
             data_dir = Path(tmp)
         inputs = load_inputs(data_dir)
+        inputs.prc  # noqa: B018 - the tables load on first use, while the folder exists
+        inputs.population  # noqa: B018
     settings = load_settings()
     rng = np.random.default_rng(args.seed)
     measures = [m for m in default_catalogue().measures if m.source == "prc"]
