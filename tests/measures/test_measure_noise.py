@@ -94,3 +94,20 @@ def test_burglary_is_split_at_the_2017_change_of_definition(inputs, settings):
     at_2017 = list(panel.quarters).index(pd.Period("2017-06", freq="M"))
     assert np.isnan(panel.events[parts[0], at_2017:]).all()
     assert np.isnan(panel.events[parts[1], :at_2017]).all()
+
+
+def test_the_caller_names_the_default_and_the_quarters_left_out(robbery):
+    from helpers.stats.trends.noise import TrendNoise
+
+    recent = robbery[robbery["period"] >= pd.Period("2022-06", freq="M")]
+    settings_noise = TrendNoise(0.1, 0.6, "the settings' working values")
+    noise = measure_noise(measure("personal_robbery"), recent, QUARTER, default=settings_noise)
+    assert (noise.cv, noise.rho) == (0.1, 0.6)
+    assert noise.basis == "the settings' working values (fewer than 16 quarters of history)"
+    odd = [pd.Period("2019-06", freq="M"), pd.Period("2019-09", freq="M")]
+    panel = noise_panel(measure("personal_robbery"), robbery, QUARTER, left_out=odd)
+    lockdown = np.isin(panel.quarters, list(LOCKDOWN_QUARTERS))
+    assert np.isfinite(panel.events[:, lockdown]).any()
+    assert np.isnan(panel.events[:, np.isin(panel.quarters, odd)]).all()
+    noise = measure_noise(measure("personal_robbery"), robbery, QUARTER, left_out=odd)
+    assert "(2 quarters left out)" in noise.basis

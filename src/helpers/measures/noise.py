@@ -13,6 +13,7 @@ force: its own history is the panel, and the default is used when it is too shor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,10 +64,14 @@ class NoisePanel:
 
 
 def noise_panel(
-    measure: Measure, series: pd.DataFrame | None, period: pd.Period
+    measure: Measure,
+    series: pd.DataFrame | None,
+    period: pd.Period,
+    left_out: Iterable[pd.Period] = LOCKDOWN_QUARTERS,
 ) -> NoisePanel | None:
-    """The panel of `measure` from its all-forces series, up to `period` (a quarter end), or
-    None when the measure has no quarterly counts (12-month publications, snapshots, ratios)."""
+    """The panel of `measure` from its all-forces series, up to `period` (a quarter end), the
+    quarters ending in `left_out` missing; None when the measure has no quarterly counts
+    (12-month publications, snapshots, ratios)."""
     if series is None or measure.source in UNROLLED_SOURCES or measure.unit == "ratio":
         return None
     if "raw_count" not in series or series["raw_count"].isna().all():
@@ -96,8 +101,7 @@ def noise_panel(
         exposure = _by_quarter(
             rows, exposure_column, forces, quarters, monthly and family != "poisson"
         )
-    left_out = np.isin(quarters, list(LOCKDOWN_QUARTERS))
-    events[:, left_out] = np.nan
+    events[:, np.isin(quarters, list(left_out))] = np.nan
     breaks = sorted(SERIES_BREAKS.get(measure.id, ()))
     segment = np.searchsorted(np.array([b.ordinal for b in breaks]), quarters.asi8, side="right")
     if len(set(segment.tolist())) > 1:  # one row per force and stretch between breaks
@@ -137,20 +141,30 @@ def measure_noise(
     quarter: FinancialQuarter | pd.Period,
     *,
     block_quarters: int = BLOCK_QUARTERS,
+    left_out: Iterable[pd.Period] = LOCKDOWN_QUARTERS,
+    default: TrendNoise | None = None,
 ) -> TrendNoise:
     """cv and rho of `measure`'s quarters, from every force's history up to `quarter` (the
-    default, said so in its basis, when there is no panel or too little of one)."""
+    quarters ending in `left_out` excepted), or `default` (DEFAULT_CV and DEFAULT_RHO when None)
+    with the reason in its basis when there is no panel or too little of one."""
     period = quarter.period if isinstance(quarter, FinancialQuarter) else quarter
-    panel = noise_panel(measure, series, period)
+    left_out = frozenset(left_out)
+
+    def fallback(why: str) -> TrendNoise:
+        if default is None:
+            return default_noise(why)
+        return TrendNoise(default.cv, default.rho, f"{default.basis} ({why})")
+
+    panel = noise_panel(measure, series, period, left_out)
     if panel is None:
-        return default_noise("no quarterly counts to estimate it from")
+        return fallback("no quarterly counts to estimate it from")
     observed = np.isfinite(panel.events) & np.isfinite(panel.exposure) & (panel.exposure > 0)
     if observed.sum(axis=1).max(initial=0) < MIN_PANEL_QUARTERS:
-        return default_noise(f"fewer than {MIN_PANEL_QUARTERS} quarters of history")
+        return fallback(f"fewer than {MIN_PANEL_QUARTERS} quarters of history")
     fit = fit_panel(panel, block_quarters=block_quarters)
     if not np.isfinite(fit.cv):
-        return default_noise("no force's history could be fitted")
-    return TrendNoise(float(fit.cv), float(fit.rho), _basis(panel, fit, observed))
+        return fallback("no force's history could be fitted")
+    return TrendNoise(float(fit.cv), float(fit.rho), _basis(panel, fit, observed, left_out))
 
 
 def fit_panel(panel: NoisePanel, *, block_quarters: int = BLOCK_QUARTERS) -> NoiseFit:
@@ -171,14 +185,20 @@ def default_noise(why: str) -> TrendNoise:
     return TrendNoise(DEFAULT_CV, DEFAULT_RHO, f"default ({why})")
 
 
-def _basis(panel: NoisePanel, fit: NoiseFit, observed: np.ndarray) -> str:
+def _basis(
+    panel: NoisePanel, fit: NoiseFit, observed: np.ndarray, left_out: frozenset[pd.Period]
+) -> str:
     used = observed.any(axis=0)
     first, last = panel.quarters[used][0], panel.quarters[used][-1]
     seen = observed.any(axis=1)
     forces = len({force for force, has in zip(panel.forces, seen, strict=True) if has})
     who = f"{forces} forces" if forces > 1 else "the force's own history"
-    spanned = any(first <= q <= last for q in LOCKDOWN_QUARTERS)
-    lockdown = " (2020/21 left out)" if spanned else ""
+    spanned = sorted(q for q in left_out if first <= q <= last)
+    lockdown = ""
+    if spanned == sorted(LOCKDOWN_QUARTERS):
+        lockdown = " (2020/21 left out)"
+    elif spanned:
+        lockdown = f" ({len(spanned)} quarters left out)"
     return (
         f"{who}, quarters ending {first.strftime('%b %Y')} to {last.strftime('%b %Y')}"
         f"{lockdown}: {int(fit.points)} quarters in {int(fit.series)} blocks"
