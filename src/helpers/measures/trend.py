@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.config import Settings
+from helpers.measures.noise import measure_noise
 from helpers.measures.result import MeasureResult
 from helpers.measures.series import SNAPSHOT_SOURCES, UNROLLED_SOURCES, force_history
 from helpers.stats.trends import TrendNoise, TrendResult, trend_outlook
@@ -51,12 +52,28 @@ def trend_test(
 ) -> TrendResult | None:
     """Step 6, the trend test of `settings.trend` (method, significance level, window) on the
     force's series up to the quarter (`trend_input`): its finding (word, change and interval,
-    the quarters used and those left out). `noise` is the measure's quarter-to-quarter noise
-    estimated from the panel of all forces; None: the settings' working_cv and working_rho."""
+    the quarters used and those left out). `noise` is the measure's quarter-to-quarter noise;
+    None: estimated from the panel of all forces in `series` (`measure_noise`, the settings'
+    exceptional periods left out), or the settings' working_cv and working_rho where the
+    panel cannot give it."""
     if not figure.available or series is None:
         return None
     measure = figure.measure
     history = trend_input(figure, series)
+    if noise is None:
+        trend = settings.trend
+        noise = measure_noise(
+            measure,
+            series,
+            figure.quarter.period,
+            left_out=[
+                q
+                for p in trend.exceptional_periods
+                for q in pd.period_range(p.first, p.last, freq="M")
+                if q.month % 3 == 0
+            ],
+            default=TrendNoise(trend.working_cv, trend.working_rho, "the settings' working values"),
+        )
     return trend_outlook(
         history,
         unit=measure.unit,
