@@ -4,7 +4,7 @@ police recorded crime file for every force, per police recorded crime measure of
 For each measure of params/measures.yaml whose source is the PRC file, the panel is what the
 report itself estimates from (`helpers.measures.noise.noise_panel`): each force's quarterly
 count of the measure's offences, the population as exposure, from the first quarter the series
-holds. `helpers.stats.trends.fit_trend_noise` removes each force's level, linear trend and
+holds. `helpers.stats.trends.noise.fit_trend_noise` removes each force's level, linear trend and
 quarter-of-year terms (a Poisson GLM per series, or per block of a series) and estimates the
 coefficient of variation (cv) of a log-normal quarter effect and its lag-1 correlation (rho)
 from the moments of the residuals beyond Poisson noise, pooled over the forces (a force far

@@ -1,5 +1,5 @@
 """The quarter-to-quarter noise a measure's trend test allows for, estimated from the panel of
-every force's own quarterly history in the inputs (`helpers.stats.trends.fit_trend_noise`).
+every force's own quarterly history in the inputs (`helpers.stats.trends.noise.fit_trend_noise`).
 
 Twelve quarters of one force cannot tell a wandering level from a trend; 43 forces over many
 years can say how much a measure's quarters wander beyond Poisson (binomial) noise. The panel is
