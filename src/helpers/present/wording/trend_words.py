@@ -240,8 +240,8 @@ def method_note(settings: TrendSettings, *, noise_estimated: bool = False) -> st
                 "persists from quarter to quarter; "
             )
         exceptional = (
-            " A single quarter far outside what the other quarters of the window would give "
-            "(a mass-casualty incident: a chance below "
+            " A single quarter's count of crimes far outside what the other quarters of the "
+            "window would give (a mass-casualty incident: a chance below "
             f"{settings.exceptional_p:.2g} of a count so far from the fit of the others, "
             "allowing for that variation) is left out of the test and named; the 12-month "
             "figure and the chart still include it."
@@ -255,7 +255,7 @@ def method_note(settings: TrendSettings, *, noise_estimated: bool = False) -> st
             "window, as the seasons cannot then be estimated), quasi-binomial for percentages; "
             "survey estimates published only for 12 months at a time are fitted as published, "
             "allowing for the months they share. " + allowance + "Firth's adjustment keeps the "
-            "fit finite where a count model alone has none (every event in one quarter, a "
+            "fit finite where a count model alone has none (every event at one end of the window, a "
             "share at 0% or 100%); a fit that does not converge gives Not available. Quarters "
             "with no data are left out of the fit, and " + verdict + " The fitted change a year "
             f"is shown with its {level} interval, and as a change only when it is significant; "
