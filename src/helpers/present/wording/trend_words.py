@@ -92,6 +92,12 @@ def detail_words(detail: Any) -> str:
             f"no quarter-of-year terms: no events in {which} in the window, so the seasons "
             "cannot be estimated from it"
         )
+    if kind == "seasons_too_few":
+        which = _names([QUARTER_MONTHS.get(p, p) for p in detail.periods])
+        return (
+            f"no quarter-of-year terms: the window holds {which} only once, too few to "
+            "estimate the seasons"
+        )
     if kind == "not_converged":
         return "the regression did not converge (the counts leave the change undetermined)"
     if kind == "no_events":
