@@ -263,8 +263,10 @@ def method_note(settings: TrendSettings, *, noise_estimated: bool = False) -> st
             "survey estimates published only for 12 months at a time are fitted as published, "
             "allowing for the months they share. " + allowance + "Firth's adjustment keeps the "
             "fit finite where a count model alone has none (every event at one end of the "
-            "window, a share at 0% or 100%); a fit that does not converge gives Not available. Quarters "
-            "with no data are left out of the fit, and " + verdict + " The fitted change a year "
+            "window, a share at 0% or 100%); a fit that does not converge gives Not "
+            "available. Quarters with no data are left out of the fit, and "
+            + verdict
+            + " The fitted change a year "
             f"is shown with its {level} interval, and as a change only when it is significant; "
             "the chart shades the quarters the test used."
             + exceptional
