@@ -181,3 +181,22 @@ def test_a_point_left_out_is_the_fit_without_it():
         assert batch.se[i] == pytest.approx(float(alone.se), rel=1e-6)
     with pytest.raises(ValueError, match="same number"):
         regression_trend(np.stack([y, y]), np.ones(12), QUARTERS, left_out=out & [[True], [False]])
+
+
+def test_seasons_are_fitted_only_from_two_of_each_quarter_of_the_year():
+    """Derbyshire's homicides at 2014-06, the first 6 quarters of the file: 0, 0, 2, 4, 2, 3.
+    Before: quarter-of-year terms fitted two of the quarters exactly and the trend came from
+    the rest, "Increasing", t = 84, +996% a year (interval +663% to +1,473%)."""
+    counts = np.array([0.0, 0, 2, 4, 2, 3])
+    population = np.full(6, 1.028e6)
+    series = quarterly_series(counts, end="2014-06", count=counts, denominator=population,
+                              raw_count=counts, raw_denominator=population)  # fmt: skip
+    result = trend_outlook(series, unit="rate_per_1000", settings=REGRESSION)
+    assert result.details == (TrendDetail("seasons_too_few", ("Q2", "Q3")),)
+    x = np.column_stack([np.ones(6), (np.arange(6) - 2.5) / 4])
+    beta, *_ = statsmodels_firth(counts, population, x)
+    plain = regression_trend(counts, population, np.arange(-5, 1), cv=0.1, rho=0.6)
+    assert result.slope == pytest.approx(math.expm1(float(plain.coef)), rel=1e-9)
+    assert result.word == "Stable" and abs(result.statistic) < 5
+    cv0 = regression_trend(counts, population, np.arange(-5, 1))
+    assert float(cv0.coef) == pytest.approx(beta[1], rel=1e-6)

@@ -92,6 +92,12 @@ def detail_words(detail: Any) -> str:
             f"no quarter-of-year terms: no events in {which} in the window, so the seasons "
             "cannot be estimated from it"
         )
+    if kind == "seasons_too_few":
+        which = _names([QUARTER_MONTHS.get(p, p) for p in detail.periods])
+        return (
+            f"no quarter-of-year terms: the window holds {which} only once, too few to "
+            "estimate the seasons"
+        )
     if kind == "not_converged":
         return "the regression did not converge (the counts leave the change undetermined)"
     if kind == "no_events":
@@ -171,7 +177,7 @@ def trend_explanation(result: Any) -> str:
     text += "."
     clauses = [change_words(t)]
     if t.basis and t.interval is not None:
-        clauses[0] += f", from the {t.basis}"
+        clauses[0] += f", fitted to the {t.basis}"
     if t.exceptional is not None:
         clauses.append(exceptional_words(t.exceptional))
     clauses += [detail_words(d) for d in t.details]
@@ -240,8 +246,8 @@ def method_note(settings: TrendSettings, *, noise_estimated: bool = False) -> st
                 "persists from quarter to quarter; "
             )
         exceptional = (
-            " A single quarter far outside what the other quarters of the window would give "
-            "(a mass-casualty incident: a chance below "
+            " A single quarter's count of crimes far outside what the other quarters of the "
+            "window would give (a mass-casualty incident: a chance below "
             f"{settings.exceptional_p:.2g} of a count so far from the fit of the others, "
             "allowing for that variation) is left out of the test and named; the 12-month "
             "figure and the chart still include it."
@@ -252,12 +258,15 @@ def method_note(settings: TrendSettings, *, noise_estimated: bool = False) -> st
             "Trend / Outlook comes from a regression on time of each quarter's own counts over "
             f"the last {window}: quasi-Poisson with the population as offset and quarter-of-year "
             "terms for crimes and rates (none when a quarter of the year has no events in the "
-            "window, as the seasons cannot then be estimated), quasi-binomial for percentages; "
+            "window or appears in it only once, as the seasons cannot then be estimated), "
+            "quasi-binomial for percentages; "
             "survey estimates published only for 12 months at a time are fitted as published, "
             "allowing for the months they share. " + allowance + "Firth's adjustment keeps the "
-            "fit finite where a count model alone has none (every event in one quarter, a "
-            "share at 0% or 100%); a fit that does not converge gives Not available. Quarters "
-            "with no data are left out of the fit, and " + verdict + " The fitted change a year "
+            "fit finite where a count model alone has none (every event at one end of the "
+            "window, a share at 0% or 100%); a fit that does not converge gives Not "
+            "available. Quarters with no data are left out of the fit, and "
+            + verdict
+            + " The fitted change a year "
             f"is shown with its {level} interval, and as a change only when it is significant; "
             "the chart shades the quarters the test used."
             + exceptional

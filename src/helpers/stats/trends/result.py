@@ -29,6 +29,7 @@ REGRESSION_METHODS = ("regression_ar1", "quasi_poisson")
 DETAIL_KINDS = (
     "missing",  # periods: quarters with no data, left out of the fit
     "no_seasonal_terms",  # periods: quarters of the year with no events; no quarter-of-year terms
+    "seasons_too_few",  # periods: quarters of the year seen once in the window; no such terms
     "not_converged",  # the regression did not converge or broke down: no word from it
     "no_events",  # no events in the window (counts, rates)
     "all_zero",  # 0% throughout the window (percentages)
