@@ -44,3 +44,33 @@ def test_an_unavailable_figure_has_no_trend(settings):
     figure = figure_at_quarter(measure, None, Q, AS, settings)
     assert not figure.available
     assert trend_test(figure, None, settings) is None
+
+
+def test_the_panel_noise_given_is_the_noise_the_regression_allows_for(inputs, settings):
+    """Step 6 passes the measure's noise to the test: the one given, or by default the panel
+    estimate of `measure_noise` (the settings' exceptional periods left out), or the settings'
+    working cv and rho where the panel cannot give one (tests/stats/trends checks what the
+    regression does with it)."""
+    from dataclasses import replace
+
+    from helpers.measures.noise import measure_noise
+    from helpers.stats.trends import TrendNoise
+
+    measure = default_catalogue().measure("residential_burglary")
+    series = all_forces_series(measure, inputs, settings)
+    figure = figure_at_quarter(measure, series, Q, AS, settings, inputs)
+    noise = TrendNoise(0.2, 0.7, "43 forces, 2015/16 to 2019/20")
+    given = trend_test(figure, series, settings, noise=noise)
+    default = trend_test(figure, series, settings)
+    assert given.noise == noise
+    assert default.noise == measure_noise(measure, series, Q)
+    assert (
+        default.noise.basis.startswith("43 forces") and "(2020/21 left out)" in default.noise.basis
+    )
+    assert given.statistic != default.statistic
+    short = series[series["period"] > Q.period - 3 * 8]
+    fallback = trend_test(figure, short, settings)
+    assert (fallback.noise.cv, fallback.noise.rho) == (0.1, 0.6)
+    assert fallback.noise.basis.startswith("the settings' working values (fewer than")
+    wider = replace(settings, trend=replace(settings.trend, working_cv=0.2, working_rho=0.7))
+    assert trend_test(figure, short, wider).noise.cv == 0.2

@@ -602,3 +602,20 @@ def test_a_long_title_is_wrapped_inside_the_drawing(length):
     assert drawing.y0 <= box.y0 and box.y1 <= drawing.y1
     assert shown.replace("\n", " ") == title
     assert shown.count("\n") == (0 if length <= 40 else 1 if length <= 95 else 2)
+
+
+def test_the_quarters_the_trend_test_used_are_shaded_and_an_exceptional_one_ringed():
+    tested = tuple(RISING["period"].iloc[2:])  # the last 11 of the 13 quarter ends
+    marked = chart(tested=tested, exceptional=RISING["period"].iloc[6])
+    ids = {g.get("id") for g in svg_root(marked).iter(f"{SVG}g")}
+    assert {"trend-test-quarters", "exceptional-quarter"} <= ids
+    # The band: from the first tested quarter's first month to the last quarter end.
+    band = next(g for g in svg_root(marked).iter(f"{SVG}g") if g.get("id") == "trend-test-quarters")
+    assert band.find(f"{SVG}path") is not None
+    assert "The shaded band marks the quarters the trend test used" in marked.alt_text
+    assert "ringed point" in marked.alt_text
+    plain = chart()
+    plain_ids = {g.get("id") for g in svg_root(plain).iter(f"{SVG}g")}
+    assert "trend-test-quarters" not in plain_ids and "shaded" not in plain.alt_text
+    # The data table is the same: the chart still draws every quarter.
+    pd.testing.assert_frame_equal(marked.data, plain.data)

@@ -34,10 +34,42 @@ Polarity = Literal["lower_is_better", "higher_is_better", "neutral"]
 
 
 @dataclass(frozen=True)
+class ExceptionalPeriod:
+    """A stretch of months the report names wherever a trend window holds it (the COVID-19
+    lockdowns): a change measured from it is not the same finding as one measured from ordinary
+    quarters. `first` and `last` are months ("2020-04"); `reason` says why in a few words."""
+
+    name: str
+    first: str
+    last: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        import pandas as pd
+
+        try:
+            first, last = pd.Period(self.first, "M"), pd.Period(self.last, "M")
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"exceptional period '{self.name}': first and last must be months such as "
+                f"2020-04, got {self.first!r} and {self.last!r}"
+            ) from exc
+        if last < first:
+            raise ConfigError(f"exceptional period '{self.name}': last is before first")
+
+
+@dataclass(frozen=True)
 class TrendSettings:
     method: str = "regression_ar1"
     window_quarters: int = 12
     alpha: float = 0.05
+    # regression_ar1's quarter-to-quarter noise when no estimate from the panel is given
+    working_cv: float = 0.10
+    working_rho: float = 0.6
+    # A quarter whose tail probability against the fit of the others is below this is left out
+    # of the regressions' trend test (benchmarks/exceptional_quarter.py chose it); 0: never.
+    exceptional_p: float = 1e-4
+    exceptional_periods: tuple[ExceptionalPeriod, ...] = ()
 
     def __post_init__(self) -> None:
         if self.method not in TREND_METHODS:
@@ -50,6 +82,27 @@ class TrendSettings:
             raise ConfigError(
                 f"trend.window_quarters must be between 4 and 60, got {self.window_quarters}"
             )
+        if not (0 <= self.working_cv < 2 and 0 <= self.working_rho < 1):
+            raise ConfigError(
+                "trend.working_cv must be in [0, 2) and trend.working_rho in [0, 1), got "
+                f"{self.working_cv} and {self.working_rho}"
+            )
+        if not 0 <= self.exceptional_p < 0.05:
+            raise ConfigError(f"trend.exceptional_p must be in [0, 0.05), got {self.exceptional_p}")
+        periods = tuple(
+            p if isinstance(p, ExceptionalPeriod) else ExceptionalPeriod(**_period_fields(p))
+            for p in self.exceptional_periods
+        )
+        object.__setattr__(self, "exceptional_periods", periods)
+
+
+def _period_fields(raw: Any) -> dict[str, str]:
+    wanted = ("name", "first", "last", "reason")
+    if not isinstance(raw, dict) or set(raw) != set(wanted):
+        raise ConfigError(
+            f"trend.exceptional_periods: each period needs exactly {', '.join(wanted)}, got {raw!r}"
+        )
+    return {k: str(raw[k]) for k in wanted}
 
 
 @dataclass(frozen=True)
@@ -117,7 +170,10 @@ class Settings:
             "force": self.force,
             "quarter": self.quarter,
             "data_dir": self.data_dir,
-            "trend": vars(self.trend),
+            "trend": {
+                **vars(self.trend),
+                "exceptional_periods": [vars(p) for p in self.trend.exceptional_periods],
+            },
             "benchmark": vars(self.benchmark),
             "funnel": vars(self.funnel),
             "population": {"rule": self.population_rule},

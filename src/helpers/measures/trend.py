@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from helpers.core.config import Settings
+from helpers.measures.noise import measure_noise
 from helpers.measures.result import MeasureResult
 from helpers.measures.series import SNAPSHOT_SOURCES, UNROLLED_SOURCES, force_history
-from helpers.stats.trends import TrendResult, trend_outlook
+from helpers.stats.trends import TrendNoise, TrendResult, trend_outlook
 
 
 def trend_input(figure: MeasureResult, series: pd.DataFrame) -> pd.DataFrame:
@@ -44,14 +45,35 @@ def trend_input(figure: MeasureResult, series: pd.DataFrame) -> pd.DataFrame:
 
 
 def trend_test(
-    figure: MeasureResult, series: pd.DataFrame | None, settings: Settings
+    figure: MeasureResult,
+    series: pd.DataFrame | None,
+    settings: Settings,
+    noise: TrendNoise | None = None,
 ) -> TrendResult | None:
     """Step 6, the trend test of `settings.trend` (method, significance level, window) on the
-    force's series up to the quarter (`trend_input`): its word, statistic and p-value."""
+    force's series up to the quarter (`trend_input`): its finding (word, change and interval,
+    the quarters used and those left out). `noise` is the measure's quarter-to-quarter noise;
+    None: estimated from the panel of all forces in `series` (`measure_noise`, the settings'
+    exceptional periods left out), or the settings' working_cv and working_rho where the
+    panel cannot give it."""
     if not figure.available or series is None:
         return None
     measure = figure.measure
     history = trend_input(figure, series)
+    if noise is None:
+        trend = settings.trend
+        noise = measure_noise(
+            measure,
+            series,
+            figure.quarter.period,
+            left_out=[
+                q
+                for p in trend.exceptional_periods
+                for q in pd.period_range(p.first, p.last, freq="M")
+                if q.month % 3 == 0
+            ],
+            default=TrendNoise(trend.working_cv, trend.working_rho, "the settings' working values"),
+        )
     return trend_outlook(
         history,
         unit=measure.unit,
@@ -59,6 +81,7 @@ def trend_test(
         down_word=measure.trend_down,
         rolled=measure.source not in SNAPSHOT_SOURCES,
         frequency_months=_frequency_months(pd.Index(history["period"])),
+        noise=noise,
     )
 
 

@@ -51,6 +51,8 @@ MEASURES_COLUMNS = [
     "trend_statistic",
     "trend_p_value",
     "trend_slope",
+    "trend_slope_low",
+    "trend_slope_high",
     "trend_points",
     "available",
     "note",
@@ -96,6 +98,9 @@ def measures_table(results: Sequence[MeasureResult]) -> pd.DataFrame:
                 "trend_statistic": t.statistic if t else None,
                 "trend_p_value": t.p_value if t else None,
                 "trend_slope": t.slope if t else None,
+                # the fitted change's interval (regressions; at 1 - alpha, 95% by default)
+                "trend_slope_low": t.interval[0] if t and t.interval else None,
+                "trend_slope_high": t.interval[1] if t and t.interval else None,
                 "trend_points": t.n_points if t else None,
                 "available": r.available,
                 "note": " ".join([r.unavailable_reason, *r.notes]).strip(),

@@ -408,20 +408,6 @@ def test_the_comparison_sentence_states_the_tested_relation_and_the_size_of_the_
     )
 
 
-def test_trend_explanation_is_a_sentence_naming_the_test_points_and_p_value():
-    from types import SimpleNamespace
-
-    from helpers.present.wording.sentences import trend_explanation
-    from helpers.stats.trends import TrendResult
-
-    trend = TrendResult("Stable", "regression_ar1", 1.7, 0.1107, 0.45, 12, "fitted change +45%")
-    text = trend_explanation(SimpleNamespace(trend=trend))
-    assert text == (
-        "Test: regression allowing for quarter-to-quarter variation that persists, 12 points, "
-        "p = 0.11. Fitted change +45%."
-    )
-
-
 def test_the_interval_is_stated_beside_the_figure_in_its_unit():
     from helpers.stats.intervals import byar_interval, wilson_interval
 

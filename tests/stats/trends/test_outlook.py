@@ -1,4 +1,4 @@
-"""`trend_outlook` and `describe_method`: ceilings, gaps, the words and the arguments, for every
+"""`trend_outlook`: ceilings, gaps, the words and the arguments, for every
 method.
 """
 
@@ -23,7 +23,6 @@ from helpers.core.config import TrendSettings
 from helpers.stats.trends import (
     TREND_WORDS,
     TrendResult,
-    describe_method,
     trend_outlook,
 )
 
@@ -112,50 +111,6 @@ def test_words_and_arguments():
         trend_outlook(pd.concat([series, series.tail(1)]), unit="count", settings=HAMED_RAO)
 
 
-@pytest.mark.parametrize(
-    ("method", "names"),
-    [
-        (
-            "mann_kendall_rolling",
-            [
-                "Mann-Kendall",
-                "12-month rolling",
-                "20 quarters",
-                "share 9 of their 12 months",
-                "Hamed and Rao",
-                "p < 0.1",
-                "not evidence that nothing changed",
-            ],
-        ),
-        ("mann_kendall_hamed_rao", ["Mann-Kendall", "Hamed and Rao", "20 quarters", "0.1"]),
-        (
-            "regression_ar1",
-            [
-                "quasi-Poisson",
-                "quarter-of-year",
-                "quasi-binomial",
-                "20 quarters",
-                "p < 0.1",
-                "10% quarter effect",
-                "0.6",
-                "left out",
-                "simulation study",
-            ],
-        ),
-        ("quasi_poisson", ["quasi-Poisson", "20 quarters", "p < 0.1", "not for variation"]),
-        ("seasonal_mann_kendall", ["seasonal Mann-Kendall", "20 quarters", "0.1"]),
-        ("rate_ratio", ["latest 12 months", "12 months before", "Poisson", "0.1"]),
-        ("spc", ["Making Data Count", "not the 12-month rolling figure", "20 quarters", "2.66"]),
-    ],
-)
-def test_describe_method_names_test_window_and_alpha(method, names):
-    text = describe_method(TrendSettings(method=method, window_quarters=20, alpha=0.1))
-    for name in names:
-        assert name in text
-    assert "not evidence that nothing changed" in text
-    assert len(text.split(". ")) <= 5 and len(text) < 1300
-
-
 def test_no_note_or_method_text_hard_codes_reducing():
     falling = prc_like(np.round(400 * 0.8 ** (np.arange(15) / 4)))
     methods = ("mann_kendall_rolling", "mann_kendall_hamed_rao", "seasonal_mann_kendall",
@@ -167,6 +122,3 @@ def test_no_note_or_method_text_hard_codes_reducing():
                                    down_word="Decreasing")  # fmt: skip
             assert "Reducing" not in result.note
             assert result.word in ("Decreasing", "Stable", "Not available")
-        text = describe_method(settings)
-        assert "not evidence that nothing changed" in text
-        assert "Decreasing" in text and "Reducing" in text

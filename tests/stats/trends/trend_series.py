@@ -139,6 +139,45 @@ def statsmodels_quasi_poisson(y, population, x):
     return fit, p
 
 
+def statsmodels_firth(y, trials, x, family="poisson"):
+    """Firth's (1993) adjusted quasi-Poisson (quasi-binomial) fit, by statsmodels: the GLM
+    refitted to the pseudo-data y + h/2 (binomial: y + h/2 events of n + h trials), h the
+    leverages diag(W^1/2 X (X'WX)^-1 X' W^1/2) at the previous fit with the model's weights
+    W = mu (binomial: n p (1 - p), the n observed), until h settles; the scale from Pearson's
+    chi-squared of the pseudo-data. Returns (coefficients, standard errors, t, p)."""
+
+    def weights_at(params):
+        if family == "poisson":
+            return trials * np.exp(x @ params)
+        share = 1 / (1 + np.exp(-(x @ params)))
+        return trials * share * (1 - share)
+
+    h = np.full(len(y), x.shape[1] / len(y))  # the leverages' mean: a start off any boundary
+    for _ in range(500):
+        if family == "poisson":
+            model = sm.GLM(y + h / 2, x, family=sm.families.Poisson(), offset=np.log(trials))
+        else:
+            model = sm.GLM((y + h / 2) / (trials + h), x, family=sm.families.Binomial(),
+                           var_weights=trials + h)  # fmt: skip
+        fit = model.fit(tol=1e-14)
+        w = weights_at(fit.params)
+        root = np.sqrt(w)[:, None] * x
+        new = np.einsum("ij,ij->i", root @ np.linalg.inv(root.T @ root), root)
+        if np.max(np.abs(new - h)) < 1e-13:
+            break
+        h = new
+    if family == "poisson":
+        mu = trials * np.exp(x @ fit.params)
+    else:
+        mu = (trials + h) / (1 + np.exp(-(x @ fit.params)))
+    w = weights_at(fit.params)
+    df = len(y) - x.shape[1]
+    scale = np.sum((y + h / 2 - mu) ** 2 / w) / df
+    se = np.sqrt(scale * np.diag(np.linalg.inv(x.T @ (w[:, None] * x))))
+    t = fit.params / se
+    return fit.params, se, t, 2 * student_t.sf(np.abs(t), df)
+
+
 def prc_like(raw_counts, population=1.7e6, end="2024-03"):
     """Quarterly rate series as measures.py hands it over: 12-month rate, count, population,
     and the quarter's own count and population."""

@@ -10,7 +10,7 @@ contrast against white are used for lines (WCAG 2.2, 1.4.11 non-text contrast).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from helpers.present.charts.figure import (
 )
 from helpers.present.formatting import axis_label, normalise_series, period_label, unit_label
 from helpers.present.wording.sentences import chart_alt_text
+from helpers.present.wording.trend_words import shading_alt_text
 
 NATIONAL_LABEL = ENGLAND_AND_WALES
 
@@ -69,6 +70,8 @@ def trend_chart(
     show_national: bool = True,
     measure_phrase: str | None = None,
     y_from_zero: bool = True,
+    tested: Sequence[pd.Period] = (),
+    exceptional: pd.Period | None = None,
 ) -> Chart:
     """A line chart of a force's series against its comparator and England and Wales.
 
@@ -78,7 +81,10 @@ def trend_chart(
     tested relation to it ("above", "below", "similar to"; None: untested); `show_national`
     draws England and Wales where it has values. `measure_phrase` overrides "12-month rolling rate"
     in the alt text (e.g. "share of the workforce"). The y axis starts at zero unless
-    `y_from_zero` is False, so that small movements are not drawn as large ones.
+    `y_from_zero` is False, so that small movements are not drawn as large ones. `tested` are
+    the quarter ends (or periods) whose figures the trend test used: the months they cover are
+    shaded. `exceptional` is a quarter end left out of the trend test as exceptional: its point
+    is ringed (the line still includes it).
     """
     unit_label(unit)  # an unknown unit fails here, with the list of units
     frame = normalise_series(series)
@@ -97,7 +103,14 @@ def trend_chart(
     data = pd.DataFrame({"Period ending": [period_label(p) for p in frame["period"]]})
     for label, style in lines:
         data[label] = frame[style.column].to_numpy()
-    svg = _draw(frame, lines, title=title, unit=unit, y_from_zero=y_from_zero)
+    tested = [pd.Period(p, "M") for p in tested]
+    if exceptional is not None and exceptional not in set(frame["period"]):
+        exceptional = None
+    alt = " ".join([alt, shading_alt_text(tested, exceptional)]).strip()
+    svg = _draw(
+        frame, lines, title=title, unit=unit, y_from_zero=y_from_zero, tested=tested,
+        exceptional=exceptional,
+    )  # fmt: skip
     return Chart(title=title, svg=svg, alt_text=alt, data=data, unit=unit)
 
 
@@ -169,6 +182,8 @@ def _draw(
     title: str,
     unit: str,
     y_from_zero: bool,
+    tested: Sequence[pd.Period] = (),
+    exceptional: pd.Period | None = None,
 ) -> str:
     import seaborn as sns
 
@@ -227,9 +242,58 @@ def _draw(
             ax=ax,
         )
         handles = _mark_runs(ax.get_lines(), tidy, labels, styles, n, marker_step)
+        handles += _mark_test(ax, frame, tested, exceptional)
         ax.set_xlabel("")  # seaborn names the x axis after its column
         legend_below(fig, handles, len(handles))
         return svg_text(fig, title)
+
+
+TESTED_SHADE = "#E6E6E6"  # light grey behind the lines: the lines keep their contrast
+
+
+def _mark_test(
+    ax: Any, frame: pd.DataFrame, tested: Sequence[pd.Period], exceptional: pd.Period | None
+) -> list[Any]:
+    """Shade the months of the quarters the trend test used and ring an exceptional quarter's
+    point; returns their legend handles."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles: list[Any] = []
+    if tested:
+        months = [_month_number(p) for p in tested]
+        step = int(np.min(np.diff(sorted(months)))) if len(months) > 1 else 3
+        low, high = ax.get_xlim()
+        # A quarter end's figure covers the quarter's months: shade from the first one's start.
+        span = ax.axvspan(
+            max(low, min(months) - step + 0.5), min(high, max(months)), color=TESTED_SHADE,
+            zorder=0, linewidth=0,
+        )  # fmt: skip
+        span.set_gid("trend-test-quarters")
+        handles.append(Patch(facecolor=TESTED_SHADE, label="Quarters in the trend test"))
+    if exceptional is not None:
+        row = frame[frame["period"] == exceptional]
+        value = float(row["force_value"].iloc[0])
+        if np.isfinite(value):
+            (ring,) = ax.plot(
+                [_month_number(exceptional)], [value], linestyle="none", marker="o",
+                markersize=11, markerfacecolor="none", markeredgecolor=PALETTE["black"],
+                markeredgewidth=1.5, zorder=5,
+            )  # fmt: skip
+            ring.set_gid("exceptional-quarter")
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    linestyle="none",
+                    marker="o",
+                    markersize=9,
+                    markerfacecolor="none",
+                    markeredgecolor=PALETTE["black"],
+                    label="Exceptional quarter, left out of the test",
+                )
+            )
+    return handles
 
 
 def _dash_sequence(style: SeriesStyle) -> Any:

@@ -107,7 +107,7 @@ class MethodsReport(PageBase):
 
     def statistics(self) -> Html:
         from helpers.present.tables import data_table
-        from helpers.stats.trends import describe_method
+        from helpers.present.wording.trend_words import method_note
 
         s = self.context.settings
         rates = [r for r in self.all_results if r.measure.is_rate and r.available]
@@ -125,7 +125,7 @@ class MethodsReport(PageBase):
         fallback = any(r.uses_population_fallback for r in rates)
         parts = [
             '<h3 id="statistics">Statistical methods</h3>',
-            f"<p><strong>Trend / Outlook.</strong> {html.escape(describe_method(s.trend))}</p>",
+            f"<p><strong>Trend / Outlook.</strong> {html.escape(method_note(s.trend))}</p>",
             "<p><strong>Rates</strong> are per 1,000 residents (residential burglary: per 1,000 "
             "households) with the ONS mid-year estimate for the Police Force Area. A 12-month "
             "rate uses the estimate for the year in which the 12 months' midpoint falls; where "

@@ -17,7 +17,7 @@ from helpers.present.report.fragment import MEASURE_ROWS_KEY, REFRESH_KEY, Html
 from helpers.present.report.funnels import funnel_block, has_funnel_plot
 from helpers.present.report.refresh import narrative_html
 from helpers.present.wording.benchmark_words import benchmark_text
-from helpers.present.wording.sentences import trend_explanation
+from helpers.present.wording.trend_words import trend_explanation
 
 if TYPE_CHECKING:
     # helpers.measures.compute (scipy, statsmodels: about 0.8 s to import) is imported where a
@@ -183,6 +183,12 @@ class SectionReport:
             show_national=m.unit != "count" and bool(series["national_value"].notna().any()),
             # Percentages that move between 70% and 80% would look flat on an axis from zero.
             y_from_zero=not m.is_percent,
+            tested=result.trend.tested if result.trend is not None else (),
+            exceptional=(
+                result.trend.exceptional.period
+                if result.trend is not None and result.trend.exceptional is not None
+                else None
+            ),
         )
         # The heading, its sentences and the chart are one block, never parted by a page
         # break in print (report.css: .measure-lead).

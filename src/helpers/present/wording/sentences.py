@@ -528,30 +528,3 @@ def render_facts(facts: Sequence[str]) -> str:
     """Facts as ``<ul class="facts">`` (escaped); empty text when there are none."""
     items = "".join(f"<li>{html.escape(f)}</li>" for f in facts if f)
     return f'<ul class="facts">{items}</ul>' if items else ""
-
-
-# ----- how a trend word was reached -------------------------------------------------------------
-def trend_explanation(result: Any) -> str:
-    """One sentence on how the trend word was reached: the test, its points and its p-value."""
-    t = result.trend
-    if t is None:
-        return ""
-    names = {
-        "mann_kendall_rolling": "Mann-Kendall test corrected for the overlap of rolling windows",
-        "mann_kendall_hamed_rao": "Mann-Kendall test with the Hamed-Rao correction",
-        "seasonal_mann_kendall": "seasonal Mann-Kendall test",
-        "rate_ratio": "test of the latest 12 months against the 12 before",
-        "spc": "statistical process control (XmR) rules",
-        "regression_ar1": "regression allowing for quarter-to-quarter variation that persists",
-        "quasi_poisson": "quasi-Poisson (quasi-binomial) regression",
-    }
-    text = f"Test: {names.get(t.method, t.method)}"
-    if t.n_points:
-        text += f", {t.n_points} points"
-    if t.p_value is not None and not pd.isna(t.p_value):
-        text += f", p = {t.p_value:.2f}" if t.p_value >= 0.01 else ", p < 0.01"
-    text += "."
-    if t.note:  # the test's notes are joined clauses: print them as one sentence
-        note = t.note.strip()
-        text += f" {note[0].upper()}{note[1:]}" + ("" if note.endswith(".") else ".")
-    return text

@@ -10,15 +10,23 @@ quarter), with the best power among those that did.
 
 ``regression_ar1`` (default)
     Regression of each quarter's own count on time over the window (`regression_trend`):
-    quasi-Poisson with the population as offset and quarter-of-year terms for counts and rates,
-    quasi-binomial for percentages. Its working covariance adds to the Poisson (binomial) noise
-    a log-normal AR(1) quarter effect (`WORKING_CV`, `WORKING_RHO`), whose scale is estimated,
-    so that a level that wanders is not mistaken for a trend; Student's t on the trend. Survey
-    estimates published only for 12 months at a time (CSEW) and series without quarterly
-    counts are fitted on the 12-month figures, the working covariance allowing for the months
-    they share. Missing quarters are left out of the fit (and named in the note). Ratios (no
-    count model) get ``mann_kendall_rolling``. `slope` is the fitted change a year (rate ratio
-    or odds ratio minus 1), `statistic` the t statistic.
+    quasi-Poisson with the population as offset and quarter-of-year terms for counts and rates
+    (none when a quarter of the year has no events in the window: the seasons are then not
+    estimable), quasi-binomial for percentages. Its working covariance adds to the Poisson
+    (binomial) noise a log-normal AR(1) quarter effect (cv, rho: the measure's `TrendNoise`
+    estimated from the panel of all forces when the caller gives one, else the settings'
+    working_cv and working_rho), whose scale is estimated, so that a level that wanders is not
+    mistaken for a trend; Student's t on the trend, and its interval. Firth's adjusted score
+    keeps every fit finite (a quarter of the year with no events, shares at 0% or 100%, every
+    event at one end); damped Fisher scoring with a convergence and conditioning check, and a
+    fit that does not converge is "Not available", never a number. One quarter exceptional
+    against the fit of the others (`quarter_tails`, threshold ``trend.exceptional_p`` from
+    benchmarks/exceptional_quarter.py) is left out of the test and named. Survey estimates
+    published only for 12 months at a time (CSEW) and series without quarterly counts are fitted
+    on the 12-month figures, the working covariance allowing for the months they share. Missing
+    quarters are left out of the fit. Ratios (no count model) get ``mann_kendall_rolling``.
+    `slope` is the fitted change a year (rate ratio or odds ratio minus 1) with its `interval`,
+    `statistic` the t statistic.
 ``quasi_poisson``
     The same regression with the ordinary quasi-Poisson (quasi-binomial) variance, the scale
     from Pearson's chi-squared: more power, but too many false alarms when quarters wander.
@@ -49,6 +57,10 @@ quarter), with the best power among those that did.
     in the Making Data Count variation icons, the word reflects special-cause variation that
     includes the latest point.
 
+Every result is a finding (`TrendResult`): the word, the change and its interval, the periods
+tested, what was left out and why (`TrendDetail`, `ExceptionalQuarter`) and the settings'
+exceptional periods (lockdowns) the window holds; present.wording.trend_words words it.
+
 Words: a significant rise is "Increasing", a significant fall the measure's down word
 ("Reducing", or "Decreasing" for public confidence), otherwise "Stable": no statistically
 significant change over the window, not evidence of no change. A percentage at 100 throughout
@@ -60,17 +72,20 @@ Gaps (a 12-month figure or a quarter with no data is missing, never zero): rank 
 use the latest run of consecutive values, regressions leave the missing quarters out; a missing
 latest value is "Not available".
 
-The package, one module per part: `outlook` (the entry point and the methods note), `result`
-(the words and the result), `window` (the points a test sees), `fewest` (the fewest points that
-can give a word), `overlap` and `mann_kendall` (the rank tests of the rolling figure), `unrolled`
-(seasonal Mann-Kendall and SPC, on the un-rolled values), `xmr` (the XmR chart's rules),
-`rate_ratio` and `regression`.
+The package, one module per part: `outlook` (the entry point), `result` (the words and the
+finding), `noise` (the quarter noise), `exceptional` (an exceptional quarter),
+`regression_outlook` (the regressions' finding), `window` (the points a test sees), `fewest`
+(the fewest points that can give a word), `overlap` and `mann_kendall` (the rank tests of the
+rolling figure), `unrolled` (seasonal Mann-Kendall and SPC, on the un-rolled values), `xmr`
+(the XmR chart's rules), `rate_ratio` and `regression` (the fit).
 """
 
 from __future__ import annotations
 
+from helpers.stats.trends.exceptional import QuarterTails, quarter_tails
 from helpers.stats.trends.fewest import minimum_points, smallest_p_value
-from helpers.stats.trends.outlook import describe_method, trend_outlook
+from helpers.stats.trends.noise import TrendNoise
+from helpers.stats.trends.outlook import trend_outlook
 from helpers.stats.trends.overlap import (
     hamed_rao_variance_factor,
     mann_kendall_overlap,
@@ -84,22 +99,33 @@ from helpers.stats.trends.regression import (
     regression_trend,
     working_correlations,
 )
-from helpers.stats.trends.result import TREND_WORDS, TrendResult
+from helpers.stats.trends.result import (
+    DETAIL_KINDS,
+    TREND_WORDS,
+    ExceptionalQuarter,
+    TrendDetail,
+    TrendResult,
+)
 from helpers.stats.trends.xmr import SPC_RULES, spc_signals
 
 __all__ = [
+    "DETAIL_KINDS",
     "SPC_RULES",
     "TREND_WORDS",
     "WORKING_CV",
     "WORKING_RHO",
+    "ExceptionalQuarter",
+    "QuarterTails",
     "RegressionFit",
+    "TrendDetail",
+    "TrendNoise",
     "TrendResult",
-    "describe_method",
     "design_matrix",
     "hamed_rao_variance_factor",
     "mann_kendall_overlap",
     "minimum_points",
     "overlap_autocorrelation",
+    "quarter_tails",
     "regression_trend",
     "smallest_p_value",
     "spc_signals",

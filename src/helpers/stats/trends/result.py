@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+
+from helpers.core.config import ExceptionalPeriod
+from helpers.stats.trends.noise import TrendNoise
 
 TREND_WORDS = ("Increasing", "Reducing", "Decreasing", "Stable", "Stable (100%)", "Not available")
 INCREASING, STABLE, CEILING, NOT_AVAILABLE = (
@@ -20,16 +24,69 @@ ROLLING_WINDOW_MONTHS = 12  # every rolled figure sums the 12 months ending at i
 REGRESSION_METHODS = ("regression_ar1", "quasi_poisson")
 
 
+# What a regression's finding can say about its points (`TrendDetail.kind`); present.wording
+# words each one.
+DETAIL_KINDS = (
+    "missing",  # periods: quarters with no data, left out of the fit
+    "no_seasonal_terms",  # periods: quarters of the year with no events; no quarter-of-year terms
+    "seasons_too_few",  # periods: quarters of the year seen once in the window; no such terms
+    "not_converged",  # the regression did not converge or broke down: no word from it
+    "no_events",  # no events in the window (counts, rates)
+    "all_zero",  # 0% throughout the window (percentages)
+    "ceiling",  # 100% throughout the window
+    "too_few",  # numbers: (points, points needed, smallest p-value or NaN)
+    "fallback",  # periods: (why,) a ratio or no counts: the rolling Mann-Kendall instead
+)
+
+
+@dataclass(frozen=True)
+class TrendDetail:
+    """One fact about how a regression's finding was reached, for present.wording to word.
+
+    `kind` is one of DETAIL_KINDS; `periods` names periods (labels such as "2023-06") or
+    quarters of the year; `numbers` carries the figures the kind needs.
+    """
+
+    kind: str
+    periods: tuple[str, ...] = ()
+    numbers: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in DETAIL_KINDS:
+            raise ValueError(f"'{self.kind}' is not a trend detail: {DETAIL_KINDS}")
+
+
+@dataclass(frozen=True)
+class ExceptionalQuarter:
+    """A quarter left out of the trend test as exceptional against the rest of the window:
+    its `count`, the `usual` count the fit of the other quarters expects, and the tail
+    probability `p_value` of a count at least that far from it (Poisson plus the quarter noise)."""
+
+    period: pd.Period
+    count: float
+    usual: float
+    p_value: float
+
+
 @dataclass(frozen=True)
 class TrendResult:
-    """The Trend / Outlook word for one measure and the test behind it.
+    """The Trend / Outlook finding for one measure and the test behind it.
 
     `statistic` is the method's test statistic (Mann-Kendall z; t for the regressions; the rate
     ratio, or the difference in percentage points for percentages, for ``rate_ratio``; None for
     ``spc``). `slope` is Sen's slope in the measure's unit per quarter (per year for the
-    seasonal test); for the regressions the fitted change a year (rate or odds ratio minus 1).
-    `n_points` is the number of values tested. `note` explains "Not available", a ceiling or
-    which special-cause rule fired.
+    seasonal test); for the regressions the fitted change a year (rate or odds ratio minus 1),
+    with its `interval` at `level` (the regressions only). `n_points` is the number of values
+    tested. `note` explains, in words, "Not available", a ceiling or which special-cause rule
+    fired for the rank, ratio and SPC methods; the regressions say the same in `details`,
+    worded in present.wording.
+
+    The rest say what the test used and left out: `tested` the periods whose figures it used
+    (quarter ends, for shading a chart), `exceptional` a quarter left out as exceptional,
+    `periods_in_window` the settings' exceptional periods (lockdowns) the window holds,
+    `per` what changes ("count", "rate" or "odds"), `basis` the figures fitted ("quarterly
+    counts", "12-month figures" or "figures") and `noise` the quarter-to-quarter noise allowed
+    for (cv, rho and what they came from).
     """
 
     word: str
@@ -39,10 +96,24 @@ class TrendResult:
     slope: float | None
     n_points: int
     note: str = ""
+    interval: tuple[float, float] | None = None
+    level: float = 0.95
+    tested: tuple[pd.Period, ...] = ()
+    exceptional: ExceptionalQuarter | None = None
+    periods_in_window: tuple[ExceptionalPeriod, ...] = ()
+    details: tuple[TrendDetail, ...] = ()
+    per: str = ""
+    basis: str = ""
+    noise: TrendNoise | None = None
 
     def __post_init__(self) -> None:
         if self.word not in TREND_WORDS:
             raise ValueError(f"'{self.word}' is not a trend word: {TREND_WORDS}")
+
+    @property
+    def significant(self) -> bool:
+        """Whether the word reports a change (Increasing or a down word)."""
+        return self.word not in (STABLE, CEILING, NOT_AVAILABLE)
 
 
 def not_available(method: str, n_points: int, note: str) -> TrendResult:
