@@ -1,8 +1,9 @@
 """Every force's report builds from the real published files (the HTML; no PDF, for speed).
 
 What `make all-forces QUARTER=2023-06 DATA=real PDF=no` runs. Before the robust trend fit,
-Wiltshire's build stopped with "LinAlgError: Singular matrix" and published nothing. About
-XX minutes on two cores; skipped without the real files beside the clone.
+Wiltshire's build stopped with "LinAlgError: Singular matrix" and published nothing. 12 minutes
+(the conversion of the real files included) on the shared two-core machine under a load of
+about 15; skipped without the real files beside the clone.
 """
 
 from __future__ import annotations

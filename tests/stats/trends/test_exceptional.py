@@ -104,3 +104,17 @@ def test_quarter_tails_compare_each_quarter_with_the_fit_of_the_others():
     of_year = sorted(set((quarters % 4).tolist()))
     row = np.r_[1.0, years, [float(s == (-11 + SPIKE_AT) % 4) for s in of_year[1:]]]
     assert tails.usual[SPIKE_AT] == pytest.approx(np.exp(fit.beta @ row), rel=1e-6)
+
+
+def test_a_quarter_among_wandering_quarters_is_judged_against_their_own_spread():
+    """The same 400 against a usual 200 is exceptional among quarters that keep to 200, not
+    among quarters that wander by a third (more than the noise allowed for): the others' robust
+    dispersion about their fit widens the tail."""
+    smooth = np.full(12, 200.0)
+    wander = 200 * np.array([1.0, 1.35, 0.7, 1.0, 0.65, 1.3, 1.0, 0.7, 1.4, 1.0, 0.75, 1.3])
+    for others in (smooth, wander):
+        others[6] = 400.0
+    tails = quarter_tails(np.stack([smooth, wander]), np.ones(12), np.arange(-11, 1),
+                          seasonal=False, cv=0.1, rho=0.6)  # fmt: skip
+    assert tails.p_value[0, 6] < 1e-6
+    assert tails.p_value[1, 6] > 100 * tails.p_value[0, 6] and tails.p_value[1, 6] > 1e-4

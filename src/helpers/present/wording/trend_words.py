@@ -177,7 +177,7 @@ def trend_explanation(result: Any) -> str:
     text += "."
     clauses = [change_words(t)]
     if t.basis and t.interval is not None:
-        clauses[0] += f", fitted to the {t.basis}"
+        clauses[0] += f", on the {t.basis}"
     if t.exceptional is not None:
         clauses.append(exceptional_words(t.exceptional))
     clauses += [detail_words(d) for d in t.details]

@@ -22,6 +22,7 @@ from helpers.stats.trends.regression import design_matrix, regression_trend
 
 # The grid over the log-normal's z on which a tail is integrated: +-8 standard deviations.
 Z_LIMIT, Z_POINTS = 8.0, 1601
+CHI2_1_MEDIAN = 0.454936423119572  # the median of chi-squared with 1 degree of freedom
 NEAR = 1.5  # standard deviations: a count nearer its usual value gets tail 1 (not computed)
 
 
@@ -59,8 +60,11 @@ def quarter_tails(
     three furthest were ordinary quarters). For quarter i the others are fitted by
     `regression_trend` (quarter noise `cv`, `rho`; Firth-adjusted, so a fit always exists),
     giving its expected count mu and the variance v of its log on the fit; the count is then
-    Poisson with a log-normal mean (mean mu, squared coefficient of variation cv^2 + v), and its
-    tail probability is P(Y >= y) above mu and P(Y <= y) below.
+    Poisson with a log-normal mean (mean mu, squared coefficient of variation cv^2 + v), its
+    variance widened by the others' own dispersion about their fit where that is above 1 (the
+    median of their squared Pearson residuals over chi-squared's median, corrected for the
+    parameters fitted: robust to the quarter in question and to one other), and its tail
+    probability is P(Y >= y) above mu and P(Y <= y) below.
     """
     y = np.atleast_2d(np.asarray(events, dtype=np.float64))
     e = np.broadcast_to(np.asarray(exposure, dtype=np.float64), y.shape)
@@ -86,10 +90,21 @@ def quarter_tails(
                            left_out=left_out)  # fmt: skip
     row = x[quarter]
     with np.errstate(over="ignore", invalid="ignore"):
-        mu = e[series, quarter] * np.exp(np.einsum("bk,bk->b", fit.beta, row))
+        fitted = e[series] * np.exp(fit.beta @ x.T)  # every quarter, from the others' fit
+        mu = fitted[np.arange(len(quarter)), quarter]
         spread = np.einsum("bj,bjk,bk->b", row, fit.unscaled_cov, row)
+        # The others' own spread about their fit, robustly: a series that wanders more than
+        # the noise allowed for (real quarters do, when the noise is not estimated) would
+        # otherwise have its ordinary quarters called exceptional.
+        pearson = (y[series] - fitted) ** 2 / (fitted + cv**2 * fitted**2)
+        pearson[np.arange(len(quarter)), quarter] = np.nan
+        kept = n - 1
+        dispersion = np.nanmedian(pearson, axis=1) / CHI2_1_MEDIAN * kept / (kept - x.shape[1])
+        dispersion = np.maximum(np.where(np.isfinite(dispersion), dispersion, 1.0), 1.0)
+        # Variance mu + extra mu^2, scaled by the dispersion; the Poisson part stays as it is.
+        extra = (dispersion * (mu + (cv**2 + spread) * mu**2) - mu) / mu**2
         usual[series, quarter] = mu
-        p_value[series, quarter] = _tail(y[series, quarter], mu, cv**2 + spread)
+        p_value[series, quarter] = _tail(y[series, quarter], mu, extra)
     p_value = np.where(np.isfinite(p_value), p_value, 1.0)
     return QuarterTails(usual.reshape(np.shape(events)), p_value.reshape(np.shape(events)))
 
