@@ -125,7 +125,8 @@ class MethodsReport(PageBase):
         fallback = any(r.uses_population_fallback for r in rates)
         parts = [
             '<h3 id="statistics">Statistical methods</h3>',
-            f"<p><strong>Trend / Outlook.</strong> {html.escape(method_note(s.trend))}</p>",
+            "<p><strong>Trend / Outlook.</strong> "
+            f"{html.escape(method_note(s.trend, noise_estimated=True))}</p>",
             "<p><strong>Rates</strong> are per 1,000 residents (residential burglary: per 1,000 "
             "households) with the ONS mid-year estimate for the Police Force Area. A 12-month "
             "rate uses the estimate for the year in which the 12 months' midpoint falls; where "

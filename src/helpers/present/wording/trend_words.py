@@ -16,6 +16,7 @@ import pandas as pd
 
 from helpers.core.config import ExceptionalPeriod, TrendSettings
 from helpers.core.quarters import FinancialQuarter
+from helpers.stats.trends.noise import USUALLY_UNDETECTED_BELOW
 
 TEST_NAMES = {
     "mann_kendall_rolling": "Mann-Kendall test corrected for the overlap of rolling windows",
@@ -231,7 +232,9 @@ def method_note(settings: TrendSettings, *, noise_estimated: bool = False) -> st
         if ar1 and noise_estimated:
             allowance = (
                 "Its variance allows for variation that persists from quarter to quarter, "
-                "estimated for each measure from the quarters of all forces; "
+                "estimated for each measure from the quarters of all forces (a force's own "
+                "history for its local extracts; the settings' working values where the "
+                "history is too short), so that a wandering series is not mistaken for a trend; "
             )
         elif ar1:
             allowance = (
@@ -272,10 +275,16 @@ def method_note(settings: TrendSettings, *, noise_estimated: bool = False) -> st
             + exceptional
             + periods
             + (
-                " A simulation study chose this method (BENCHMARKS.md): it was the only one "
-                "tried whose false alarms stayed at about 5% when quarterly counts wander as "
-                "crime counts do, at the cost of less power when they do not."
-                if ar1
+                " A simulation study chose this method (BENCHMARKS.md): of the methods tried it "
+                "came closest to keeping false alarms at 5% when quarterly counts wander as "
+                "crime counts do (at most 5.5% in most settings, up to 7% where quarters are "
+                "most strongly correlated or a quarter holds about one crime), where fixed "
+                "working values reached 17% and plain quasi-Poisson 44%. So Stable means no "
+                "clear change, not no change: with the variation of typical force series, a "
+                f"change smaller than about {USUALLY_UNDETECTED_BELOW:.0%} a year would usually "
+                "not be detected over 12 quarters, and at 5 crimes a quarter or fewer not even "
+                "20% a year."
+                if ar1 and noise_estimated
                 else ""
             )
         )
