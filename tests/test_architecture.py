@@ -116,3 +116,55 @@ def test_the_private_name_check_finds_what_it_looks_for() -> None:
         "line 2: from helpers.pipeline.build import _kernel_config",
         "line 4: build._record",
     ]
+
+
+def _sentences(source: str) -> list[str]:
+    """String literals of three words or more, and f-strings with a space, outside docstrings
+    and the messages of raised errors: text a reader of the report could be shown."""
+    tree = ast.parse(source)
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise):
+            skip.update(id(inner) for inner in ast.walk(node))
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+            skip.add(id(first.value))  # a docstring
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.JoinedStr):
+            # A label such as f"Q{n}" is a code; words are separated by spaces.
+            text = "".join(part.value for part in node.values if isinstance(part, ast.Constant))
+            if " " in text:
+                found.append(f"line {node.lineno}: an f-string")
+            skip.update(id(inner) for inner in ast.walk(node))
+        elif isinstance(node, ast.Constant) and len(str(node.value).split()) >= 3:
+            found.append(f"line {node.lineno}: {node.value!r}")
+    return found
+
+
+def test_the_trend_tests_build_no_sentences() -> None:
+    """Wording lives in present (issue 18, point 8): stats/trends returns each finding as data
+    (kinds, periods, figures), which present.wording.trend_words words."""
+    offences = {
+        str(path.relative_to(ROOT)): found
+        for path in sorted((PACKAGE / "stats" / "trends").glob("*.py"))
+        if (found := _sentences(path.read_text()))
+    }
+    assert not offences, offences
+
+
+def test_the_sentence_check_finds_what_it_looks_for() -> None:
+    source = (
+        '"""A docstring is documentation."""\n'
+        "def f(n):\n"
+        '    """So is this one."""\n'
+        "    if n < 0:\n"
+        '        raise ValueError(f"n must be positive, got {n}")\n'
+        '    kind, label = "too_few", f"Q{n}"\n'
+        '    note = f"{n} points to test"\n'
+        '    return "no values to test"\n'
+    )
+    assert _sentences(source) == ["line 7: an f-string", "line 8: 'no values to test'"]

@@ -12,13 +12,14 @@ import pytest
 from helpers.core.config import ExceptionalPeriod, TrendSettings
 from helpers.present.wording.trend_words import (
     change_words,
+    detail_words,
     exceptional_words,
     method_note,
     period_words,
     shading_alt_text,
     trend_explanation,
 )
-from helpers.stats.trends import ExceptionalQuarter, TrendDetail, TrendResult
+from helpers.stats.trends import DETAIL_KINDS, ExceptionalQuarter, TrendDetail, TrendResult
 
 LOCKDOWN = ExceptionalPeriod(
     "the COVID-19 lockdowns", "2020-04", "2021-03", "lockdowns changed crime and policing"
@@ -161,10 +162,74 @@ def test_method_note_names_test_window_and_alpha(method, names):
 
 
 def test_trend_explanation_is_a_sentence_naming_the_test_points_and_p_value():
-    """A rank or SPC method's note (still words from the test) closes the sentence."""
-    trend = TrendResult("Stable", "regression_ar1", 1.7, 0.1107, 0.45, 12, "fitted change +45%")
+    trend = TrendResult("Stable", "mann_kendall_rolling", 1.7, 0.1107, 0.45, 12)
     text = trend_explanation(SimpleNamespace(trend=trend))
     assert text == (
-        "Test: regression allowing for quarter-to-quarter variation that persists, 12 points, "
-        "p = 0.11. Fitted change +45%."
+        "Test: Mann-Kendall test corrected for the overlap of rolling windows, 12 points, p = 0.11."
     )
+
+
+def test_a_rank_or_spc_finding_is_worded_from_its_details():
+    """The XmR chart's finding: a month missing, the points since it, the rules that fired."""
+    details = (
+        TrendDetail("gaps", ("2023-06",), (1,)),
+        TrendDetail("latest_run", numbers=(9,)),
+        TrendDetail("special_cause", ("beyond_limits", "trend"), (1.0, 1.0)),
+    )
+    spc = TrendResult("Increasing", "spc", None, None, None, 9, details=details)
+    assert trend_explanation(SimpleNamespace(trend=spc)) == (
+        "Test: statistical process control (XmR) rules, 9 points. No figure for June 2023 in "
+        "the test window; only the 9 consecutive values since then are tested; special cause: "
+        "a point beyond the process limits (high); 7 or more points in a row rising or falling "
+        "(high)."
+    )
+    low = TrendDetail("special_cause", ("run",), (-1.0,))
+    assert detail_words(low, "spc") == (
+        "special cause: a run of 7 or more points on one side of the mean (low)"
+    )
+    # Quarter ends are named as financial quarters; the rank tests name their alpha.
+    gaps = TrendDetail("gaps", ("2023-03", "2023-06"), (3,))
+    assert detail_words(gaps) == "no figure for Q4 2022/23, Q1 2023/24 in the test window"
+    few = TrendDetail("too_few", numbers=(6, 7, 0.0612, 0.05))
+    assert detail_words(few) == (
+        "6 points to test: at p < 0.05 this test needs at least 7 to be able to detect a change "
+        "(the smallest p-value 6 can give is 0.061)"
+    )
+    assert detail_words(TrendDetail("latest_run", numbers=(1,))) == (
+        "only the 1 value since then is tested"
+    )
+
+
+def test_the_rate_ratio_says_which_periods_it_compared():
+    assert detail_words(TrendDetail("no_previous", ("2023-03",)), "rate_ratio") == (
+        "no 12-month figure for Q4 2022/23 to compare with"
+    )
+    missing = TrendDetail("count_missing", ("2023-03", "2024-03"))
+    assert detail_words(missing, "rate_ratio") == "missing count for Q4 2022/23 or Q4 2023/24"
+    assert detail_words(TrendDetail("ceiling"), "rate_ratio") == "100% in both 12-month periods"
+    assert detail_words(TrendDetail("ceiling"), "spc") == "100% throughout the window"
+    needs = TrendDetail("needs_counts", ("proportions",))
+    assert detail_words(needs, "rate_ratio") == (
+        "the two-proportion test needs counts and denominators"
+    )
+
+
+@pytest.mark.parametrize("kind", DETAIL_KINDS)
+def test_every_kind_of_detail_has_words(kind):
+    """A kind the statistics layer can return but present cannot word would fail the build."""
+    samples = {
+        "too_few": TrendDetail(kind, numbers=(3, 7, 0.3)),
+        "latest_run": TrendDetail(kind, numbers=(4,)),
+        "gaps": TrendDetail(kind, ("2023-06",), (3,)),
+        "special_cause": TrendDetail(kind, ("two_of_three",), (1.0,)),
+        "no_previous": TrendDetail(kind, ("2023-03",)),
+        "count_missing": TrendDetail(kind, ("2023-03", "2024-03")),
+        "needs_counts": TrendDetail(kind, ("poisson",)),
+        "missing": TrendDetail(kind, ("2023-06",)),
+        "no_seasonal_terms": TrendDetail(kind, ("Q1",)),
+        "seasons_too_few": TrendDetail(kind, ("Q1", "Q2")),
+        "fallback": TrendDetail(kind, ("ratio",)),
+    }
+    words = detail_words(samples.get(kind, TrendDetail(kind)))
+    assert words and words == words.strip() and not words.endswith(".")
+    assert "_" not in words, "a code, not words"

@@ -4,6 +4,8 @@ method.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ from trend_series import (
     ROLLING,
     SEASONAL,
     SPC,
+    detail,
     mann_kendall_by_hand,
     prc_like,
     quarterly_periods,
@@ -20,6 +23,7 @@ from trend_series import (
 )
 
 from helpers.core.config import TrendSettings
+from helpers.present.wording.trend_words import trend_explanation
 from helpers.stats.trends import (
     TREND_WORDS,
     TrendResult,
@@ -53,7 +57,7 @@ def test_too_few_points_to_reach_significance_is_not_available(settings, fewest)
     series = enough.iloc[1:]
     result = trend_outlook(series, unit="count", settings=settings)
     assert result.word == "Not available"
-    assert f"at least {fewest}" in result.note
+    assert detail(result, "too_few").numbers[:2] == (fewest - 1, fewest)
     assert result.n_points == fewest - 1
 
 
@@ -64,15 +68,16 @@ def test_a_gap_leaves_too_few_consecutive_points(settings):
     series = quarterly_series(values, raw_value=values)
     result = trend_outlook(series, unit="count", settings=settings)
     assert result.word == "Not available"
-    assert str(quarterly_periods("2024-03", 12)[7]) in result.note
-    assert result.n_points == 4 and "at least" in result.note
+    assert detail(result, "gaps").periods == (str(quarterly_periods("2024-03", 12)[7]),)
+    assert result.n_points == 4 and detail(result, "too_few").numbers[0] == 4
 
 
 @pytest.mark.parametrize("settings", [ROLLING, HAMED_RAO, SPC])
 def test_missing_period_in_the_window_is_a_gap(settings):
     series = quarterly_series(np.arange(12.0), raw_value=np.arange(12.0)).drop(index=7)
     result = trend_outlook(series, unit="count", settings=settings)
-    assert result.word == "Not available" and "missing" in result.note
+    assert result.word == "Not available"
+    assert detail(result, "gaps").periods == (str(quarterly_periods("2024-03", 12)[7]),)
 
 
 @pytest.mark.parametrize("settings", [ROLLING, HAMED_RAO, SPC, SEASONAL, RATE_RATIO])
@@ -82,6 +87,8 @@ def test_missing_latest_value_is_not_available(settings):
     series = quarterly_series(values, raw_value=values, count=values, denominator=1000.0)
     result = trend_outlook(series, unit="count", settings=settings)
     assert result.word == "Not available"
+    # The rate ratio names the two 12-month periods, one of them missing.
+    assert {d.kind for d in result.details} & {"latest_missing", "count_missing"}
 
 
 def test_rolling_test_after_a_gap_uses_the_points_since_it():
@@ -93,7 +100,7 @@ def test_rolling_test_after_a_gap_uses_the_points_since_it():
     z, p = mann_kendall_by_hand(after, factor_9)
     assert result.n_points == 9
     assert result.statistic == pytest.approx(z) and result.p_value == pytest.approx(p)
-    assert "9 consecutive" in result.note
+    assert detail(result, "latest_run").numbers == (9,)
 
 
 def test_words_and_arguments():
@@ -111,7 +118,7 @@ def test_words_and_arguments():
         trend_outlook(pd.concat([series, series.tail(1)]), unit="count", settings=HAMED_RAO)
 
 
-def test_no_note_or_method_text_hard_codes_reducing():
+def test_no_explanation_hard_codes_reducing():
     falling = prc_like(np.round(400 * 0.8 ** (np.arange(15) / 4)))
     methods = ("mann_kendall_rolling", "mann_kendall_hamed_rao", "seasonal_mann_kendall",
                "rate_ratio", "spc", "quasi_poisson", "regression_ar1")  # fmt: skip
@@ -120,5 +127,5 @@ def test_no_note_or_method_text_hard_codes_reducing():
         for series in (falling, falling.iloc[-4:]):
             result = trend_outlook(series, unit="rate_per_1000", settings=settings,
                                    down_word="Decreasing")  # fmt: skip
-            assert "Reducing" not in result.note
+            assert "Reducing" not in trend_explanation(SimpleNamespace(trend=result))
             assert result.word in ("Decreasing", "Stable", "Not available")

@@ -10,10 +10,12 @@ import pandas as pd
 import pymannkendall as mk
 import pytest
 from trend_series import (
+    RULE_CODES,
     RULE_PHRASES,
     SEASONAL,
     SPC,
     SPC_CASES,
+    detail,
     limits,
     quarterly_series,
     rolled,
@@ -55,7 +57,7 @@ def test_seasonal_needs_raw_values_and_enough_quarters():
     assert trend_outlook(series, unit="count", settings=SEASONAL).word == "Not available"
     short = quarterly_series(np.arange(9.0), raw_value=np.arange(9.0))
     result = trend_outlook(short, unit="count", settings=SEASONAL)
-    assert result.word == "Not available" and "at least 10" in result.note
+    assert result.word == "Not available" and detail(result, "too_few").numbers[1] == 10
 
 
 @pytest.mark.parametrize("rule", RULE_PHRASES)
@@ -66,7 +68,7 @@ def test_spc_each_constructed_series_fires_exactly_its_rule(rule):
     result = trend_outlook(spc_series(values), unit="count", settings=settings)
     assert result.word == "Increasing"
     assert result.statistic is None and result.p_value is None
-    assert [phrase for phrase in RULE_PHRASES if phrase in result.note] == [rule]
+    assert detail(result, "special_cause").periods == (RULE_CODES[rule],)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +90,7 @@ def test_spc_fall_uses_the_down_word_and_stable_without_special_cause():
     result = trend_outlook(spc_series(falling), unit="percent", settings=settings,
                            down_word="Decreasing")  # fmt: skip
     assert result.word == "Decreasing"
-    assert "low" in result.note
+    assert detail(result, "special_cause").numbers == (-1.0,)
     steady = trend_outlook(spc_series([10, 11] * 6), unit="count", settings=SPC)
     assert steady.word == "Stable"
 
@@ -137,4 +139,4 @@ def test_spc_without_raw_values_is_not_available():
     values = np.arange(12.0)
     for series in (quarterly_series(values), quarterly_series(values, raw_value=np.nan)):
         result = trend_outlook(series, unit="count", settings=SPC)
-        assert result.word == "Not available" and "raw_value" in result.note
+        assert result.word == "Not available" and detail(result, "needs_raw") is not None

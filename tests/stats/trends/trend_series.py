@@ -89,6 +89,18 @@ SPC_CASES = {
 
 
 RULE_PHRASES = list(SPC_CASES)
+# Each phrase's rule, as `spc_outlook`'s "special_cause" detail names it.
+RULE_CODES = {
+    "beyond the process limits": "beyond_limits",
+    "on one side of the mean": "run",
+    "rising or falling": "trend",
+    "2 of 3 points": "two_of_three",
+}
+
+
+def detail(result, kind: str):
+    """The result's detail of `kind`, or None."""
+    return next((d for d in result.details if d.kind == kind), None)
 
 
 def rules_at_last_point_by_hand(values: list[float]) -> set[str]:

@@ -17,6 +17,7 @@ import pandas as pd
 from helpers.core.config import ExceptionalPeriod, TrendSettings
 from helpers.core.quarters import FinancialQuarter
 from helpers.stats.trends.noise import USUALLY_UNDETECTED_BELOW
+from helpers.stats.trends.xmr import SPC_RUN_LENGTH, SPC_TREND_LENGTH
 
 TEST_NAMES = {
     "mann_kendall_rolling": "Mann-Kendall test corrected for the overlap of rolling windows",
@@ -82,8 +83,8 @@ def _not_finite(value: float) -> bool:
     return value is None or not math.isfinite(value)
 
 
-def detail_words(detail: Any) -> str:
-    """One `TrendDetail` as a clause."""
+def detail_words(detail: Any, method: str = "") -> str:
+    """One `TrendDetail` of a finding by `method` as a clause."""
     kind = detail.kind
     if kind == "missing":
         return f"no data for {_quarters(detail.periods)}: left out of the regression"
@@ -101,25 +102,91 @@ def detail_words(detail: Any) -> str:
         )
     if kind == "not_converged":
         return "the regression did not converge (the counts leave the change undetermined)"
-    if kind == "no_events":
-        return "no events in the window"
-    if kind == "all_zero":
-        return "0% throughout the window"
-    if kind == "ceiling":
-        return "100% throughout the window"
+    if kind == "ceiling" and method == "rate_ratio":
+        return "100% in both 12-month periods"
     if kind == "too_few":
-        n, needed, best = detail.numbers
-        reach = f" (the smallest p-value {n:.0f} can give is {best:.3f})" if best == best else ""
-        return (
-            f"{n:.0f} point{'s' if n != 1 else ''} to test: this test needs at least "
-            f"{needed:.0f} to be able to detect a change{reach}"
-        )
+        return _too_few_words(*detail.numbers)
     if kind == "fallback":
         why = detail.periods[0] if detail.periods else ""
         if why == "ratio":
             return "a ratio of two rates has no count model: Mann-Kendall on the rolling figure"
         return "no counts for the regression: Mann-Kendall on the rolling figure"
+    if kind == "gaps":
+        return (
+            f"no figure for {_periods(detail.periods, int(detail.numbers[0]))} in the test window"
+        )
+    if kind == "latest_run":
+        n = detail.numbers[0]
+        if n == 1:
+            return "only the 1 value since then is tested"
+        return f"only the {n:.0f} consecutive values since then are tested"
+    if kind == "needs_raw":
+        if method == "spc":
+            return "the XmR chart needs the monthly or quarterly figures themselves, not rolled"
+        return "the seasonal test needs the monthly or quarterly figures themselves, not rolled"
+    if kind == "special_cause":
+        fired = "; ".join(
+            f"{SPC_RULE_WORDS[rule]} ({'high' if sign > 0 else 'low'})"
+            for rule, sign in zip(detail.periods, detail.numbers, strict=True)
+        )
+        return f"special cause: {fired}"
+    if kind == "no_previous":
+        return f"no 12-month figure for {_periods(detail.periods, 3)} to compare with"
+    if kind == "needs_counts":
+        test = "two-proportion" if detail.periods == ("proportions",) else "Poisson rate"
+        return f"the {test} test needs counts and denominators"
+    if kind == "count_missing":
+        return f"missing count for {_periods(detail.periods, 3, ' or ')}"
+    if kind in FIXED_DETAIL_WORDS:
+        return FIXED_DETAIL_WORDS[kind]
     raise ValueError(f"no words for the trend detail '{kind}'")
+
+
+# The details that carry no figures, as clauses.
+FIXED_DETAIL_WORDS = {
+    "no_events": "no events in the window",
+    "all_zero": "0% throughout the window",
+    "ceiling": "100% throughout the window",
+    "no_values": "no values to test",
+    "latest_missing": "no value for the latest period",
+    "unchanged": "the value did not change",
+    "straight_line": "values on a straight line: no autocorrelation correction needed",
+    "no_variance": (
+        "the Hamed-Rao autocorrelation correction gave no usable variance for this series"
+    ),
+    "per_year": "Sen's slope per year",
+    "no_special_cause": "no special-cause variation at the latest point",
+    "no_events_either": "no events in either 12 months",
+    "zero_denominator": "a denominator of zero: no percentage to test",
+    "no_variation": "no variation to test",
+}
+# Making Data Count's special-cause rules (`helpers.stats.trends.SPC_RULES`).
+SPC_RULE_WORDS = {
+    "beyond_limits": "a point beyond the process limits",
+    "two_of_three": "2 of 3 points beyond two-thirds of the way to a process limit",
+    "run": f"a run of {SPC_RUN_LENGTH} or more points on one side of the mean",
+    "trend": f"{SPC_TREND_LENGTH} or more points in a row rising or falling",
+}
+
+
+def _too_few_words(n: float, needed: float, best: float, alpha: float | None = None) -> str:
+    """Why n points give no word; the rank and SPC tests name their significance level."""
+    reach = f" (the smallest p-value {n:.0f} can give is {best:.3f})" if best == best else ""
+    level = f"at p < {alpha:g} " if alpha is not None else ""
+    return (
+        f"{n:.0f} point{'s' if n != 1 else ''} to test: {level}this test needs at least "
+        f"{needed:.0f} to be able to detect a change{reach}"
+    )
+
+
+def _periods(periods: Sequence[str], step: int, sep: str = ", ") -> str:
+    """Quarter ends as financial quarters ("Q1 2023/24"), other steps as months ("June 2023");
+    at most six."""
+    if step == 3:
+        labels = [quarter_words(p) for p in periods]
+    else:
+        labels = [pd.Period(p, "M").strftime("%B %Y") for p in periods]
+    return sep.join(labels[:6]) + (" ..." if len(labels) > 6 else "")
 
 
 def exceptional_words(exceptional: Any) -> str:
@@ -172,7 +239,7 @@ def trend_explanation(result: Any) -> str:
         return ""
     text = f"Test: {TEST_NAMES.get(t.method, t.method)}"
     if t.n_points:
-        text += f", {t.n_points} points"
+        text += f", {t.n_points} point{'s' if t.n_points != 1 else ''}"
     if t.p_value is not None and not pd.isna(t.p_value):
         text += f", p = {t.p_value:.2f}" if t.p_value >= 0.01 else ", p < 0.01"
     text += "."
@@ -181,9 +248,7 @@ def trend_explanation(result: Any) -> str:
         clauses[0] += f", on the {t.basis}"
     if t.exceptional is not None:
         clauses.append(exceptional_words(t.exceptional))
-    clauses += [detail_words(d) for d in t.details]
-    if t.note:
-        clauses.append(t.note.strip().rstrip("."))
+    clauses += [detail_words(d, t.method) for d in t.details]
     clauses += [period_words(p) for p in t.periods_in_window]
     note = "; ".join(c for c in clauses if c)
     if note:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from scipy.stats import norm
@@ -12,23 +13,21 @@ from helpers.stats.trends.overlap import (
     mann_kendall_z,
     overlap_autocorrelation,
 )
-from helpers.stats.trends.result import REGRESSION_METHODS
+from helpers.stats.trends.result import REGRESSION_METHODS, TrendDetail
 from helpers.stats.trends.xmr import SPC_LIMIT_FACTOR
 
 
-def too_few(method: str, n: int, settings: TrendSettings, note: str, **kwargs: Any) -> str:
-    """Why `n` points give no word, or "" when they can: below `minimum_points` the method
-    cannot reach p < alpha whatever the data, so "Stable" would claim a test that was not made."""
+def too_few(method: str, n: int, settings: TrendSettings, **kwargs: Any) -> TrendDetail | None:
+    """Why `n` points give no word (a "too_few" detail: points, points needed, the smallest
+    p-value they can give or NaN, alpha), or None when they can: below `minimum_points` the
+    method cannot reach p < alpha whatever the data, so "Stable" would claim a test that was
+    not made."""
     needed = minimum_points(method, settings.alpha, **kwargs)
     if n >= needed:
-        return ""
+        return None
     best = smallest_p_value(method, n, **kwargs)
-    reach = f" (the smallest p-value {n} can give is {best:.3f})" if best is not None else ""
-    why = (
-        f"{n} point{'s' if n != 1 else ''} to test: at p < {settings.alpha:g} this test needs at "
-        f"least {needed} to be able to detect a change{reach}"
-    )
-    return f"{note}; {why}" if note else why
+    numbers = (n, needed, math.nan if best is None else best, settings.alpha)
+    return TrendDetail("too_few", numbers=numbers)
 
 
 def smallest_p_value(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -17,9 +16,9 @@ from helpers.stats.trends.overlap import mann_kendall_overlap
 from helpers.stats.trends.result import (
     CEILING,
     STABLE,
+    TrendDetail,
     TrendResult,
     at_ceiling,
-    join_notes,
     not_available,
     trend_word,
 )
@@ -33,36 +32,20 @@ def _mann_kendall_points(
     frequency_months: int,
     method: str,
     rolled: bool = True,
-) -> tuple[np.ndarray | None, TrendResult | None, str]:
+) -> tuple[np.ndarray | None, TrendResult | None, list[TrendDetail]]:
     """The rolling points to test, or the result when no test is needed or possible."""
-    x, unavailable, note = rolling_points(data, settings, method, frequency_months, rolled)
+    x, unavailable, details = rolling_points(data, settings, method, frequency_months, rolled)
     if unavailable is not None:
-        return None, unavailable, note
+        return None, unavailable, details
     assert x is not None
     if at_ceiling(x, unit):
-        return (
-            None,
-            TrendResult(
-                CEILING,
-                method,
-                None,
-                None,
-                0.0,
-                len(x),
-                join_notes(note, "100% throughout the window"),
-            ),
-            note,
-        )
+        ceiling = (*details, TrendDetail("ceiling"))
+        return None, TrendResult(CEILING, method, None, None, 0.0, len(x), details=ceiling), details
     if np.ptp(x) == 0:
         # Every pair is tied: no trend. Skipping the library here avoids its 0/0 autocorrelation.
-        return (
-            None,
-            TrendResult(
-                STABLE, method, 0.0, 1.0, 0.0, len(x), join_notes(note, "the value did not change")
-            ),
-            note,
-        )
-    return x, None, note
+        flat = (*details, TrendDetail("unchanged"))
+        return None, TrendResult(STABLE, method, 0.0, 1.0, 0.0, len(x), details=flat), details
+    return x, None, details
 
 
 def mann_kendall_hamed_rao_outlook(
@@ -70,7 +53,7 @@ def mann_kendall_hamed_rao_outlook(
 ) -> TrendResult:
     """``mann_kendall_hamed_rao``: pymannkendall's Hamed-Rao test on the rolling points."""
     method = settings.method
-    x, settled, note = _mann_kendall_points(data, unit, settings, frequency_months, method)
+    x, settled, details = _mann_kendall_points(data, unit, settings, frequency_months, method)
     if settled is not None:
         return settled
     assert x is not None
@@ -81,19 +64,12 @@ def mann_kendall_hamed_rao_outlook(
             # A series on an exact straight line leaves nothing to autocorrelate once Sen's
             # slope is removed (the library then divides 0 by 0): no correction is needed.
             result = mk.original_test(x, alpha=settings.alpha)
-            note = join_notes(
-                note, "values on a straight line: no autocorrelation correction needed"
-            )
+            details = [*details, TrendDetail("straight_line")]
     z, p, slope = float(result.z), float(result.p), float(result.slope)
     if not (math.isfinite(z) and math.isfinite(p)):
-        return not_available(
-            method,
-            len(x),
-            "the Hamed-Rao autocorrelation correction gave no usable variance for this series",
-        )
-    return TrendResult(
-        trend_word(p < settings.alpha, z, down_word), method, z, p, slope, len(x), note
-    )
+        return not_available(method, len(x), TrendDetail("no_variance"))
+    word = trend_word(p < settings.alpha, z, down_word)
+    return TrendResult(word, method, z, p, slope, len(x), details=tuple(details))
 
 
 def _detrended_is_constant(x: np.ndarray, slope: float) -> bool:
@@ -109,14 +85,15 @@ def mann_kendall_rolling_outlook(
     frequency_months: int,
     rolled: bool,
     method: str = "mann_kendall_rolling",
-    why: str = "",
 ) -> TrendResult:
     """``mann_kendall_rolling``: Mann-Kendall on the rolling points, Var(S) widened for the
-    overlap of their 12-month windows; `method` and `why` name a method that falls back on it."""
-    x, settled, note = _mann_kendall_points(data, unit, settings, frequency_months, method, rolled)
+    overlap of their 12-month windows; `method` names a method that falls back on it."""
+    x, settled, details = _mann_kendall_points(
+        data, unit, settings, frequency_months, method, rolled
+    )
     if settled is not None:
-        return replace(settled, note=join_notes(why, settled.note))
+        return settled
     assert x is not None
     z, p, slope = mann_kendall_overlap(x, max(3, frequency_months), rolled)
     word = trend_word(p < settings.alpha, z, down_word)
-    return TrendResult(word, method, z, p, slope, len(x), join_notes(why, note))
+    return TrendResult(word, method, z, p, slope, len(x), details=tuple(details))

@@ -18,6 +18,7 @@ from helpers.stats.trends.result import (
     DOWN_WORDS,
     FREQUENCIES,
     REGRESSION_METHODS,
+    TrendDetail,
     TrendResult,
     not_available,
 )
@@ -71,7 +72,7 @@ def trend_outlook(
     data = prepare_series(series)
     method = settings.method
     if data.empty or data["value"].isna().all():
-        return not_available(method, 0, "no values to test")
+        return not_available(method, 0, TrendDetail("no_values"))
 
     result = _by_method(data, unit, settings, down_word, frequency_months, rolled, noise)
     end = window_end(data)

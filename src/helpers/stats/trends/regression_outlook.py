@@ -11,7 +11,7 @@ import pandas as pd
 
 from helpers.core.config import TrendSettings
 from helpers.stats.trends.exceptional import quarter_tails
-from helpers.stats.trends.fewest import minimum_points, smallest_p_value, too_few
+from helpers.stats.trends.fewest import too_few
 from helpers.stats.trends.mann_kendall import mann_kendall_rolling_outlook
 from helpers.stats.trends.noise import TrendNoise
 from helpers.stats.trends.regression import regression_trend
@@ -132,13 +132,10 @@ def regression_outlook(
             keep = np.arange(len(y)) != index
             periods, quarters, y, e = periods[keep], quarters[keep], y[keep], e[keep]
     base |= {"tested": tuple(periods), "exceptional": exceptional}
-    why = too_few(method, len(y), settings, "", seasonal_terms=wants_seasons, raw=raw)
-    if why:
-        needed = minimum_points(method, settings.alpha, seasonal_terms=wants_seasons, raw=raw)
-        best = smallest_p_value(method, len(y), seasonal_terms=wants_seasons, raw=raw)
-        details.append(
-            TrendDetail("too_few", numbers=(len(y), needed, np.nan if best is None else best))
-        )
+    few = too_few(method, len(y), settings, seasonal_terms=wants_seasons, raw=raw)
+    if few is not None:
+        # The regressions' words name no significance level (the methods note gives it).
+        details.append(replace(few, numbers=few.numbers[:3]))
         return _result(NOT_AVAILABLE, method, len(y), details, **base)
     share = 100 * y / e if family == "binomial" else y
     if at_ceiling(share, unit):

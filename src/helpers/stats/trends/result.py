@@ -24,8 +24,8 @@ ROLLING_WINDOW_MONTHS = 12  # every rolled figure sums the 12 months ending at i
 REGRESSION_METHODS = ("regression_ar1", "quasi_poisson")
 
 
-# What a regression's finding can say about its points (`TrendDetail.kind`); present.wording
-# words each one.
+# What a finding can say about its points and its test (`TrendDetail.kind`); present.wording
+# words each one. No sentence is built here: a kind, the periods it names and its figures.
 DETAIL_KINDS = (
     "missing",  # periods: quarters with no data, left out of the fit
     "no_seasonal_terms",  # periods: quarters of the year with no events; no quarter-of-year terms
@@ -33,9 +33,27 @@ DETAIL_KINDS = (
     "not_converged",  # the regression did not converge or broke down: no word from it
     "no_events",  # no events in the window (counts, rates)
     "all_zero",  # 0% throughout the window (percentages)
-    "ceiling",  # 100% throughout the window
-    "too_few",  # numbers: (points, points needed, smallest p-value or NaN)
+    "ceiling",  # 100% throughout the window (rate_ratio: in both 12-month periods)
+    "too_few",  # numbers: (points, points needed, smallest p-value or NaN[, alpha])
     "fallback",  # periods: (why,) a ratio or no counts: the rolling Mann-Kendall instead
+    # The rank, ratio and SPC methods:
+    "no_values",  # the series has no values at all
+    "gaps",  # periods: those missing in the test window; numbers: (1,) for un-rolled values
+    "latest_missing",  # no value for the latest period
+    "latest_run",  # numbers: (points,) only the consecutive values since the last gap tested
+    "unchanged",  # the value did not change over the window
+    "straight_line",  # values on a straight line: tested without the Hamed-Rao correction
+    "no_variance",  # the Hamed-Rao correction gave no usable variance
+    "per_year",  # Sen's slope is per year (seasonal Mann-Kendall)
+    "needs_raw",  # the method needs the un-rolled values (raw_value), which the series lacks
+    "no_special_cause",  # no special-cause variation at the latest point (XmR)
+    "special_cause",  # periods: the SPC_RULES that fired; numbers: +1 high or -1 low for each
+    "no_previous",  # periods: (the 12-month period before the latest, absent)
+    "needs_counts",  # periods: ("proportions",) or ("poisson",), the test that needs them
+    "count_missing",  # periods: (previous, latest): a count missing for one of them
+    "no_events_either",  # no events in either 12-month period
+    "zero_denominator",  # a denominator of zero: no percentage to test
+    "no_variation",  # the two shares leave no variation to test
 )
 
 
@@ -77,9 +95,8 @@ class TrendResult:
     ``spc``). `slope` is Sen's slope in the measure's unit per quarter (per year for the
     seasonal test); for the regressions the fitted change a year (rate or odds ratio minus 1),
     with its `interval` at `level` (the regressions only). `n_points` is the number of values
-    tested. `note` explains, in words, "Not available", a ceiling or which special-cause rule
-    fired for the rank, ratio and SPC methods; the regressions say the same in `details`,
-    worded in present.wording.
+    tested. `details` say what else was found (why "Not available", a ceiling, the points left
+    out, which special-cause rule fired), as data that present.wording words.
 
     The rest say what the test used and left out: `tested` the periods whose figures it used
     (quarter ends, for shading a chart), `exceptional` a quarter left out as exceptional,
@@ -95,7 +112,6 @@ class TrendResult:
     p_value: float | None
     slope: float | None
     n_points: int
-    note: str = ""
     interval: tuple[float, float] | None = None
     level: float = 0.95
     tested: tuple[pd.Period, ...] = ()
@@ -116,9 +132,9 @@ class TrendResult:
         return self.word not in (STABLE, CEILING, NOT_AVAILABLE)
 
 
-def not_available(method: str, n_points: int, note: str) -> TrendResult:
-    """ "Not available", with the reason in the note."""
-    return TrendResult(NOT_AVAILABLE, method, None, None, None, n_points, note)
+def not_available(method: str, n_points: int, *details: TrendDetail) -> TrendResult:
+    """ "Not available", with the reason in `details`."""
+    return TrendResult(NOT_AVAILABLE, method, None, None, None, n_points, details=details)
 
 
 def at_ceiling(values: np.ndarray, unit: str) -> bool:
@@ -131,8 +147,3 @@ def trend_word(significant: bool, direction: float, down_word: str) -> str:
     if not significant or direction == 0:
         return STABLE
     return INCREASING if direction > 0 else down_word
-
-
-def join_notes(*notes: str) -> str:
-    """The non-empty notes, joined with "; "."""
-    return "; ".join(n.strip("; ") for n in notes if n)

@@ -13,9 +13,9 @@ from helpers.stats.trends.result import (
     CEILING,
     INCREASING,
     STABLE,
+    TrendDetail,
     TrendResult,
     at_ceiling,
-    join_notes,
     not_available,
     trend_word,
 )
@@ -29,33 +29,25 @@ def seasonal_mann_kendall_outlook(
     """``seasonal_mann_kendall``: pymannkendall's seasonal test on the un-rolled values."""
     method = settings.method
     if "raw_value" not in data.columns:
-        return not_available(method, 0, "the seasonal test needs the un-rolled values (raw_value)")
+        return not_available(method, 0, TrendDetail("needs_raw"))
     season = 12 // frequency_months
-    values, note, unavailable = raw_run(data, settings, method, frequency_months)
+    values, details, unavailable = raw_run(data, settings, method, frequency_months)
     if unavailable is not None:
         return unavailable
     x = values.to_numpy()
     if at_ceiling(x, unit):
-        return TrendResult(
-            CEILING, method, None, None, 0.0, len(x), join_notes(note, "100% throughout the window")
-        )
+        ceiling = (*details, TrendDetail("ceiling"))
+        return TrendResult(CEILING, method, None, None, 0.0, len(x), details=ceiling)
     if np.ptp(x) == 0:
-        return TrendResult(
-            STABLE, method, 0.0, 1.0, 0.0, len(x), join_notes(note, "the value did not change")
-        )
+        flat = (*details, TrendDetail("unchanged"))
+        return TrendResult(STABLE, method, 0.0, 1.0, 0.0, len(x), details=flat)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         result = mk.seasonal_test(x, period=season, alpha=settings.alpha)
     z, p, slope = float(result.z), float(result.p), float(result.slope)
-    return TrendResult(
-        trend_word(p < settings.alpha, z, down_word),
-        method,
-        z,
-        p,
-        slope,
-        len(x),
-        join_notes(note, "Sen's slope per year"),
-    )
+    word = trend_word(p < settings.alpha, z, down_word)
+    per_year = (*details, TrendDetail("per_year"))
+    return TrendResult(word, method, z, p, slope, len(x), details=per_year)
 
 
 def spc_outlook(
@@ -67,41 +59,22 @@ def spc_outlook(
     # Making Data Count charts each month's (or quarter's) own figure. Rolled figures share 9 of
     # 12 months, so their moving ranges understate the variation and the limits sit too close.
     if "raw_value" not in data.columns or data["raw_value"].isna().all():
-        return not_available(
-            method, 0, "the XmR chart needs the monthly or quarterly values, not rolled (raw_value)"
-        )
-    values, note, unavailable = raw_run(data, settings, method, frequency_months)
+        return not_available(method, 0, TrendDetail("needs_raw"))
+    values, details, unavailable = raw_run(data, settings, method, frequency_months)
     if unavailable is not None:
         return unavailable
     x = values.to_numpy()
     if at_ceiling(x, unit):
-        return TrendResult(
-            CEILING,
-            method,
-            None,
-            None,
-            None,
-            len(x),
-            join_notes(note, "100% throughout the window"),
-        )
+        ceiling = (*details, TrendDetail("ceiling"))
+        return TrendResult(CEILING, method, None, None, None, len(x), details=ceiling)
     signals = spc_signals(x)
     if not signals:
-        return TrendResult(
-            STABLE,
-            method,
-            None,
-            None,
-            None,
-            len(x),
-            join_notes(note, "no special-cause variation at the latest point"),
-        )
+        calm = (*details, TrendDetail("no_special_cause"))
+        return TrendResult(STABLE, method, None, None, None, len(x), details=calm)
     # Several rules can fire at once; the order of SPC_RULES (most to least direct evidence)
     # decides the direction should they ever disagree.
-    direction = next(signals[r] for r in SPC_RULES if r in signals)
-    fired = "; ".join(
-        f"{SPC_RULES[r]} ({'high' if signals[r] > 0 else 'low'})" for r in SPC_RULES if r in signals
-    )
+    fired = tuple(r for r in SPC_RULES if r in signals)
+    direction = signals[fired[0]]
+    cause = TrendDetail("special_cause", fired, tuple(float(signals[r]) for r in fired))
     word = INCREASING if direction > 0 else down_word
-    return TrendResult(
-        word, method, None, None, None, len(x), join_notes(note, f"special cause: {fired}")
-    )
+    return TrendResult(word, method, None, None, None, len(x), details=(*details, cause))

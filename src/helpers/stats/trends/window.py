@@ -7,7 +7,7 @@ import pandas as pd
 
 from helpers.core.config import TrendSettings
 from helpers.stats.trends.fewest import too_few
-from helpers.stats.trends.result import TrendResult, not_available
+from helpers.stats.trends.result import TrendDetail, TrendResult, not_available
 
 
 def prepare_series(series: pd.DataFrame) -> pd.DataFrame:
@@ -34,12 +34,12 @@ def window_end(data: pd.DataFrame) -> pd.Period:
 
 def _window_values(
     data: pd.DataFrame, column: str, end: pd.Period, step: int, n_steps: int
-) -> tuple[pd.Series, str]:
+) -> tuple[pd.Series, list[TrendDetail]]:
     """The column at `n_steps` periods `step` months apart ending at `end`.
 
     The window starts later when the series does (its first non-missing value of `column`).
-    Returns the values (NaN where a period is absent or missing) and a note naming the missing
-    periods, empty when there are none.
+    Returns the values (NaN where a period is absent or missing) and a "gaps" detail naming the
+    missing periods (with the step, so that they can be named as quarters or months), if any.
     """
     present = data[column].dropna()
     wanted = pd.period_range(end=end, periods=n_steps * step, freq="M")[step - 1 :: step]
@@ -47,58 +47,60 @@ def _window_values(
         first = present.index.min()
         wanted = wanted[wanted >= first]
     values = data[column].reindex(wanted).astype(np.float64)
-    missing = [str(p) for p in values.index[values.isna()]]
-    note = ""
-    if missing:
-        shown = ", ".join(missing[:6]) + (" ..." if len(missing) > 6 else "")
-        note = f"missing {column} for {shown} in the test window"
-    return values, note
+    missing = tuple(str(p) for p in values.index[values.isna()])
+    return values, [TrendDetail("gaps", missing, (step,))] if missing else []
 
 
-def _latest_run(values: pd.Series, note: str) -> tuple[pd.Series, str]:
+def _latest_run(
+    values: pd.Series, details: list[TrendDetail]
+) -> tuple[pd.Series, list[TrendDetail]]:
     """Rank and run tests use consecutive points only: the run of available values that ends at
-    the latest period of the window (empty when the latest is missing), and the note saying so."""
+    the latest period of the window (empty when the latest is missing), and the details saying
+    so."""
     valid = values.notna().to_numpy()
     if len(valid) == 0 or not valid[-1]:
-        return values.iloc[0:0], note
+        return values.iloc[0:0], details
     gaps = np.flatnonzero(~valid)
     if len(gaps) == 0:
-        return values, note
+        return values, details
     run = values.iloc[gaps[-1] + 1 :]
-    return run, f"{note}; only the {len(run)} consecutive values since then are tested"
+    return run, [*details, TrendDetail("latest_run", numbers=(len(run),))]
 
 
 def rolling_points(
     data: pd.DataFrame, settings: TrendSettings, method: str, frequency_months: int, rolled: bool
-) -> tuple[np.ndarray | None, TrendResult | None, str]:
-    """The rolling values to test, or the "Not available" result, and a note on gaps.
+) -> tuple[np.ndarray | None, TrendResult | None, list[TrendDetail]]:
+    """The rolling values to test, or the "Not available" result, and the details on gaps.
 
     Sampled at quarter ends, so that a monthly and a quarterly source give the same points;
     half-yearly or yearly series at their own step. A gap leaves the points after it.
     """
     step = max(3, frequency_months)
     n_steps = settings.window_quarters * 3 // step
-    values, note = _window_values(data, "value", window_end(data), step, n_steps)
+    values, details = _window_values(data, "value", window_end(data), step, n_steps)
     if len(values) and pd.isna(values.iloc[-1]):
-        return None, not_available(method, 0, f"{note}; no value for the latest period"), note
-    values, note = _latest_run(values, note)
-    why = too_few(method, len(values), settings, note, frequency_months=step, rolled=rolled)
-    if why:
-        return None, not_available(method, len(values), why), note
-    return values.to_numpy(), None, note
+        latest = TrendDetail("latest_missing")
+        return None, not_available(method, 0, *details, latest), details
+    values, details = _latest_run(values, details)
+    few = too_few(method, len(values), settings, frequency_months=step, rolled=rolled)
+    if few is not None:
+        return None, not_available(method, len(values), *details, few), details
+    return values.to_numpy(), None, details
 
 
 def raw_run(
     data: pd.DataFrame, settings: TrendSettings, method: str, frequency_months: int
-) -> tuple[pd.Series, str, TrendResult | None]:
+) -> tuple[pd.Series, list[TrendDetail], TrendResult | None]:
     """The un-rolled values of the window's latest run of consecutive periods, or "Not
     available" (no value for the latest period, or too few to be able to reach significance)."""
     n_steps = settings.window_quarters * 3 // frequency_months
-    values, note = _window_values(data, "raw_value", window_end(data), frequency_months, n_steps)
+    end = window_end(data)
+    values, details = _window_values(data, "raw_value", end, frequency_months, n_steps)
     if len(values) and pd.isna(values.iloc[-1]):
-        return values, note, not_available(method, 0, f"{note}; no value for the latest period")
-    values, note = _latest_run(values, note)
-    why = too_few(method, len(values), settings, note, frequency_months=frequency_months)
-    if why:
-        return values, note, not_available(method, len(values), why)
-    return values, note, None
+        latest = TrendDetail("latest_missing")
+        return values, details, not_available(method, 0, *details, latest)
+    values, details = _latest_run(values, details)
+    few = too_few(method, len(values), settings, frequency_months=frequency_months)
+    if few is not None:
+        return values, details, not_available(method, len(values), *details, few)
+    return values, details, None

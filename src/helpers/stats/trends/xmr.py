@@ -9,12 +9,10 @@ import numpy as np
 SPC_LIMIT_FACTOR = 2.66
 SPC_RUN_LENGTH = 7
 SPC_TREND_LENGTH = 7
-SPC_RULES = {
-    "beyond_limits": "a point beyond the process limits",
-    "two_of_three": "2 of 3 points beyond two-thirds of the way to a process limit",
-    "run": f"a run of {SPC_RUN_LENGTH} or more points on one side of the mean",
-    "trend": f"{SPC_TREND_LENGTH} or more points in a row rising or falling",
-}
+# The rules, from the most to the least direct evidence (present.wording words them): a point
+# beyond the process limits; 2 of 3 points beyond two-thirds of the way to a limit; a run of
+# SPC_RUN_LENGTH on one side of the mean; SPC_TREND_LENGTH points in a row rising or falling.
+SPC_RULES = ("beyond_limits", "two_of_three", "run", "trend")
 
 
 def spc_signals(x: np.ndarray) -> dict[str, int]:
