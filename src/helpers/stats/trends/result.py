@@ -59,10 +59,11 @@ DETAIL_KINDS = (
 
 @dataclass(frozen=True)
 class TrendDetail:
-    """One fact about how a regression's finding was reached, for present.wording to word.
+    """One fact about how a finding was reached, for present.wording to word.
 
-    `kind` is one of DETAIL_KINDS; `periods` names periods (labels such as "2023-06") or
-    quarters of the year; `numbers` carries the figures the kind needs.
+    `kind` is one of DETAIL_KINDS; `periods` names periods (labels such as "2023-06"), quarters
+    of the year, special-cause rules or a reason code; `numbers` carries the figures the kind
+    needs.
     """
 
     kind: str
