@@ -272,7 +272,7 @@ def _volume_bars(ax: Any, x: np.ndarray, label: str, counts: np.ndarray) -> Any:
     step = float(np.min(np.diff(x))) if len(x) > 1 else 3.0
     counts = np.asarray(counts, dtype=float)
     drawn = ax.bar(
-        x, np.nan_to_num(counts), width=step * 0.6, color=VOLUME_COLOUR, edgecolor=VOLUME_EDGE,
+        x, counts, width=step * 0.6, color=VOLUME_COLOUR, edgecolor=VOLUME_EDGE,
         linewidth=0.6, label=f"{label} (number, left axis)", zorder=2,
     )  # fmt: skip
     for bar in drawn:
