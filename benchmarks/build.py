@@ -1,7 +1,8 @@
 """How fast the report builds, against the naive loop, in one run on one machine.
 
-Measures, each as a separate process tree (wall time; peak memory = the largest sum of the
-resident set sizes of the process and all its children, sampled every 0.1 s with psutil):
+Measures, each as a separate process tree (wall time; processor time of the tree, user + system,
+from getrusage(RUSAGE_CHILDREN); peak memory = the largest sum of the resident set sizes of the
+process and all its children, sampled every 0.1 s with psutil):
 
 (a) the naive loop: for each section the papermill command, then the nbconvert command; then
     one PDF (the weasyprint command on the sections' HTML put together);
@@ -30,6 +31,7 @@ import argparse
 import contextlib
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -51,6 +53,7 @@ class Measured:
     seconds: float
     peak_mb: float
     note: str = ""
+    cpu_seconds: float = 0.0  # processor time of the process tree (user + system)
 
 
 def _tree_rss(process: psutil.Process) -> int:
@@ -66,7 +69,10 @@ def _tree_rss(process: psutil.Process) -> int:
 
 
 def measure(label: str, command: list[str] | str, cwd: Path, env: dict[str, str]) -> Measured:
-    """Run `command` (a list, or a shell string), sampling its process tree's memory."""
+    """Run `command` (a list, or a shell string), sampling its process tree's memory; also its
+    processor time (its own and every descendant's it waited for), less inflated than wall time
+    by other work on a shared machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     shell = isinstance(command, str)
     process = subprocess.Popen(
@@ -88,12 +94,17 @@ def measure(label: str, command: list[str] | str, cwd: Path, env: dict[str, str]
     stop.set()
     sampler.join()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     text = output.decode(errors="replace")
     if process.returncode != 0:
         print(text[-3000:])
         raise SystemExit(f"{label}: exit status {process.returncode}")
-    result = Measured(label, seconds, peak / 2**20)
-    print(f"  {label:<44} {seconds:8.1f} s  {result.peak_mb:8.0f} MB", flush=True)
+    result = Measured(label, seconds, peak / 2**20, cpu_seconds=cpu)
+    print(
+        f"  {label:<44} {seconds:8.1f} s  {result.peak_mb:8.0f} MB  {cpu:8.1f} s processor",
+        flush=True,
+    )
     for line in text.splitlines():  # what the build reused, for the record
         if line.startswith(
             ("reuse notebooks", "report.pdf", "report.ods", "html pages", "Reports for")

@@ -619,3 +619,84 @@ def test_the_quarters_the_trend_test_used_are_shaded_and_an_exceptional_one_ring
     assert "trend-test-quarters" not in plain_ids and "shaded" not in plain.alt_text
     # The data table is the same: the chart still draws every quarter.
     pd.testing.assert_frame_equal(marked.data, plain.data)
+
+
+# ----- a count and its rate on one chart (rape charges/summons) ----------------------------------
+def _volume_and_rate() -> pd.DataFrame:
+    # A force's 12-month count of about 100 and its rate of 5-9%, England and Wales about 8%: on
+    # one axis with England and Wales's count (thousands) the force's bars would lie at zero.
+    frame = quarterly(
+        list(np.linspace(5.0, 9.0, 13)), list(np.linspace(6.0, 7.0, 13)), [8.0] * 13, "2025-03"
+    )
+    frame["volume"] = np.linspace(80, 120, 13).round()
+    return frame
+
+
+def test_a_count_and_its_rate_are_drawn_on_their_own_axes_with_all_text_inside(monkeypatch):
+    import importlib
+
+    from matplotlib.text import Text
+
+    from helpers.present.charts import volume_rate_chart
+
+    module = importlib.import_module("helpers.present.charts.trend_chart")
+
+    measured = {}
+    save = module.svg_text
+
+    def record(fig, title):
+        svg = save(fig, title)  # lays the figure out, as the report saves it
+        renderer = fig.canvas.get_renderer()
+        # Matplotlib's own measure of everything it draws (text, ticks, legend), in inches.
+        drawn, drawing = fig.get_tightbbox(renderer), fig.bbox_inches
+        measured["inside"] = (
+            drawing.x0 <= drawn.x0 and drawn.x1 <= drawing.x1
+            and drawing.y0 <= drawn.y0 and drawn.y1 <= drawing.y1
+        )  # fmt: skip
+        measured["texts"] = {t.get_text() for t in fig.findobj(Text) if t.get_text().strip()}
+        measured["axes"] = list(fig.axes)
+        return svg
+
+    monkeypatch.setattr(module, "svg_text", record)
+    series = _volume_and_rate()
+    drawn = volume_rate_chart(
+        series,
+        title="Rape Charge/Summons - 12 Month Rolling Volume and Rate",
+        unit="percent",
+        force_name=FORCE,
+        volume_label="Rape charge/summons",
+        relation="above",
+        tested=tuple(series["period"].iloc[1:]),
+    )
+    bars_axes, rate_axes = measured["axes"]
+    # The count: one bar per quarter on the left axis, on its own scale from zero.
+    heights = [p.get_height() for p in bars_axes.patches if p.get_gid() == "series-volume"]
+    assert heights == list(series["volume"])
+    assert bars_axes.get_ylim()[0] == 0 and 120 <= bars_axes.get_ylim()[1] < 200
+    assert bars_axes.get_ylabel() == "Number"
+    # The rate: the force, its MSG average and England and Wales as lines on the right axis.
+    lines = {ln.get_gid(): list(ln.get_ydata()) for ln in rate_axes.get_lines() if ln.get_gid()}
+    assert lines["series-force"] == list(series["force_value"])
+    assert lines["series-comparator"] == list(series["comparator_value"])
+    assert lines["series-national"] == list(series["national_value"])
+    assert rate_axes.yaxis.get_label_position() == "right" and "%" in rate_axes.get_ylabel()
+    assert rate_axes.get_ylim()[1] < 20  # the rate's scale, not the count's
+    assert measured["inside"], "something drawn falls outside the drawing"
+    assert {"Number", "Percentage (%)", "Rape charge/summons (number, left axis)"} <= set(
+        measured["texts"]
+    )
+    # In the SVG too: the bars and the three lines, each named.
+    ids = {g.get("id") for g in svg_root(drawn).iter(f"{SVG}g")}
+    assert {"series-force", "series-comparator", "series-national"} <= ids
+    assert sum(1 for g in svg_root(drawn).iter(f"{SVG}g") if g.get("id") == "series-volume") == 13
+    # Both measures' numbers in the chart's table (report.ods), each column with its unit.
+    assert list(drawn.data.columns) == [
+        "Period ending", "Rape charge/summons", FORCE, "MSG average", "England and Wales"
+    ]  # fmt: skip
+    assert list(drawn.data["Rape charge/summons"]) == list(series["volume"])
+    sheet = drawn.sheet_table()
+    assert sheet.columns[1] == "Rape charge/summons" and sheet.columns[2].endswith("(%)")
+    # Each measure described from its own numbers: a year before the last quarter (index 8 of 13)
+    # the count was 80 + 40 * 8/12 = 106.7 (107) and the rate 5 + 4 * 8/12 = 7.67%.
+    assert "count of rape charge/summons rose from 107 to 120" in drawn.alt_text
+    assert "percentage rose from 7.7% to 9.0%" in drawn.alt_text

@@ -474,10 +474,14 @@ def test_the_built_spreadsheet_reads_as_the_report_prints(built, book):
             continue
         assert cited == [m.definition], m.id
         charted += 1
-    assert charted == len(catalogue.measures) - 2
+    # Two pairs drawn together: drugs disruptions with county lines, and rape charges/summons'
+    # count (bars) with its rate (lines), each pair's table citing both definitions.
+    assert charted == len(catalogue.measures) - 4
     together = next(c for t, c in titles.items() if t.startswith("Drugs Disruptions and County"))
     assert together == [catalogue.measure(m).definition
                         for m in ("drugs_disruptions", "county_lines_disrupted")]  # fmt: skip
+    rape = titles["Rape Charge/Summons - 12 Month Rolling Volume and Rate (chart data)"]
+    assert rape == [catalogue.measure(m).definition for m in ("rape_charges", "rape_charge_rate")]
     ethnic = [c for t, c in titles.items() if " by ethnic group, " in t]
     assert len(ethnic) == 2 and all(len(c) == 1 and "ethnic group of the people" in c[0]
                                     for c in ethnic)  # fmt: skip

@@ -2,7 +2,7 @@
 plots (`funnel_chart`), each a `Chart` with its SVG, text alternative and data table.
 
 `figure` holds what they share (the palette, the Matplotlib settings, the axes' look, the SVG);
-`trend_chart` and `funnel_plot` draw one kind each.
+`trend_chart` (with `counts_chart` and `volume_rate_chart`) and `funnel_plot` draw one kind each.
 """
 
 from helpers.present.charts.figure import PALETTE, SPREADSHEET, Chart
@@ -16,6 +16,7 @@ from helpers.present.charts.trend_chart import (
     SeriesStyle,
     counts_chart,
     trend_chart,
+    volume_rate_chart,
 )
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "funnel_chart",
     "funnel_top",
     "trend_chart",
+    "volume_rate_chart",
 ]

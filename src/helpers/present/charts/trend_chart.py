@@ -184,7 +184,10 @@ def _draw(
     y_from_zero: bool,
     tested: Sequence[pd.Period] = (),
     exceptional: pd.Period | None = None,
+    volume: tuple[str, np.ndarray] | None = None,
 ) -> str:
+    """The chart's SVG. `volume` (legend label, counts at `frame`'s periods) is drawn as bars on
+    the left axis, on its own scale, and the lines then on a right axis in `unit`."""
     import seaborn as sns
 
     periods = list(frame["period"])
@@ -204,8 +207,16 @@ def _draw(
         if n == 1:
             ax.set_xlim(x[0] - 1, x[0] + 1)
         else:
-            pad = (x[-1] - x[0]) * 0.02
+            pad = (x[-1] - x[0]) * 0.02 + (1.5 if volume is not None else 0)
             ax.set_xlim(x[0] - pad, x[-1] + pad)
+        bars: list[Any] = []
+        shade_ax = ax  # the trend test's shading behind everything, bars too
+        if volume is not None:
+            style_axes(ax, title)
+            bars = [_volume_bars(ax, x, *volume)]
+            ax = ax.twinx()  # the lines on the right axis, drawn over the bars
+            ax.spines["top"].set_visible(False)
+            ax.tick_params(axis="y", length=3)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=unit == "count", min_n_ticks=3))
         ax.yaxis.set_major_formatter(TickFormatter(unit))
         values = frame[[style.column for _, style in lines]].to_numpy(dtype=float)
@@ -213,7 +224,8 @@ def _draw(
         if y_from_zero and np.nanmin(values) >= 0:
             ax.set_ylim(0, top * 1.08 if top > 0 else 1)
         ax.set_ylabel(axis_label(unit))
-        style_axes(ax, title)
+        if volume is None:
+            style_axes(ax, title)
         # One line per role: hue (colour) and style (dashes, marker) map the role, from
         # SERIES_STYLES; the points as given (no sorting, no estimate, no band). Widths are set
         # per line below: seaborn's size semantic would triple the groups it looks up.
@@ -241,21 +253,50 @@ def _draw(
             dash_capstyle="butt",
             ax=ax,
         )
-        handles = _mark_runs(ax.get_lines(), tidy, labels, styles, n, marker_step)
-        handles += _mark_test(ax, frame, tested, exceptional)
+        handles = bars + _mark_runs(ax.get_lines(), tidy, labels, styles, n, marker_step)
+        handles += _mark_test(ax, frame, tested, exceptional, shade_ax=shade_ax)
         ax.set_xlabel("")  # seaborn names the x axis after its column
-        legend_below(fig, handles, len(handles))
+        # Bars, three lines and the shading do not fit one row at the drawing's width.
+        legend_below(fig, handles, len(handles) if volume is None else 2)
         return svg_text(fig, title)
+
+
+# A volume's bars: mid grey with a dark edge (3:1 against white, WCAG 1.4.11), so the coloured
+# rate lines drawn over them stay the eye's first read.
+VOLUME_COLOUR = "#A8ADB0"
+VOLUME_EDGE = "#505A5F"
+
+
+def _volume_bars(ax: Any, x: np.ndarray, label: str, counts: np.ndarray) -> Any:
+    """The volume as bars on `ax`'s own count scale, from zero; returns the legend handle."""
+    step = float(np.min(np.diff(x))) if len(x) > 1 else 3.0
+    counts = np.asarray(counts, dtype=float)
+    drawn = ax.bar(
+        x, counts, width=step * 0.6, color=VOLUME_COLOUR, edgecolor=VOLUME_EDGE,
+        linewidth=0.6, label=f"{label} (number, left axis)", zorder=2,
+    )  # fmt: skip
+    for bar in drawn:
+        bar.set_gid("series-volume")
+    top = np.nanmax(counts) if np.isfinite(counts).any() else 0
+    ax.set_ylim(0, top * 1.15 if top > 0 else 1)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, min_n_ticks=3))
+    ax.yaxis.set_major_formatter(TickFormatter("count"))
+    ax.set_ylabel(axis_label("count"))
+    return drawn
 
 
 TESTED_SHADE = "#E6E6E6"  # light grey behind the lines: the lines keep their contrast
 
 
 def _mark_test(
-    ax: Any, frame: pd.DataFrame, tested: Sequence[pd.Period], exceptional: pd.Period | None
+    ax: Any,
+    frame: pd.DataFrame,
+    tested: Sequence[pd.Period],
+    exceptional: pd.Period | None,
+    shade_ax: Any = None,
 ) -> list[Any]:
-    """Shade the months of the quarters the trend test used and ring an exceptional quarter's
-    point; returns their legend handles."""
+    """Shade the months of the quarters the trend test used (on `shade_ax`, the lowest axes)
+    and ring an exceptional quarter's point on `ax`; returns their legend handles."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -263,9 +304,10 @@ def _mark_test(
     if tested:
         months = [_month_number(p) for p in tested]
         step = int(np.min(np.diff(sorted(months)))) if len(months) > 1 else 3
-        low, high = ax.get_xlim()
+        shade_ax = ax if shade_ax is None else shade_ax
+        low, high = shade_ax.get_xlim()
         # A quarter end's figure covers the quarter's months: shade from the first one's start.
-        span = ax.axvspan(
+        span = shade_ax.axvspan(
             max(low, min(months) - step + 0.5), min(high, max(months)), color=TESTED_SHADE,
             zorder=0, linewidth=0,
         )  # fmt: skip
@@ -381,3 +423,66 @@ def counts_chart(
         data[label] = frame[style.column].to_numpy()
     svg = _draw(frame, lines, title=title, unit="count", y_from_zero=True)
     return Chart(title=title, svg=svg, alt_text=alt, data=data, unit="count")
+
+
+def volume_rate_chart(
+    series: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    force_name: str,
+    volume_label: str,
+    comparator_label: str | None = "MSG average",
+    relation: str | None = None,
+    show_national: bool = True,
+    y_from_zero: bool = True,
+    tested: Sequence[pd.Period] = (),
+    exceptional: pd.Period | None = None,
+) -> Chart:
+    """A force's 12-month count as bars on its own scale (left axis) and its rate as lines with
+    the comparator and England and Wales (right axis), as the Commissioner's report draws rape
+    charges/summons: the count of one force would lie flat at zero on England and Wales's scale.
+
+    `series`: the columns of `trend_chart` (the rate's) and ``volume`` (the force's count).
+    The alt text describes the count and the rate, each from its own numbers; the data table
+    holds both, each column with its unit."""
+    unit_label(unit)
+    frame = normalise_series(series.drop(columns="volume"))
+    counts = pd.Series(
+        pd.to_numeric(series["volume"].to_numpy()), index=pd.PeriodIndex(series["period"], freq="M")
+    )
+    volume = counts.reindex(frame["period"]).to_numpy(dtype=float)
+    if frame["force_value"].isna().all():
+        raise ValueError(f"chart '{title}': the series has no force values to draw")
+    lines = _lines(frame, force_name, comparator_label, show_national)
+    counted = chart_alt_text(
+        frame.assign(force_value=volume),
+        unit="count",
+        force_name=force_name,
+        comparator_label=None,
+        show_national=False,
+        measure_phrase=f"12-month rolling count of {volume_label[0].lower()}{volume_label[1:]}",
+    )
+    rate = chart_alt_text(
+        frame,
+        unit=unit,
+        force_name=force_name,
+        comparator_label=comparator_label,
+        relation=relation,
+        show_national=show_national,
+    )
+    tested = [pd.Period(p, "M") for p in tested]
+    if exceptional is not None and exceptional not in set(frame["period"]):
+        exceptional = None
+    alt = " ".join([counted, rate, shading_alt_text(tested, exceptional)]).strip()
+    data = pd.DataFrame({"Period ending": [period_label(p) for p in frame["period"]]})
+    data[volume_label] = volume
+    for label, style in lines:
+        data[label] = frame[style.column].to_numpy()
+    svg = _draw(
+        frame, lines, title=title, unit=unit, y_from_zero=y_from_zero, tested=tested,
+        exceptional=exceptional, volume=(volume_label, volume),
+    )  # fmt: skip
+    units = {volume_label: "count", **{label: unit for label, _ in lines}}
+    # Two units, so none for the chart as a whole: each column of its table names its own.
+    return Chart(title=title, svg=svg, alt_text=alt, data=data, unit=None, column_units=units)

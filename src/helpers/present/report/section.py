@@ -148,11 +148,19 @@ class SectionReport:
         in the 12 months to the quarter."""
         return offences_table(rows, self.declaration(measure_id), self.force, self.quarter)
 
-    def measure(self, measure: str | MeasureResult, *, chart: bool = True) -> Html:
+    def measure(
+        self,
+        measure: str | MeasureResult,
+        *,
+        chart: bool = True,
+        volume: str | MeasureResult | None = None,
+    ) -> Html:
         """The chart, its data table and the facts generated from the data for one measure
         (a result from the notebook's steps, recorded; or a measure id). `chart=False` leaves
-        the chart out, for a measure drawn with another on one chart (`counts_together`)."""
-        from helpers.present.charts import trend_chart
+        the chart out, for a measure drawn with another on one chart (`counts_together`, or
+        `volume`: a count drawn as bars on its own axis under this measure's rate, as the
+        Commissioner's report draws rape charges/summons; its data in the chart's table)."""
+        from helpers.present.charts import trend_chart, volume_rate_chart
         from helpers.present.wording.sentences import interval_fact, measure_facts, render_facts
 
         result = self._result(measure)
@@ -171,9 +179,7 @@ class SectionReport:
         series = result.series
         window = self.context.settings.trend.window_quarters * 3 + 24
         series = series[series["period"] > self.context.quarter.period - window]
-        drawn = trend_chart(
-            series,
-            title=m.chart_title,
+        options: dict[str, Any] = dict(
             unit=m.unit,
             force_name=result.force,
             comparator_label=result.comparator_label if m.comparator != "national" else None,
@@ -190,10 +196,22 @@ class SectionReport:
                 else None
             ),
         )
+        counted = None if volume is None else self._result(volume)
+        if counted is not None and counted.available and counted.series is not None:
+            counts = counted.series.set_index("period")["force_value"].rename("volume")
+            drawn = volume_rate_chart(
+                series.join(counts, on="period"),
+                title=f"{counted.measure.chart_title} and Rate",
+                volume_label=_label(counted.measure.title),
+                **options,
+            )
+        else:
+            drawn = trend_chart(series, title=m.chart_title, **options)
         # The heading, its sentences and the chart are one block, never parted by a page
         # break in print (report.css: .measure-lead).
         parts = [f'<div class="measure-lead">{"".join(parts)}{drawn._repr_html_()}</div>']
-        tables = (drawn.sheet_table((m.definition,) if m.definition else ()),)
+        defined = (m,) if counted is None else (counted.measure, m)
+        tables = (drawn.sheet_table(tuple(d.definition for d in defined if d.definition)),)
         if m.definition:
             parts.append(
                 f'<p class="definition"><strong>Definition.</strong> '
