@@ -43,6 +43,11 @@ def test_drugs_disruptions_and_county_lines_are_drawn_on_one_chart(drugs):
         "drugs_disruptions", "county_lines_disrupted", title="Drugs and county lines"
     )
     assert shown.text.count("<svg") + shown.text.count("data:image/svg") == 1
+    # Its own heading, kept with the chart in print as every measure's is.
+    assert shown.text.startswith(
+        '<div class="measure-lead"><h3 id="chart-drugs_disruptions-county_lines_disrupted">'
+        "Drugs disruptions and county lines disrupted</h3>"
+    )
     (table,) = shown.tables
     assert table.columns[1:] == ["Drugs disruptions: number", "County lines disrupted: number"]
     raw = pd.concat(

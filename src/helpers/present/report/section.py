@@ -257,7 +257,15 @@ class SectionReport:
             force_name=self.force,
         )
         notes = tuple(m.definition for m in (one.measure, two.measure) if m.definition)
-        return Html(chart._repr_html_(), tables=(chart.sheet_table(notes),))
+        # A heading of its own, kept with the chart on one page in print (.measure-lead), as
+        # every measure's chart is.
+        second_label = _label(two.measure.title)
+        heading = f"{_label(one.measure.title)} and {second_label[0].lower()}{second_label[1:]}"
+        lead = (
+            f'<div class="measure-lead"><h3 id="chart-{first}-{second}">'
+            f"{html.escape(heading)}</h3>{chart._repr_html_()}</div>"
+        )
+        return Html(lead, tables=(chart.sheet_table(notes),))
 
     def funnel(self, measure: str | MeasureResult) -> Html:
         """Where the force stands among all forces: the measure's funnel plot (crime rates)."""
