@@ -228,6 +228,10 @@ def candidates(
 TUNING_SEED = 7
 CALIBRATED = {
     "regression_ar1 panel, calibrated": ("regression_ar1 panel", 0.033),
+    "regression_ar1 panel, scale at least 1, calibrated": (
+        "regression_ar1 panel, scale at least 1",
+        0.071,
+    ),
     "regression_ar1 panel, seasons from 3, calibrated": (
         "regression_ar1 panel, seasons from 3",
         0.033,
@@ -376,7 +380,7 @@ def tune(panels: int, seed: int) -> None:
         noise = fit_trend_noise(counts, 1.0, np.arange(HISTORY), block_quarters=BLOCK)
         for name, (p, _, _) in candidates(counts, s.seasonal, noise, tune=True).items():
             found.setdefault(name, []).append((s.label, p))
-    grid = np.round(np.arange(0.020, 0.0501, 0.001), 3)
+    grid = np.round(np.arange(0.020, 0.1001, 0.001), 3)
     for name, cells in found.items():
         worst = [max((float((p < a).mean()), label) for label, p in cells) for a in grid]
         ok = [a for a, (rate, _) in zip(grid, worst, strict=True) if rate <= ALPHA]
