@@ -21,7 +21,11 @@ Every force's last 12 (or 20) quarters are tested; the candidates:
   `helpers.measures.noise` does), its scale estimated, t (what `trend_outlook` does with the
   measure's noise);
 * ``regression_ar1 panel, scale 1``: the same covariance taken as known (scale 1, normal);
-* each of the panel methods on a 20-quarter window.
+* each of the panel methods on a 20-quarter window;
+* size corrections of ``regression_ar1 panel`` (issue 18's rule): its scale floored at 1;
+  Student's t's critical value at a level calibrated with ``--tune`` on a seed of its own
+  (CALIBRATED); both together (the default since); no quarter-of-year terms below
+  SEASONS_FROM events a quarter.
 
 Regressions are `helpers.stats.trends.regression_trend` itself on a batch of series. A fit that
 raises (separation at low counts) or returns no finite p is counted as a failed fit (Stable).
@@ -33,6 +37,7 @@ that do, the best mean power wins.
 
     nice .venv/bin/python benchmarks/trend_methods.py            # full run, seed 20240331
     nice .venv/bin/python benchmarks/trend_methods.py --quick    # CI-sized look
+    nice .venv/bin/python benchmarks/trend_methods.py --tune     # the calibrated levels, seed 7
 """
 
 from __future__ import annotations
