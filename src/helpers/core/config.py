@@ -58,6 +58,13 @@ class ExceptionalPeriod:
             raise ConfigError(f"exceptional period '{self.name}': last is before first")
 
 
+# The level of Student's t at which regression_ar1's critical value is set, with its scale
+# floored at 1, so that false alarms stay at or below 5% in every no-trend scenario of the
+# simulation study (benchmarks/trend_methods.py --tune on a seed of its own, checked on the
+# study's; BENCHMARKS.md). Calibrated for alpha 0.05 only.
+CALIBRATED_CRITICAL_ALPHA = 0.071
+
+
 @dataclass(frozen=True)
 class TrendSettings:
     method: str = "regression_ar1"
@@ -66,10 +73,25 @@ class TrendSettings:
     # regression_ar1's quarter-to-quarter noise when no estimate from the panel is given
     working_cv: float = 0.10
     working_rho: float = 0.6
+    # The regression_ar1 test's size correction, chosen by benchmarks/trend_methods.py so that
+    # false alarms stay at or below alpha in every no-trend scenario of its study: a floor on the
+    # estimated scale (1: the counts vary at least as much as the working covariance says; 0:
+    # none) and the level at which Student's t gives the critical value (the word and the
+    # interval; the report's significance level stays alpha). None: CALIBRATED_CRITICAL_ALPHA
+    # when alpha is 0.05 (the level it was calibrated for), alpha itself otherwise.
+    min_scale: float = 1.0
+    critical_alpha: float | None = None
     # A quarter whose tail probability against the fit of the others is below this is left out
     # of the regressions' trend test (benchmarks/exceptional_quarter.py chose it); 0: never.
     exceptional_p: float = 1e-4
     exceptional_periods: tuple[ExceptionalPeriod, ...] = ()
+
+    @property
+    def test_alpha(self) -> float:
+        """The level at which regression_ar1's critical value is set (see critical_alpha)."""
+        if self.critical_alpha is not None:
+            return self.critical_alpha
+        return CALIBRATED_CRITICAL_ALPHA if self.alpha == 0.05 else self.alpha
 
     def __post_init__(self) -> None:
         if self.method not in TREND_METHODS:
@@ -86,6 +108,12 @@ class TrendSettings:
             raise ConfigError(
                 "trend.working_cv must be in [0, 2) and trend.working_rho in [0, 1), got "
                 f"{self.working_cv} and {self.working_rho}"
+            )
+        if not 0 <= self.min_scale <= 10:
+            raise ConfigError(f"trend.min_scale must be in [0, 10], got {self.min_scale}")
+        if self.critical_alpha is not None and not 0 < self.critical_alpha < 0.5:
+            raise ConfigError(
+                f"trend.critical_alpha must be between 0 and 0.5, got {self.critical_alpha}"
             )
         if not 0 <= self.exceptional_p < 0.05:
             raise ConfigError(f"trend.exceptional_p must be in [0, 0.05), got {self.exceptional_p}")

@@ -111,7 +111,8 @@ def test_the_regression_methods_note_says_what_the_report_now_does():
     estimated = method_note(TrendSettings(), noise_estimated=True)
     assert "estimated for each measure" in estimated
     # What the simulation study found, and what Stable therefore means in numbers.
-    assert "simulation study" in estimated and "up to 7%" in estimated
+    assert "simulation study" in estimated and "at or below 5%" in estimated
+    assert "critical value is set by simulation" in estimated and "up to 7%" not in estimated
     assert "smaller than about 15% a year would usually not be detected" in estimated
     # With the fixed working values the study's verdict does not apply: it is not claimed.
     assert "simulation study" not in text

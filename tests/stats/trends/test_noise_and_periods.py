@@ -10,18 +10,24 @@ from trend_series import QUASI_POISSON, REGRESSION, prc_like
 from helpers.core.config import ExceptionalPeriod, TrendSettings, load_settings
 from helpers.core.exceptions import ConfigError
 from helpers.stats.trends import TrendNoise, regression_trend, trend_outlook
+from helpers.stats.trends.regression import size_corrected
 
 RNG = np.random.default_rng(41)
 COUNTS = RNG.poisson(300 * np.tile([1.0, 1.1, 1.2, 0.9], 4)[:15]).astype(float)
 LOCKDOWN = ExceptionalPeriod("the COVID-19 lockdowns", "2020-04", "2021-03", "crime fell")
 
 
-def fitted(cv: float, rho: float) -> float:
-    return float(
-        regression_trend(
-            COUNTS[3:], np.full(12, 1.7e6), np.arange(-11, 1), seasonal=True, cv=cv, rho=rho
-        ).t
-    )
+def fitted(cv: float, rho: float, ar1: bool = True) -> float:
+    """The t statistic of the regression on the last 12 quarters; `ar1`: with regression_ar1's
+    size correction (scale floored at 1, t's critical value at the calibrated level)."""
+    settings = TrendSettings()
+    fit = regression_trend(
+        COUNTS[3:], np.full(12, 1.7e6), np.arange(-11, 1), seasonal=True, cv=cv, rho=rho,
+        min_scale=settings.min_scale if ar1 else 0.0,
+    )  # fmt: skip
+    if not ar1:
+        return float(fit.t)
+    return float(size_corrected(fit, settings.alpha, settings.test_alpha)[0])
 
 
 def test_the_noise_given_is_the_noise_the_regression_allows_for():
@@ -45,7 +51,7 @@ def test_plain_quasi_poisson_allows_for_no_quarter_noise_whatever_is_given():
     result = trend_outlook(prc_like(COUNTS), unit="rate_per_1000", settings=QUASI_POISSON,
                            noise=TrendNoise(0.25, 0.9, "panel"))  # fmt: skip
     assert result.noise is None
-    assert result.statistic == pytest.approx(fitted(0.0, 0.0), rel=1e-9)
+    assert result.statistic == pytest.approx(fitted(0.0, 0.0, ar1=False), rel=1e-9)
 
 
 @pytest.mark.parametrize(

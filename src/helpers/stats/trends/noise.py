@@ -39,7 +39,8 @@ POINT_CAP = 16.0
 PASSES = 4
 # What "Stable" means in numbers, for the methods note: with the noise of typical force series
 # (cv 12%, lag-1 correlation 0.6) the default test over 12 quarters, its noise estimated from
-# the panel, detects an annual change of 14-18% half the time at 50 to 5,000 events a quarter,
+# the panel, its scale floored at 1 and its critical value calibrated (the size correction),
+# detects an annual change of 14-18% half the time at 50 to 5,000 events a quarter,
 # so a change smaller than about this would usually not be detected (at 5 events a quarter or
 # fewer, not even 20% a year). benchmarks/trend_methods.py, BENCHMARKS.md.
 USUALLY_UNDETECTED_BELOW = 0.15

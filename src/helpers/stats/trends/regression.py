@@ -48,6 +48,19 @@ class RegressionFit:
         return self.coef - half, self.coef + half
 
 
+def size_corrected(
+    fit: RegressionFit, alpha: float, critical_alpha: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(t, p) of the trend with the critical value of Student's t at `critical_alpha` (set by
+    simulation so that false alarms stay at or below `alpha`) carried onto the `alpha` scale:
+    t times t_{1-alpha/2, df} / t_{1-critical_alpha/2, df}, and its two-sided p-value from
+    Student's t. So p < alpha exactly when the fit's own p < critical_alpha, and the statistic,
+    the p-value and the interval `fit.interval(1 - critical_alpha)` say the same thing."""
+    factor = student_t.ppf(1 - alpha / 2, fit.df) / student_t.ppf(1 - critical_alpha / 2, fit.df)
+    t = np.asarray(fit.t) * factor
+    return t, 2 * student_t.sf(np.abs(t), fit.df)
+
+
 def working_correlations(
     quarters: np.ndarray, span: int, rho: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -97,6 +110,7 @@ def regression_trend(
     firth: bool = True,
     max_iterations: int = 100,
     left_out: np.ndarray | None = None,
+    min_scale: float = 0.0,
 ) -> RegressionFit:
     """Trend per year of counts (log link) or shares (logit link), by quasi-likelihood.
 
@@ -127,12 +141,20 @@ def regression_trend(
     A fit that does not converge, or whose information matrix is numerically singular, has
     `converged` False and NaN estimates: it is never returned as a number.
 
+    `min_scale` is a floor on the estimated scale (the scale used, and returned, is the larger
+    of the two). With 1: the counts are taken to vary at least as much as the working covariance
+    says, as a scale below 1 estimated from a dozen autocorrelated points is more often chance
+    than real under-dispersion, and trusting it gave 6-7% false alarms at the 5% level in the
+    simulation study (benchmarks/trend_methods.py, BENCHMARKS.md).
+
     `left_out` (the shape of `events`, boolean) leaves points out of each series' fit, the same
     number in every series (df counts the points kept): the leave-one-out fits of a series in one
     batch (`quarter_tails`). Each quarter-of-year term must keep a point.
     """
     if family not in ("poisson", "binomial"):
         raise ValueError(f"family must be 'poisson' or 'binomial', got '{family}'")
+    if not min_scale >= 0:
+        raise ValueError(f"min_scale must be >= 0, got {min_scale}")
     y = np.asarray(events, dtype=np.float64)
     e = np.broadcast_to(np.asarray(exposure, dtype=np.float64), y.shape)
     q = np.asarray(quarters, dtype=np.int64)
@@ -195,6 +217,7 @@ def regression_trend(
         cov = _inverse(info)
         resid_t = scoring.residuals(beta)
         scale = np.einsum("bi,bi->b", resid_t, _solve(state.middle, resid_t)) / df
+        scale = np.maximum(scale, min_scale)
         se = np.sqrt(scale * cov[:, 1, 1])
         converged = settled & _well_conditioned(info) & np.isfinite(beta).all(axis=1)
         converged &= np.isfinite(se) & (se > 0)

@@ -14,7 +14,7 @@ from helpers.stats.trends.exceptional import quarter_tails
 from helpers.stats.trends.fewest import too_few
 from helpers.stats.trends.mann_kendall import mann_kendall_rolling_outlook
 from helpers.stats.trends.noise import TrendNoise
-from helpers.stats.trends.regression import regression_trend
+from helpers.stats.trends.regression import regression_trend, size_corrected
 from helpers.stats.trends.result import (
     CEILING,
     NOT_AVAILABLE,
@@ -46,7 +46,8 @@ def regression_outlook(
     step, their working covariance allowing for the months they share. Missing quarters are
     left out of the fit, and so is one quarter exceptional against the fit of the others
     (quarterly counts only). ``regression_ar1`` allows for the quarter noise of `noise` (cv,
-    rho), or of the settings when None. A fit that does not converge gives "Not available".
+    rho), or of the settings when None, its scale floored at the settings' `min_scale`. A fit
+    that does not converge gives "Not available".
     """
     method = settings.method
     if unit == "ratio":
@@ -146,10 +147,16 @@ def regression_outlook(
         return _result(STABLE, method, len(y), details, statistic=0.0, p_value=1.0, slope=0.0,
                        **base)  # fmt: skip
     fit = regression_trend(
-        y, e, quarters, family=family, seasonal=seasonal, span=span, rho=rho, cv=cv
-    )
-    t, p, coef = float(fit.t), float(fit.p), float(fit.coef)
-    low, high = (float(v) for v in fit.interval(1 - settings.alpha))
+        y, e, quarters, family=family, seasonal=seasonal, span=span, rho=rho, cv=cv,
+        min_scale=settings.min_scale if ar1 else 0.0,
+    )  # fmt: skip
+    # regression_ar1's critical value is set by simulation (settings.test_alpha) so that
+    # false alarms stay at or below alpha; the statistic and p-value are carried onto the alpha
+    # scale and the interval uses the same critical value, so that all three agree with the word.
+    level = settings.test_alpha if ar1 else settings.alpha
+    t_values, p_values = size_corrected(fit, settings.alpha, level)
+    t, p, coef = float(t_values), float(p_values), float(fit.coef)
+    low, high = (float(v) for v in fit.interval(1 - level))
     if not (fit.converged and all(math.isfinite(v) for v in (t, p, low, high))):
         details.append(TrendDetail("not_converged"))
         return _result(NOT_AVAILABLE, method, len(y), details, **base)
