@@ -700,3 +700,27 @@ def test_a_count_and_its_rate_are_drawn_on_their_own_axes_with_all_text_inside(m
     # the count was 80 + 40 * 8/12 = 106.7 (107) and the rate 5 + 4 * 8/12 = 7.67%.
     assert "count of rape charge/summons rose from 107 to 120" in drawn.alt_text
     assert "percentage rose from 7.7% to 9.0%" in drawn.alt_text
+
+
+def test_a_legend_too_long_for_one_row_wraps_inside_the_drawing():
+    """Four entries (the force, its group, England and Wales and the trend test's quarters) do
+    not fit one row of a trend chart: the legend takes fewer columns rather than run past the
+    drawing's edges (Matplotlib's own measure after the figure is laid out)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from helpers.present.charts.figure import chart_axes, legend_below, svg_text
+
+    labels = ["Avon and Somerset", "MSG average (8 forces)", "England and Wales"]
+    with chart_axes((8.0, 3.6)) as (fig, ax):
+        ax.plot([0, 1], [0, 1])
+        handles = [Line2D([], [], label=label) for label in labels]
+        handles.append(Patch(label="Quarters in the trend test"))
+        legend_below(fig, handles, len(handles))
+        svg_text(fig, "legend")  # lays the figure out, as the report saves it
+        (legend,) = fig.legends
+        box, drawing = legend.get_window_extent(fig.canvas.get_renderer()), fig.bbox
+        assert drawing.x0 <= box.x0 and box.x1 <= drawing.x1
+        assert drawing.y0 <= box.y0 and box.y1 <= drawing.y1
+        assert legend._ncols < len(handles)
+        assert [t.get_text() for t in legend.get_texts()] == [*labels, "Quarters in the trend test"]

@@ -198,10 +198,16 @@ def chart_axes(size: tuple[float, float]) -> Iterator[tuple[Figure, Axes]]:
 
 def legend_below(fig: Figure, handles: list[Any], ncols: int) -> None:
     """The legend every chart has: under the plot, no frame, long enough handles to show a
-    line's dash pattern."""
-    fig.legend(
-        handles=handles, loc="outside lower center", ncols=ncols, frameon=False, handlelength=3.2
-    )
+    line's dash pattern; in `ncols` columns, or fewer where a row that long would not fit the
+    drawing's width (nothing a chart draws may fall outside it)."""
+    renderer = fig.canvas.get_renderer()
+    for n in range(max(1, min(ncols, len(handles))), 0, -1):
+        legend = fig.legend(
+            handles=handles, loc="outside lower center", ncols=n, frameon=False, handlelength=3.2
+        )
+        if n == 1 or legend.get_window_extent(renderer).width <= 0.98 * fig.bbox.width:
+            return
+        legend.remove()
 
 
 def svg_text(fig: Figure, title: str) -> str:

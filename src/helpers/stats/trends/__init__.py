@@ -82,31 +82,70 @@ rolling figure), `unrolled` (seasonal Mann-Kendall and SPC, on the un-rolled val
 
 from __future__ import annotations
 
-from helpers.stats.trends.exceptional import QuarterTails, quarter_tails
-from helpers.stats.trends.fewest import minimum_points, smallest_p_value
-from helpers.stats.trends.noise import TrendNoise
-from helpers.stats.trends.outlook import trend_outlook
-from helpers.stats.trends.overlap import (
-    hamed_rao_variance_factor,
-    mann_kendall_overlap,
-    overlap_autocorrelation,
-)
-from helpers.stats.trends.regression import (
-    WORKING_CV,
-    WORKING_RHO,
-    RegressionFit,
-    design_matrix,
-    regression_trend,
-    working_correlations,
-)
-from helpers.stats.trends.result import (
-    DETAIL_KINDS,
-    TREND_WORDS,
-    ExceptionalQuarter,
-    TrendDetail,
-    TrendResult,
-)
-from helpers.stats.trends.xmr import SPC_RULES, spc_signals
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from helpers.stats.trends.exceptional import QuarterTails, quarter_tails
+    from helpers.stats.trends.fewest import minimum_points, smallest_p_value
+    from helpers.stats.trends.noise import TrendNoise
+    from helpers.stats.trends.outlook import trend_outlook
+    from helpers.stats.trends.overlap import (
+        hamed_rao_variance_factor,
+        mann_kendall_overlap,
+        overlap_autocorrelation,
+    )
+    from helpers.stats.trends.regression import (
+        WORKING_CV,
+        WORKING_RHO,
+        RegressionFit,
+        design_matrix,
+        regression_trend,
+        working_correlations,
+    )
+    from helpers.stats.trends.result import (
+        DETAIL_KINDS,
+        TREND_WORDS,
+        ExceptionalQuarter,
+        TrendDetail,
+        TrendResult,
+    )
+    from helpers.stats.trends.xmr import SPC_RULES, spc_signals
+
+# Each name's module, imported when the name is first used (PEP 562): wording a trend finding
+# (present.wording.trend_words reads a constant or two) must not import every test's statistics
+# (scipy, statsmodels), so that a narrative-only rebuild stays cheap.
+_MODULES: dict[str, str] = {
+    "QuarterTails": "helpers.stats.trends.exceptional",
+    "quarter_tails": "helpers.stats.trends.exceptional",
+    "minimum_points": "helpers.stats.trends.fewest",
+    "smallest_p_value": "helpers.stats.trends.fewest",
+    "TrendNoise": "helpers.stats.trends.noise",
+    "trend_outlook": "helpers.stats.trends.outlook",
+    "hamed_rao_variance_factor": "helpers.stats.trends.overlap",
+    "mann_kendall_overlap": "helpers.stats.trends.overlap",
+    "overlap_autocorrelation": "helpers.stats.trends.overlap",
+    "WORKING_CV": "helpers.stats.trends.regression",
+    "WORKING_RHO": "helpers.stats.trends.regression",
+    "RegressionFit": "helpers.stats.trends.regression",
+    "design_matrix": "helpers.stats.trends.regression",
+    "regression_trend": "helpers.stats.trends.regression",
+    "working_correlations": "helpers.stats.trends.regression",
+    "DETAIL_KINDS": "helpers.stats.trends.result",
+    "TREND_WORDS": "helpers.stats.trends.result",
+    "ExceptionalQuarter": "helpers.stats.trends.result",
+    "TrendDetail": "helpers.stats.trends.result",
+    "TrendResult": "helpers.stats.trends.result",
+    "SPC_RULES": "helpers.stats.trends.xmr",
+    "spc_signals": "helpers.stats.trends.xmr",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return getattr(importlib.import_module(_MODULES[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DETAIL_KINDS",
