@@ -18,6 +18,7 @@ elsewhere (measures.csv) or are not figures.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -84,11 +85,23 @@ def _read_spreadsheet(path: Path) -> list[dict[str, Any]] | None:
             title = re.sub(r"( \[note \d+\])+$", "", str(rows[0][0]).strip())
             kind = _SHEET_KINDS.get(name, "chart" if title.endswith(_CHART_SUFFIX) else "table")
             columns = [str(c) for c in rows[1]]
-            data = [list(r[: len(columns)]) for r in rows[2:] if any(v != "" for v in r)]
+            data = [
+                [_as_shown(v) for v in r[: len(columns)]]
+                for r in rows[2:]
+                if any(v != "" for v in r)
+            ]
             tables.append({"title": title, "columns": columns, "rows": data, "kind": kind})
     except Exception:  # not a spreadsheet this project wrote: nothing to compare
         return None
     return tables
+
+
+def _as_shown(value: Any) -> Any:
+    """A spreadsheet cell as the report's table holds it: a month stored as a date (the chart
+    tables' periods, since report.ods keeps dates as dates) is its label again, "Mar 2025"."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return value.strftime("%b %Y") if isinstance(value, dt.date) else value
 
 
 def as_written(value: Any) -> Any:
