@@ -12,9 +12,10 @@ catalogue entry (`measure_digests`) and the report's code (`helpers_digest`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
+
+from helpers.pipeline.change_tables import is_number
 
 POPULATION_PATH = "national/population_pfa.csv"
 ETHNICITY_POPULATION_PATH = "national/population_ethnicity_pfa.csv"
@@ -40,15 +41,6 @@ SOURCE_WORDS: Mapping[str, str] = {
 }
 NO_CAUSE = "no cause found: the two reports used the same inputs, settings and definitions"
 NO_MANIFEST = "not known: the last report does not record its inputs (no manifest.json)"
-
-
-def _is_number(value: Any) -> bool:
-    if value is None or isinstance(value, bool | str):
-        return False
-    try:
-        return not math.isnan(float(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _files_of(source_path: str, files: Mapping[str, str]) -> dict[str, str]:
@@ -81,7 +73,7 @@ def source_words(name: str) -> str:
 
 def year_words(old_year: Any, new_year: Any) -> str | None:
     """'the population estimate moved from mid-2022 to mid-2023', or None when it did not."""
-    if _is_number(old_year) and _is_number(new_year) and int(old_year) != int(new_year):
+    if is_number(old_year) and is_number(new_year) and int(old_year) != int(new_year):
         return f"the population estimate moved from mid-{int(old_year)} to mid-{int(new_year)}"
     return None
 

@@ -104,6 +104,16 @@ def _as_shown(value: Any) -> Any:
     return value.strftime("%b %Y") if isinstance(value, dt.date) else value
 
 
+def is_number(value: Any) -> bool:
+    """A figure that is a number (not text, a flag or NaN)."""
+    if value is None or isinstance(value, bool | str):
+        return False
+    try:
+        return not math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def as_written(value: Any) -> Any:
     """A figure as measures.csv writes it (10 significant figures; a number written as text is
     that number), other text stripped, or None."""

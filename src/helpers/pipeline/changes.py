@@ -31,7 +31,6 @@ manifests (`change_causes`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +40,7 @@ import pandas as pd
 
 from helpers.pipeline import hashing
 from helpers.pipeline.change_causes import Causes, year_words
-from helpers.pipeline.change_tables import as_written, compare_tables, read_tables
+from helpers.pipeline.change_tables import as_written, compare_tables, is_number, read_tables
 
 PAGE_ID = "changes"
 PAGE_NUMBER = 89  # its file: sections/89_changes.html, before the methods page (90)
@@ -127,7 +126,7 @@ class Change:
 
     @property
     def difference(self) -> float | None:
-        if _is_number(self.old) and _is_number(self.new):
+        if is_number(self.old) and is_number(self.new):
             return float(self.new) - float(self.old)
         return None
 
@@ -166,18 +165,6 @@ class Changes:
     # kept): else only the measures summary's figures are compared, and the page says so.
     tables_kept: bool = True
     files_changed: list[str] = field(default_factory=list)  # input files (the spreadsheet)
-
-
-def _is_number(value: Any) -> bool:
-    if value is None or isinstance(value, bool | str):
-        return False
-    try:
-        return not math.isnan(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
-_as_written = as_written
 
 
 # ----- finding the previous report -----------------------------------------------------------
@@ -235,11 +222,11 @@ def measure_digests(catalogue: Any) -> dict[str, str]:
 
 
 def _differs(old: Any, new: Any) -> bool:
-    return _as_written(old) != _as_written(new)
+    return as_written(old) != as_written(new)
 
 
 def _flag(old: Any, new: Any, threshold: float) -> bool:
-    if not (_is_number(old) and _is_number(new)):
+    if not (is_number(old) and is_number(new)):
         return True  # a word changed, or a figure appeared or disappeared
     old, new = float(old), float(new)
     if old == 0:
@@ -335,11 +322,11 @@ def _report_force_rows(frame: pd.DataFrame) -> dict[str, Mapping[str, Any]]:
 
 def _rank_text(row: Mapping[str, Any]) -> str | None:
     rank, of = row.get("msg_rank"), row.get("rank_of")
-    if not _is_number(rank):
+    if not is_number(rank):
         return None
     from helpers.present.wording.benchmark_words import ordinal
 
-    return f"{ordinal(int(rank))} of {int(of)}" if _is_number(of) else ordinal(int(rank))
+    return f"{ordinal(int(rank))} of {int(of)}" if is_number(of) else ordinal(int(rank))
 
 
 def movements(old: pd.DataFrame, new: pd.DataFrame) -> list[Movement]:
@@ -355,7 +342,7 @@ def movements(old: pd.DataFrame, new: pd.DataFrame) -> list[Movement]:
         title = str(b.get("title") or measure)
         said = False
         for column, what in (("trend", "Trend"), ("benchmark", "Benchmark")):
-            x, y = _as_written(a.get(column)), _as_written(b.get(column))
+            x, y = as_written(a.get(column)), as_written(b.get(column))
             if x != y and (x is not None or y is not None):
                 out.append(Movement(measure, title, what, _word(x), _word(y)))
                 said = said or column == "benchmark"
@@ -410,8 +397,8 @@ def _table_changes(
                 r.column,
                 r.row,
                 "table",
-                _as_written(r.old),
-                _as_written(r.new),
+                as_written(r.old),
+                as_written(r.new),
                 _flag(r.old, r.new, threshold),
                 causes.for_measure(owner),
                 where=r.table,
@@ -458,8 +445,8 @@ def _same_quarter(
                         label,
                         str(b.get("period_end")),
                         unit,
-                        _as_written(a[column]),
-                        _as_written(b[column]),
+                        as_written(a[column]),
+                        as_written(b[column]),
                         word or _flag(a[column], b[column], threshold),
                         reason,
                     )
@@ -508,8 +495,8 @@ def _earlier_quarter(
                         label,
                         old_quarter,
                         unit or m.unit,
-                        _as_written(a[old_column]),
-                        _as_written(b[column]),
+                        as_written(a[old_column]),
+                        as_written(b[column]),
                         _flag(a[old_column], b[column], threshold),
                         reason,
                     )

@@ -12,12 +12,12 @@ or nothing changed, a row says so.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
+from helpers.pipeline.change_tables import is_number
 from helpers.pipeline.changes import PAGE_ID, PAGE_TITLE, Change, Changes
 
 MOVED_PART = "What moved since the last report"
@@ -44,21 +44,12 @@ _SHEET_COLUMNS = (
 )
 
 
-def _is_number(value: Any) -> bool:
-    if value is None or isinstance(value, bool | str):
-        return False
-    try:
-        return not math.isnan(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _text(value: Any, unit: str) -> str:
     from helpers.present.formatting import format_value
 
     if value is None:
         return "Not available"
-    if not _is_number(value):
+    if not is_number(value):
         return str(value)
     if unit in ("year", "rank"):
         return str(int(value))
