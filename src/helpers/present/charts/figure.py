@@ -99,7 +99,11 @@ class Chart:
 
     def data_table_html(self) -> str:
         """The numbers behind the chart as an accessible table (periods as row headers)."""
-        caption = f"{self.title} ({unit_label(self.unit)})" if self.unit else self.title
+        if self.unit:
+            caption = f"{self.title} ({unit_label(self.unit)})"
+        else:  # a chart of two units (a volume and its rate): the caption names both
+            labels = dict.fromkeys(unit_label(u) for u in (self.column_units or {}).values() if u)
+            caption = f"{self.title} ({' and '.join(labels)})" if labels else self.title
         if self.column_units is not None:
             units = {k: v for k, v in self.column_units.items() if v is not None}
             return data_table(self.data, caption=caption, unit=units)

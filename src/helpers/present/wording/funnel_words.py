@@ -7,36 +7,21 @@ limit is the wider one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from helpers.present.formatting import format_number
-from helpers.present.wording.sentences import UNIT_WORDING
-
-_PARENTHESIS = re.compile(r"\s*\([^)]*\)\s*$")
+from helpers.present.wording.sentences import (
+    UNIT_WORDING,
+    as_sentence,
+    plain_title,
+    possessive,
+)
 
 
 def _suffix(unit: str) -> str:
     """ " per 1,000 residents": the words after a figure in the unit."""
     return UNIT_WORDING[unit].suffix
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def _possessive(name: str) -> str:
-    return f"{name}'s"  # GOV.UK style, as the other sentences
-
-
-def _plain_title(title: str) -> str:
-    """ "Homicide (rate per 1,000 residents)" -> "Homicide"."""
-    return _PARENTHESIS.sub("", title).strip() or title
 
 
 # ----- the words of a funnel plot --------------------------------------------------------------
@@ -83,9 +68,9 @@ def funnel_verdict(result: Any) -> str:
     suffix = _suffix(unit)
     mine = result.force_row()
     if mine is None:
-        return _sentence(f"{result.force} has no figure for this period and is not plotted")
+        return as_sentence(f"{result.force} has no figure for this period and is not plotted")
     text = (
-        f"{_possessive(result.force)} rate of {format_number(mine['rate'], unit)}{suffix} is "
+        f"{possessive(result.force)} rate of {format_number(mine['rate'], unit)}{suffix} is "
         f"{_funnel_verdicts()[mine['position']]}"
     )
     od = result.overdispersion
@@ -105,7 +90,7 @@ def funnel_verdict(result: Any) -> str:
             )
         else:
             sentences.append(f"{limits}: forces differ no more than chance would make them")
-    return " ".join(_sentence(t) for t in sentences)
+    return " ".join(as_sentence(t) for t in sentences)
 
 
 def _names(items: Sequence[str]) -> str:
@@ -139,7 +124,7 @@ def funnel_alt_text(
     unit = result.unit
     suffix = _suffix(unit)
     points = result.points
-    noun = _plain_title(result.title)
+    noun = plain_title(result.title)
     noun = noun[0].lower() + noun[1:] if len(noun) > 1 and noun[1].islower() else noun
     when = f" in the {result.period_label}" if result.period_label else ""
     x_name = "number of households" if result.denominator_name == "households" else "population"
@@ -153,7 +138,7 @@ def funnel_alt_text(
         sentences.append(f"{result.force} has no figure and is not plotted")
     else:
         sentences.append(
-            f"{_possessive(result.force)} rate of {format_number(mine['rate'], unit)}{suffix} is "
+            f"{possessive(result.force)} rate of {format_number(mine['rate'], unit)}{suffix} is "
             f"{phrases[mine['position']]}"
         )
     group = points[points["role"] == ROLE_GROUP]
@@ -201,7 +186,7 @@ def funnel_alt_text(
     sentences.extend(funnel_off_chart(result, left_off))
     for force, why in getattr(result, "left_out", []):
         sentences.append(f"{force} is not plotted: {why}")
-    return " ".join(_sentence(t) for t in sentences)
+    return " ".join(as_sentence(t) for t in sentences)
 
 
 FUNNEL_LIMIT_KINDS = {
@@ -231,18 +216,18 @@ def funnel_limits_note(result: Any) -> str:
                 f". At {exact} {forces} with small expected counts the exact Poisson limit is "
                 "wider than the adjusted one on at least one side, and is the one drawn"
             )
-        return _sentence(text)
+        return as_sentence(text)
     if od.detected:
-        return _sentence(
+        return as_sentence(
             f"The limits are exact Poisson limits, with no allowance for the differences found "
             f"between forces (φ = {od.phi:.2f}): the setting funnel.overdispersion is none"
         )
     if od.requested != "none":
-        return _sentence(
+        return as_sentence(
             f"No more variation between forces than chance (φ = {od.phi:.2f}): the limits are "
             "exact Poisson limits"
         )
-    return _sentence("The limits are exact Poisson limits")
+    return as_sentence("The limits are exact Poisson limits")
 
 
 def funnel_off_chart(result: Any, left_off: Sequence[str]) -> list[str]:
@@ -261,4 +246,4 @@ def funnel_off_chart(result: Any, left_off: Sequence[str]) -> list[str]:
             f"{suffix}) is off the chart, far above every other force: "
             f"{_funnel_phrases()[row['position']].split(' but ')[0]}"
         )
-    return [_sentence(t) for t in out]
+    return [as_sentence(t) for t in out]

@@ -225,7 +225,8 @@ def _wording(unit: str) -> UnitWording:
         raise ValueError(f"unknown unit '{unit}': use one of {', '.join(UNIT_WORDING)}") from None
 
 
-def _sentence(text: str) -> str:
+def as_sentence(text: str) -> str:
+    """The text with a capital first letter and a full stop (unless it ends a sentence)."""
     text = text.strip()
     if not text:
         return text
@@ -233,11 +234,12 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _possessive(name: str) -> str:
+def possessive(name: str) -> str:
+    """Avon and Somerset's."""
     return f"{name}'s"  # GOV.UK style: 's after every name, "Dyfed-Powys's" included
 
 
-def _plain_title(title: str) -> str:
+def plain_title(title: str) -> str:
     """ "Homicide (rate per 1,000 residents)" -> "Homicide"."""
     return _PARENTHESIS.sub("", title).strip() or title
 
@@ -272,7 +274,7 @@ def chart_alt_text(
     wording = _wording(unit)
     frame = normalise_series(series)
     force = frame.dropna(subset=["force_value"])
-    subject = f"{_possessive(force_name)} {measure_phrase or wording.rolling}"
+    subject = f"{possessive(force_name)} {measure_phrase or wording.rolling}"
     if force.empty:
         return f"{subject}: no figures are available to chart."
 
@@ -314,7 +316,7 @@ def chart_alt_text(
     national = _number(at_latest["national_value"])
     if show_national and national is not None:
         sentences.append(f"England and Wales: {format_number(national, unit)}")
-    return " ".join(_sentence(t) for t in sentences)
+    return " ".join(as_sentence(t) for t in sentences)
 
 
 # ----- facts from a measure result -------------------------------------------------------------
@@ -327,7 +329,7 @@ def measure_wording(measure: Any) -> MeasureWording:
     wording = MEASURE_WORDING.get(getattr(measure, "id", ""))
     if wording is not None:
         return wording
-    noun = _plain_title(getattr(measure, "title", "") or getattr(measure, "id", "measure"))
+    noun = plain_title(getattr(measure, "title", "") or getattr(measure, "id", "measure"))
     if len(noun) > 1 and noun[1].islower():
         noun = noun[0].lower() + noun[1:]
     if getattr(measure, "source", "") == "prc":
@@ -362,8 +364,8 @@ def measure_facts(result: Any) -> list[str]:
         reason = (getattr(result, "unavailable_reason", "") or "").strip().rstrip(".")
         if len(reason) > 1 and reason[1].islower():
             reason = reason[0].lower() + reason[1:]
-        text = f"{_plain_title(measure.title)}: no figure {for_when}"
-        return [_sentence(f"{text}; {reason}" if reason else text)]
+        text = f"{plain_title(measure.title)}: no figure {for_when}"
+        return [as_sentence(f"{text}; {reason}" if reason else text)]
 
     facts = [_figure_fact(result, measure, unit, wording, nouns, when, for_when)]
     facts.extend(_comparison_facts(result, measure, unit, wording))
@@ -371,7 +373,7 @@ def measure_facts(result: Any) -> list[str]:
     if fallback:
         facts.append(fallback)
     for note in getattr(result, "notes", None) or []:
-        note = _sentence(str(note))
+        note = as_sentence(str(note))
         # helpers.measures.compute notes the population fallback too: say it once, in our wording.
         if fallback and note.startswith("Rates use the mid-"):
             continue
@@ -389,7 +391,7 @@ def interval_fact(result: Any, confidence: float) -> str:
     if unit == "count" or low is None or high is None or not getattr(result, "available", True):
         return ""
     suffix = _wording(unit).suffix
-    return _sentence(
+    return as_sentence(
         f"{confidence:.0%} confidence interval: {format_number(low, unit)} to "
         f"{format_number(high, unit)}{suffix}"
     )
@@ -416,24 +418,24 @@ def _figure_fact(
     if unit == "count" and count is None:
         count = value
     if value is None and unit != "count":
-        return _sentence(f"{_plain_title(measure.title)}: no figure {for_when}")
+        return as_sentence(f"{plain_title(measure.title)}: no figure {for_when}")
     if unit == "ratio" or count is None:
         if unit == "ratio":
             noun = nouns.singular
         else:
             noun = f"{wording.quantity} of {recorded}{nouns.plural}"
-        return _sentence(
+        return as_sentence(
             f"{when} the {noun} was {format_number(value, unit)}{wording.suffix}{previous_text}"
         )
     if count == 0 and unit in _RATE_UNITS:  # "no homicides, 0 per 1,000" says nothing more
         earlier = f"{previous_text[:-1]}{wording.suffix})" if previous_text else ""
-        return _sentence(f"{when} there were no {recorded}{nouns.plural}{earlier}")
+        return as_sentence(f"{when} there were no {recorded}{nouns.plural}{earlier}")
     denominator = _number(getattr(result, "denominator", None))
     if denominator is not None:
         of = f"{format_number(denominator, 'count')} {nouns.of}".strip()
     else:
         of = nouns.of or "the total"
-    return _sentence(
+    return as_sentence(
         wording.fact.format(
             When=when,
             be="was" if count == 1 else "were",
@@ -469,7 +471,7 @@ def _comparison_facts(result: Any, measure: Any, unit: str, wording: UnitWording
         if relation in ("above", "below", "similar to") and kind in ("msg", "national"):
             rest = "the rest of the group" if kind == "msg" else "England and Wales without it"
             clause += (
-                f", and {_possessive(result.force)} {wording.quantity} was "
+                f", and {possessive(result.force)} {wording.quantity} was "
                 f"{_sized_relation(relation, _number(result.value), comparator, unit, rest)}"
             )
     elif compared and kind != "all_forces":
@@ -482,14 +484,14 @@ def _comparison_facts(result: Any, measure: Any, unit: str, wording: UnitWording
         group = "in its most similar group" if in_msg else "forces with data"
         best = _RANK_BEST.get(getattr(measure, "polarity", ""), "")
         ranked = f"{result.force} ranked {ordinal(int(rank))} of {int(rank_of)} {group}{best}"
-        facts.append(_sentence(f"{ranked}; {clause}" if clause else ranked))
+        facts.append(as_sentence(f"{ranked}; {clause}" if clause else ranked))
     elif clause:
-        facts.append(_sentence(clause))
+        facts.append(as_sentence(clause))
 
     national = _number(getattr(result, "national_value", None))
     if national is not None and not (clause and "England and Wales" in phrase):
         national_text = format_number(national, unit)
-        facts.append(_sentence(f"the England and Wales {wording.quantity} was {national_text}"))
+        facts.append(as_sentence(f"the England and Wales {wording.quantity} was {national_text}"))
     return facts
 
 
