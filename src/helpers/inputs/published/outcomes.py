@@ -9,7 +9,6 @@ recorded in quarter` and `force_outcomes_recorded_in_quarter` are the same colum
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +17,8 @@ from helpers.core.quarters import FinancialQuarter
 from helpers.inputs.published.sheets import (
     PublishedFileError,
     canonical_force_names,
+    clean_name,
+    cleaned_header_row,
     is_spreadsheet,
     read_sheets,
     read_text_table,
@@ -43,10 +44,8 @@ OUTCOME_COLUMNS = {
 _NO_COUNT = frozenset({"", "NA", "N/A"})
 
 
-def clean_name(name: object) -> str:
-    """A column name with case and punctuation ignored, as `janitor::clean_names()` writes it:
-    `Reason for search / arrest` -> `reason_for_search_arrest`."""
-    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
+# The header row of the outcomes sheet names both the force and the outcome type.
+_OUTCOMES_HEADER = frozenset({"force_name", "outcome_type"})
 
 
 def outcome_table(path: Path | str) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
@@ -58,7 +57,7 @@ def outcome_table(path: Path | str) -> tuple[pd.DataFrame, list[tuple[str, int]]
     if is_spreadsheet(path):
         sheets = read_sheets(path)
         for name, sheet in sheets.items():
-            row = _header_row(sheet)
+            row = cleaned_header_row(sheet, _OUTCOMES_HEADER.issubset)
             if row is None:
                 continue
             frame = with_header(sheet, row)
@@ -73,15 +72,6 @@ def outcome_table(path: Path | str) -> tuple[pd.DataFrame, list[tuple[str, int]]
     frame = read_text_table(path)
     _check_columns(frame, f"{path}, row 1")
     return _named(frame), [(path.name, line) for line in range(2, len(frame) + 2)]
-
-
-def _header_row(sheet: pd.DataFrame, limit: int = 30) -> int | None:
-    """The first row naming both the force and the outcome type: title rows above it skipped."""
-    for i in range(min(limit, len(sheet))):
-        cells = {clean_name(v) for v in sheet.iloc[i]}
-        if {"force_name", "outcome_type"} <= cells:
-            return i
-    return None
 
 
 def _check_columns(frame: pd.DataFrame, where: str) -> None:

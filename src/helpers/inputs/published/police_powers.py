@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.inputs.published.outcomes import clean_name
 from helpers.inputs.published.sheets import (
     PublishedFileError,
     canonical_force_names,
+    clean_name,
+    cleaned_header_row,
     is_spreadsheet,
     read_sheets,
     read_text_table,
@@ -63,6 +64,11 @@ ARRESTS_COLUMNS = {
 }
 
 
+def _is_header(cells: set[str]) -> bool:
+    """The police powers sheets' header names the force and the year."""
+    return "force_name" in cells and bool(cells & set(_YEAR))
+
+
 def police_powers_table(
     path: Path | str, columns: dict[str, tuple[str, ...]]
 ) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
@@ -74,7 +80,7 @@ def police_powers_table(
     if is_spreadsheet(path):
         sheets = read_sheets(path)
         for name, sheet in sheets.items():
-            row = _header_row(sheet)
+            row = cleaned_header_row(sheet, _is_header)
             if row is None:
                 continue
             frame = with_header(sheet, row)
@@ -87,14 +93,6 @@ def police_powers_table(
     frame = read_text_table(path)
     named = _named(frame, wanted, f"{path}, row 1")
     return named, [(path.name, line) for line in range(2, len(frame) + 2)]
-
-
-def _header_row(sheet: pd.DataFrame, limit: int = 30) -> int | None:
-    for i in range(min(limit, len(sheet))):
-        cells = {clean_name(v) for v in sheet.iloc[i]}
-        if "force_name" in cells and cells & set(_YEAR):
-            return i
-    return None
 
 
 def _named(frame: pd.DataFrame, wanted: dict[str, tuple[str, ...]], where: str) -> pd.DataFrame:

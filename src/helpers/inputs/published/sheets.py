@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import gzip
 import io
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,23 @@ def header_row(frame: pd.DataFrame, wanted: str, limit: int = 30) -> int | None:
     """The row (0-based) whose cells include `wanted`: title rows above the header are skipped."""
     for i in range(min(limit, len(frame))):
         if any(str(v).strip() == wanted for v in frame.iloc[i]):
+            return i
+    return None
+
+
+def clean_name(name: object) -> str:
+    """A column name with case and punctuation ignored, as `janitor::clean_names()` writes it:
+    `Reason for search / arrest` -> `reason_for_search_arrest`."""
+    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
+
+
+def cleaned_header_row(
+    frame: pd.DataFrame, is_header: Callable[[set[str]], bool], limit: int = 30
+) -> int | None:
+    """The first row (0-based) within `limit` whose cells, as `clean_name` writes them, make
+    `is_header` true: title rows above a publisher's header are skipped."""
+    for i in range(min(limit, len(frame))):
+        if is_header({clean_name(v) for v in frame.iloc[i]}):
             return i
     return None
 

@@ -12,7 +12,6 @@ characters an underscore: both are read by that one rule.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +21,16 @@ import pandas as pd
 from helpers.core.forces import ENGLAND_AND_WALES, default_forces
 from helpers.inputs.published.sheets import (
     PublishedFileError,
+    clean_name,
+    cleaned_header_row,
     is_spreadsheet,
     read_sheets,
     read_text_table,
+    with_header,
 )
 from helpers.inputs.schemas import WORKER_TYPES, WORKFORCE_ETHNIC_GROUPS
 
-# Column names once normalised (`_snake`) -> the reader's own names. "date" is the tidy copy's.
+# Column names once normalised (`clean_name`) -> the reader's own names. "date" is the tidy copy's.
 WORKFORCE_COLUMNS = {
     "as_at_31_march": "as_at",
     "as_at": "as_at",
@@ -91,10 +93,6 @@ _NIL = {"-", "0"}  # the Home Office's "-" is nil: the same cells read 0 in its 
 _MISSING = {"", "n/a", "na", "..", ":", "*"}
 
 
-def _snake(name: object) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
-
-
 @dataclass(frozen=True)
 class WorkforceTable:
     """A workforce open data table read: `frame` (as_at `YYYY-03-31`, force canonical,
@@ -128,7 +126,7 @@ def read_workforce_table(path: Path | str) -> WorkforceTable:
         frame.attrs["rows"] = list(range(2, len(frame) + 2))
     rows = list(frame.attrs["rows"])
     frame.attrs = {}  # pandas deep-copies attrs on every operation: a row list costs seconds
-    named = {c: WORKFORCE_COLUMNS.get(_snake(c)) for c in frame.columns}
+    named = {c: WORKFORCE_COLUMNS.get(clean_name(c)) for c in frame.columns}
     missing = [c for c in REQUIRED if c not in named.values()]
     if missing:
         raise PublishedFileError(
@@ -167,15 +165,9 @@ def read_workforce_table(path: Path | str) -> WorkforceTable:
 
 def _sheet_with_header(path: Path) -> tuple[pd.DataFrame, str, int]:
     for name, sheet in read_sheets(path).items():
-        for i in range(min(30, len(sheet))):
-            if "force_name" in {_snake(v) for v in sheet.iloc[i]}:
-                header = [str(v).strip() for v in sheet.iloc[i]]
-                body = sheet.iloc[i + 1 :].copy()
-                body.columns = header
-                body = body.loc[:, [h != "" for h in header]]
-                body = body[(body != "").any(axis=1)]
-                body.attrs["rows"] = [int(r) + 1 for r in body.index]
-                return body.reset_index(drop=True), f"{path.name}, sheet '{name}'", i + 1
+        row = cleaned_header_row(sheet, lambda cells: "force_name" in cells)
+        if row is not None:
+            return with_header(sheet, row), f"{path.name}, sheet '{name}'", row + 1
     raise PublishedFileError(
         f"{path}: no sheet has a 'Force Name' column in its first 30 rows: is it the Home Office "
         "police workforce open data table?"
