@@ -329,7 +329,8 @@ class Build:
         if contact is not None:  # report.ods's cover would send readers to no one
             self.record.warnings.append(contact)
         workers = self.pdf_workers or self.own_pdf_worker
-        yield from make_pdf(plan, staging, report, previous, self.log, self.record, workers)
+        parts = cache.pdf_parts(plan.quarter.code, plan.target.name)
+        yield from make_pdf(plan, staging, report, previous, self.log, self.record, workers, parts)
         with self._step("manifest.json"):
             self._manifest(plan, inputs, staging, "complete")
 

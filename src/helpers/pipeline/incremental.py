@@ -19,6 +19,10 @@ HTML fragment                 the executed notebook's key, the narrative files i
                               page templates
 report.pdf                    reused from the published report when the new report.html is
                               byte-identical to the published one
+report.pdf's parts           each part's document as it is laid out alone (`report_pdf`): the
+(helpers.present.report_pdf)  part's HTML, its running head, the contents' page numbers, the
+                              print code (`render.printer_digest`); reused part by part, so
+                              that a narrative edit lays out one section and the front again
 report.ods                    its tables (measures.csv, the changes, every table the notebooks
                               showed), its cover and the writer's source
                               (`publication.write_report_ods`)
@@ -32,6 +36,7 @@ next build cold)::
     .cache/notebooks/<quarter>/<force slug>/<nn_section>.<key>.ipynb
     .cache/fragments/<quarter>/<force slug>/<nn_section>.<key>.html
     .cache/ods/<quarter>/<force slug>/report.<key>.ods
+    .cache/pdf-parts/<quarter>/<force slug>/<part>.<key>.pdf, <part>.<key>.json
 
 Each folder keeps the newest `KEEP` entries per name, so the cache stays about the size of two
 reports per force and quarter. Writes are atomic (a temporary file renamed into place), so a
@@ -46,8 +51,12 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from helpers.present.report_pdf import PartLayout
 
 CACHE_DIR = ".cache"
 KEEP = 2
@@ -172,8 +181,43 @@ class BuildCache:
             _atomic_copy(source, folder / f"report.{key}.ods")
             self._prune(folder, "report")
 
+    # ----- report.pdf's parts
+    def pdf_parts(self, quarter: str, slug: str) -> PdfPartCache:
+        """The store `render.write_pdf` reuses one report's PDF parts from."""
+        return PdfPartCache(self, self._dir("pdf-parts", quarter, slug))
+
+
+@dataclass(frozen=True)
+class PdfPartCache:
+    """One report's PDF parts in the cache (`report_pdf.PartStore`); picklable, for a PDF
+    worker."""
+
+    cache: BuildCache
+    folder: Path
+
+    def pdf_part(self, name: str, key: str) -> tuple[Path, PartLayout] | None:
+        from helpers.present.report_pdf import PartLayout
+
+        pdf = self.cache._get(self.folder / f"{name}.{key}.pdf")
+        facts = self.cache._get(self.folder / f"{name}.{key}.json")
+        if pdf is None or facts is None:
+            return None
+        try:
+            return pdf, PartLayout.from_json(json.loads(facts.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def store_pdf_part(self, name: str, key: str, pdf: Path, layout: PartLayout) -> None:
+        if not self.cache.enabled:
+            return
+        _atomic_copy(pdf, self.folder / f"{name}.{key}.pdf")
+        facts = json.dumps(layout.to_json(), sort_keys=True).encode()
+        _atomic_write(facts, self.folder / f"{name}.{key}.json")  # written last: marks it whole
+        self.cache._prune(self.folder, name)
+
 
 __all__ = [
     "CACHE_DIR",
     "BuildCache",
+    "PdfPartCache",
 ]

@@ -20,6 +20,7 @@ from helpers.pipeline.plan import BuildPlan
 from helpers.pipeline.progress import BuildLog, BuildRecord, short, step
 
 if TYPE_CHECKING:
+    from helpers.pipeline.incremental import PdfPartCache
     from helpers.pipeline.pool import PdfWorkers
 
 # A part of a build that may pause for a job in another process (the PDF, in a batch).
@@ -44,6 +45,13 @@ def _reusable(plan: BuildPlan, report: str, previous: dict[str, Any]) -> dict[st
     return None
 
 
+def _parts(info: Any) -> str:
+    laid, reused = info.parts_laid_out, info.parts_reused
+    if not reused:
+        return f"{laid} parts laid out"
+    return f"{laid} of {laid + reused} parts laid out, {reused} unchanged"
+
+
 def make_pdf(
     plan: BuildPlan,
     staging: Path,
@@ -52,6 +60,7 @@ def make_pdf(
     log: BuildLog,
     record: BuildRecord,
     workers: PdfWorkers | None,
+    parts: PdfPartCache | None = None,
 ) -> Stages:
     """report.pdf in `staging` (`record.pdf` its `PdfInfo`), reused, written here, or (given
     `workers`) by them while the build pauses."""
@@ -76,9 +85,10 @@ def make_pdf(
         return
     if workers is None:
         with step(log, record, "report.pdf"):
-            info = render.write_pdf(report, staging / "report.pdf", base_url=staging)
+            info = render.write_pdf(report, staging / "report.pdf", base_url=staging, store=parts)
+        log.detail(f"    pdf: {_parts(info)}")
     else:
-        job = workers.submit(report, staging / "report.pdf", str(staging))
+        job = workers.submit(report, staging / "report.pdf", str(staging), parts)
         waited = time.perf_counter()
         yield job
         try:
@@ -91,7 +101,7 @@ def make_pdf(
             raise
         # The PDF worker's own time, not the time this build waited for it.
         record.timings["report.pdf"] = round(seconds, 3)
-        log.say(log.line("report.pdf", "done", seconds, "in a PDF worker"))
+        log.say(log.line("report.pdf", "done", seconds, f"in a PDF worker; {_parts(info)}"))
     record.pdf = info
     for message in info.warnings:
         log.detail(f"    pdf: {message}")

@@ -45,6 +45,7 @@ from helpers.pipeline.worker import (
 
 if TYPE_CHECKING:
     from helpers.present.render import PdfInfo
+    from helpers.present.report_pdf import PartStore
 
 
 def _fork_context() -> Any:
@@ -224,12 +225,14 @@ class NotebookPool(_Workers):
             raise
 
 
-def render_pdf(page: str, target: Path, base_url: str | None) -> tuple[PdfInfo, float]:
+def render_pdf(
+    page: str, target: Path, base_url: str | None, store: PartStore | None = None
+) -> tuple[PdfInfo, float]:
     """`render.write_pdf` in a PDF worker; also returns the seconds it took there."""
     from helpers.present.render import write_pdf
 
     started = time.perf_counter()
-    info = write_pdf(page, target, base_url=base_url)
+    info = write_pdf(page, target, base_url=base_url, store=store)
     return info, time.perf_counter() - started
 
 
@@ -250,8 +253,10 @@ class PdfWorkers(_Workers):
     def _initializer(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
         return _init_pdf_worker, ()
 
-    def submit(self, page: str, target: Path, base_url: str | None) -> Future[Any]:
-        return self._pool().submit(render_pdf, page, target, base_url)
+    def submit(
+        self, page: str, target: Path, base_url: str | None, store: PartStore | None = None
+    ) -> Future[Any]:
+        return self._pool().submit(render_pdf, page, target, base_url, store)
 
 
 __all__ = ["NotebookPool", "PdfWorkers", "render_pdf", "stop_workers"]

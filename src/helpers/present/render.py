@@ -14,22 +14,24 @@ from __future__ import annotations
 
 import html as html_lib
 import itertools
-import logging
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from helpers.core.exceptions import RenderError
 from helpers.core.paths import TEMPLATES_DIR
 from helpers.core.quarters import FinancialQuarter
 from helpers.present.print_form import INPUT_FILES_CAPTION as INPUT_FILES_CAPTION
-from helpers.present.print_form import SPREADSHEET, printable
+from helpers.present.print_form import SPREADSHEET
 from helpers.present.print_form import print_svg as print_svg
+from helpers.present.print_form import printable as printable
+from helpers.present.report_pdf import PDF_VARIANT as PDF_VARIANT
+from helpers.present.report_pdf import PdfInfo as PdfInfo
+from helpers.present.report_pdf import printer_digest as printer_digest
+from helpers.present.report_pdf import write_pdf as write_pdf
 
 REPORT_TITLE = "Performance Report"
 LANG = "en-GB"
@@ -39,8 +41,6 @@ REMOVE_CELL_TAGS = frozenset(
     {"parameters", "injected-parameters", "remove-cell", "remove_cell", "hide-cell"}
 )
 REMOVE_OUTPUT_TAGS = frozenset({"remove-output", "remove_output", "hide-output"})
-# The PDF variant tried first; plain PDF if WeasyPrint cannot make it (see `write_pdf`).
-PDF_VARIANT = "pdf/ua-1"
 
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>/])", re.IGNORECASE)
 _HEADING_ELEMENT = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -414,113 +414,3 @@ def render_section_page(sections: Sequence[PageContent], index: int, context: Ma
     page = template.render(s=view, **_common(context, title))
     # The spreadsheet is beside report.html, one folder up from the section pages.
     return page.replace(f'href="{SPREADSHEET}"', f'href="../{SPREADSHEET}"')
-
-
-# ----- PDF -------------------------------------------------------------------------------------
-
-
-@dataclass
-class PdfInfo:
-    """What the PDF step made: pages, bookmarks (flattened, in order), the PDF variant."""
-
-    pages: int
-    page_size_mm: tuple[float, float]
-    bookmarks: list[tuple[int, str]]  # (level, label)
-    variant: str | None
-    warnings: list[str] = field(default_factory=list)
-
-
-@lru_cache(maxsize=1)
-def printer_digest() -> str:
-    """What a PDF depends on besides report.html: this module, the print form
-    (`print_form.printable`) and WeasyPrint's version. A build reuses report.pdf only when all
-    are unchanged."""
-    import hashlib
-    from importlib.metadata import version
-
-    from helpers.present import print_form
-
-    source = Path(__file__).read_bytes() + Path(print_form.__file__).read_bytes()
-    return hashlib.sha256(source + f"weasyprint {version('weasyprint')}".encode()).hexdigest()
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-@contextmanager
-def _weasyprint_warnings() -> Iterator[list[str]]:
-    """WeasyPrint warns through logging (unknown CSS in notebook output, refused fetches):
-    collect it for build.log rather than printing it between the build's progress lines."""
-    handler = _Collect()
-    loggers = [logging.getLogger("weasyprint"), logging.getLogger("weasyprint.progress")]
-    saved = [(lg, lg.propagate) for lg in loggers]
-    for lg in loggers:
-        lg.addHandler(handler)
-        lg.propagate = False
-    try:
-        yield handler.messages
-    finally:
-        for lg, propagate in saved:
-            lg.removeHandler(handler)
-            lg.propagate = propagate
-
-
-def _flatten(tree: Sequence[Any], level: int = 1) -> list[tuple[int, str]]:
-    out = []
-    for bookmark in tree:
-        label, _target, children, _state = bookmark
-        out.append((level, label))
-        out.extend(_flatten(children, level + 1))
-    return out
-
-
-def write_pdf(
-    page: str,
-    target: Path,
-    *,
-    base_url: str | Path | None = None,
-    variant: str | None = PDF_VARIANT,
-) -> PdfInfo:
-    """Render `page` (the assembled report) to `target` with WeasyPrint.
-
-    Network access is refused (only data: URIs are fetched), so a stray external reference
-    cannot hang an offline build. The tagged PDF/UA-1 variant is tried first; if WeasyPrint
-    cannot make it the plain PDF is written and the reason recorded in `warnings`.
-    """
-    import weasyprint
-    from weasyprint.urls import URLFetcher
-
-    fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1)
-    with _weasyprint_warnings() as warnings:
-        document = weasyprint.HTML(
-            string=printable(page),
-            base_url=str(base_url) if base_url is not None else None,
-            url_fetcher=fetcher,
-        ).render(pdf_tags=variant is not None)
-        bookmarks = _flatten(document.make_bookmark_tree())
-        used = variant
-        try:
-            document.write_pdf(target, **({"pdf_variant": variant} if variant else {}))
-        except Exception as exc:  # any failure of the variant falls back to a plain PDF
-            warnings.append(
-                f"PDF variant {variant} failed ({type(exc).__name__}: {exc}); wrote a plain PDF"
-            )
-            used = None
-            document.write_pdf(target)
-    if not document.pages:
-        raise RenderError("WeasyPrint produced a PDF with no pages")
-    first = document.pages[0]
-    px_to_mm = 25.4 / 96
-    return PdfInfo(
-        pages=len(document.pages),
-        page_size_mm=(round(first.width * px_to_mm, 1), round(first.height * px_to_mm, 1)),
-        bookmarks=bookmarks,
-        variant=used,
-        warnings=list(warnings),
-    )
