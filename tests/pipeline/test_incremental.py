@@ -544,8 +544,9 @@ def test_a_single_build_has_its_own_pdf_worker_only_for_the_project_steps_and_a_
     made: list[object] = []
 
     class Workers:
-        def __init__(self, workers: int) -> None:
+        def __init__(self, workers: int, parts_processes: int = 1) -> None:
             made.append(workers)
+            self.parts_processes = parts_processes
 
         def start(self) -> Workers:
             return self
@@ -558,6 +559,12 @@ def test_a_single_build_has_its_own_pdf_worker_only_for_the_project_steps_and_a_
     own._start_pdf_worker_early()
     own._start_pdf_worker_early()
     assert made == [1]
+    # Its parts are laid out on every core (by then every notebook has run).
+    assert own.own_pdf_worker.parts_processes == (os.cpu_count() or 1)
+    with_one_job = build.Build(BuildOptions(jobs=1), stream=io.StringIO())
+    with_one_job._start_pdf_worker_early()
+    assert with_one_job.own_pdf_worker.parts_processes == 1
+    made.remove(1)
     own._release_pdf_worker()
     assert made == [1, "stopped"] and own.own_pdf_worker is None
     made.clear()

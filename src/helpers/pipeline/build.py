@@ -32,6 +32,7 @@ where it is told.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import time
 import traceback
@@ -220,7 +221,9 @@ class Build:
             return
         from helpers.pipeline.pool import PdfWorkers
 
-        self.own_pdf_worker = PdfWorkers(1).start()
+        # By the time the PDF is laid out every notebook has run: its parts take the cores.
+        cores = self.options.jobs or os.cpu_count() or 1
+        self.own_pdf_worker = PdfWorkers(1, parts_processes=cores).start()
 
     def _release_pdf_worker(self) -> None:
         if self.own_pdf_worker is not None:
@@ -329,7 +332,9 @@ class Build:
         if contact is not None:  # report.ods's cover would send readers to no one
             self.record.warnings.append(contact)
         workers = self.pdf_workers or self.own_pdf_worker
-        parts = cache.pdf_parts(plan.quarter.code, plan.target.name)
+        # A batch lays each force's PDF out as one document: nothing of it would be reused,
+        # and the cores are running the next force's notebooks.
+        parts = None if self.pdf_workers else cache.pdf_parts(plan.quarter.code, plan.target.name)
         yield from make_pdf(plan, staging, report, previous, self.log, self.record, workers, parts)
         with self._step("manifest.json"):
             self._manifest(plan, inputs, staging, "complete")

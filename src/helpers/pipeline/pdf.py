@@ -47,6 +47,8 @@ def _reusable(plan: BuildPlan, report: str, previous: dict[str, Any]) -> dict[st
 
 def _parts(info: Any) -> str:
     laid, reused = info.parts_laid_out, info.parts_reused
+    if laid + reused <= 1:
+        return "laid out as one document"
     if not reused:
         return f"{laid} parts laid out"
     return f"{laid} of {laid + reused} parts laid out, {reused} unchanged"

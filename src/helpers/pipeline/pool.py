@@ -226,13 +226,17 @@ class NotebookPool(_Workers):
 
 
 def render_pdf(
-    page: str, target: Path, base_url: str | None, store: PartStore | None = None
+    page: str,
+    target: Path,
+    base_url: str | None,
+    store: PartStore | None = None,
+    processes: int = 1,
 ) -> tuple[PdfInfo, float]:
     """`render.write_pdf` in a PDF worker; also returns the seconds it took there."""
     from helpers.present.render import write_pdf
 
     started = time.perf_counter()
-    info = write_pdf(page, target, base_url=base_url, store=store)
+    info = write_pdf(page, target, base_url=base_url, store=store, processes=processes)
     return info, time.perf_counter() - started
 
 
@@ -243,12 +247,15 @@ def _init_pdf_worker() -> None:
 
 class PdfWorkers(_Workers):
     """Processes that write report PDFs (`submit`), for a batch to overlap them with the next
-    force's notebooks."""
+    force's notebooks. `parts_processes`: how many processes each lays a PDF's parts out in
+    (`render.write_pdf`): a single build's one worker uses the idle cores, a batch's use one
+    each (the cores are running the next force's notebooks)."""
 
     _what = "set of PDF workers"
 
-    def __init__(self, workers: int = 1) -> None:
+    def __init__(self, workers: int = 1, parts_processes: int = 1) -> None:
         super().__init__(max(1, workers))
+        self.parts_processes = max(1, parts_processes)
 
     def _initializer(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
         return _init_pdf_worker, ()
@@ -256,7 +263,7 @@ class PdfWorkers(_Workers):
     def submit(
         self, page: str, target: Path, base_url: str | None, store: PartStore | None = None
     ) -> Future[Any]:
-        return self._pool().submit(render_pdf, page, target, base_url, store)
+        return self._pool().submit(render_pdf, page, target, base_url, store, self.parts_processes)
 
 
 __all__ = ["NotebookPool", "PdfWorkers", "render_pdf", "stop_workers"]

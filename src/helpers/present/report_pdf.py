@@ -11,11 +11,10 @@ PDF never depends on the page it starts on.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -148,40 +147,77 @@ def _layout(document: Any) -> PartLayout:
     )
 
 
-class _Printer:
-    """Lays out documents with WeasyPrint under the report's stylesheet (parsed once), fetching
-    nothing from a network (only data: URIs), so that a stray external reference cannot hang
-    an offline build."""
+@dataclass(frozen=True)
+class _PartJob:
+    """One part to lay out and write, in whichever process: its document, the report's
+    stylesheet and the part's own rules after it, and the PDF variant (None: untagged)."""
 
-    def __init__(self, base_url: str | Path | None, variant: str | None, stylesheet: str) -> None:
-        import weasyprint
-        from weasyprint.urls import URLFetcher
+    name: str
+    document: str
+    rules: str
+    stylesheet: str
+    base_url: str | None
+    variant: str | None
+    target: Path
 
-        self.base_url = str(base_url) if base_url is not None else None
-        self.variant = variant
-        self.fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1)
-        self.stylesheet = stylesheet
-        self.css = weasyprint.CSS(
-            string=stylesheet, base_url=self.base_url, url_fetcher=self.fetcher
-        )
-
-    def key(self, document: str, rules: str, *, tagged: bool) -> str:
-        """What decides a part's PDF: the print code, the variant, the stylesheets, the part."""
-        digest = hashlib.sha256(f"{printer_digest()} {self.variant if tagged else None}\n".encode())
-        for text in (self.stylesheet, rules, document):
+    @property
+    def key(self) -> str:
+        """What decides the part's PDF: the print code, the variant, the stylesheets, the part."""
+        digest = hashlib.sha256(f"{printer_digest()} {self.variant}\n".encode())
+        for text in (self.stylesheet, self.rules, self.document):
             digest.update(hashlib.sha256(text.encode("utf-8")).digest())
         return digest.hexdigest()
 
-    def render(self, document: str, rules: str = "", *, tagged: bool = True) -> Any:
-        import weasyprint
 
-        html = weasyprint.HTML(string=document, base_url=self.base_url, url_fetcher=self.fetcher)
-        sheets = [self.css, weasyprint.CSS(string=rules)] if rules else [self.css]
-        return html.render(stylesheets=sheets, pdf_tags=tagged and self.variant is not None)
+def _fetcher() -> Any:
+    """Nothing fetched from a network (only data: URIs), so that a stray external reference
+    cannot hang an offline build."""
+    from weasyprint.urls import URLFetcher
 
-    def write(self, laid_out: Any, target: Path, *, tagged: bool = True) -> None:
-        variant = self.variant if tagged else None
-        laid_out.write_pdf(target, **({"pdf_variant": variant} if variant else {}))
+    return URLFetcher(allowed_protocols={"data"}, timeout=1)
+
+
+@lru_cache(maxsize=2)
+def _parsed(stylesheet: str, base_url: str | None) -> Any:
+    """The report's stylesheet parsed once per process, for every part it lays out."""
+    import weasyprint
+
+    return weasyprint.CSS(string=stylesheet, base_url=base_url, url_fetcher=_fetcher())
+
+
+def _lay_out(job: _PartJob) -> tuple[PartLayout, list[str]]:
+    """`job`'s part laid out and written to `job.target`; its layout and WeasyPrint's warnings."""
+    import weasyprint
+
+    with _weasyprint_warnings() as warnings:
+        html = weasyprint.HTML(string=job.document, base_url=job.base_url, url_fetcher=_fetcher())
+        sheets = [_parsed(job.stylesheet, job.base_url)]
+        if job.rules:
+            sheets.append(weasyprint.CSS(string=job.rules))
+        result = html.render(stylesheets=sheets, pdf_tags=job.variant is not None)
+        if not result.pages:
+            raise RenderError(f"WeasyPrint laid out no page for the part {job.name!r}")
+        result.write_pdf(job.target, **({"pdf_variant": job.variant} if job.variant else {}))
+    return _layout(result), list(warnings)
+
+
+# Fewer parts than this are laid out in this process: starting processes would cost more.
+_PARALLEL_FROM = 4
+
+
+def _lay_out_all(jobs: Sequence[_PartJob], processes: int) -> list[tuple[PartLayout, list[str]]]:
+    """Every job laid out, in `processes` forked processes when there are enough (a cold
+    build), the longest first so that the processes finish together; results in job order."""
+    if processes <= 1 or len(jobs) < _PARALLEL_FROM:
+        return [_lay_out(job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].document))
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=context) as pool:
+        done = dict(zip(order, pool.map(_lay_out, [jobs[i] for i in order]), strict=True))
+    return [done[i] for i in range(len(jobs))]
 
 
 def _page_numbers_document(pages: int) -> str:
@@ -198,41 +234,58 @@ _HEADS_OFF = "@page { @top-left { content: none; } @top-right { content: none; }
 
 
 def _parts_pdf(
-    page: str, target: Path, printer_for: Any, store: PartStore | None, work: Path
+    page: str,
+    target: Path,
+    *,
+    base_url: str | None,
+    variant: str,
+    store: PartStore | None,
+    work: Path,
+    processes: int,
 ) -> PdfInfo:
     printed: PrintCut = cut(printable(page))
-    printer: _Printer = printer_for(printed.stylesheet)
     files: dict[str, Path] = {}
     layouts: dict[str, PartLayout] = {}
+    warnings: list[str] = []
     laid_out = reused = 0
 
-    def made(part: PrintPart, rules: str, *, tagged: bool = True) -> None:
+    def job(part: PrintPart, rules: str, *, tagged: bool = True) -> _PartJob:
+        return _PartJob(
+            part.name,
+            part.document,
+            rules,
+            printed.stylesheet,
+            base_url,
+            variant if tagged else None,
+            work / f"{part.name}.{len(files) + laid_out}.pdf",
+        )
+
+    def lay_out(jobs: Sequence[_PartJob], processes: int = 1) -> None:
+        """Each job's part from the store, or laid out (and stored)."""
         nonlocal laid_out, reused
-        key = printer.key(part.document, rules, tagged=tagged)
-        found = store.pdf_part(part.name, key) if store is not None else None
-        if found is not None:
-            files[part.name], layouts[part.name] = found
-            reused += 1
-            return
-        result = printer.render(part.document, rules, tagged=tagged)
-        if not result.pages:
-            raise RenderError(f"WeasyPrint laid out no page for the part {part.name!r}")
-        path = work / f"{len(files):02d}-{part.name}.pdf"
-        printer.write(result, path, tagged=tagged)
-        files[part.name], layouts[part.name] = path, _layout(result)
-        laid_out += 1
-        if store is not None:
-            store.store_pdf_part(part.name, key, path, layouts[part.name])
+        missing = []
+        for each in jobs:
+            found = store.pdf_part(each.name, each.key) if store is not None else None
+            if found is None:
+                missing.append(each)
+            else:
+                files[each.name], layouts[each.name] = found
+                reused += 1
+        for each, (layout, said) in zip(missing, _lay_out_all(missing, processes), strict=True):
+            files[each.name], layouts[each.name] = each.target, layout
+            warnings.extend(said)
+            laid_out += 1
+            if store is not None:
+                store.store_pdf_part(each.name, each.key, each.target, layout)
 
     front, rest = printed.parts[0], printed.parts[1:]
-    for part in rest:
-        made(part, print_rules(part, printed.running_head))
+    lay_out([job(part, print_rules(part, printed.running_head)) for part in rest], processes)
     # The front's pages come before every number it prints: assume two, check, and lay it
     # out again in the rare case that the contents ran onto a third page.
     front_pages = 2
     for _attempt in range(3):
         pages = _contents_pages(printed, layouts, front_pages)
-        made(front, print_rules(front, printed.running_head, pages))
+        lay_out([job(front, print_rules(front, printed.running_head, pages))])
         if layouts[FRONT].pages == front_pages:
             break
         front_pages = layouts[FRONT].pages
@@ -244,7 +297,7 @@ def _parts_pdf(
         starts[part.name] = total
         total += layouts[part.name].pages
     numbers = PrintPart(PAGE_NUMBERS, _page_numbers_document(total))
-    made(numbers, _HEADS_OFF, tagged=False)
+    lay_out([job(numbers, _HEADS_OFF, tagged=False)])
     anchors, bookmarks = {}, []
     for part in printed.parts:
         layout, start = layouts[part.name], starts[part.name]
@@ -260,12 +313,12 @@ def _parts_pdf(
         anchors=anchors,
         bookmarks=bookmarks,
     )
-    warnings = [f"a link points at #{name}, which is nowhere in the report" for name in missing]
+    warnings += [f"a link points at #{name}, which is nowhere in the report" for name in missing]
     return PdfInfo(
         pages=total,
         page_size_mm=layouts[FRONT].page_size_mm,
         bookmarks=[(level, label) for level, label, _place in bookmarks],
-        variant=printer.variant,
+        variant=variant,
         warnings=warnings,
         parts_laid_out=laid_out,
         parts_reused=reused,
@@ -285,19 +338,23 @@ def _contents_pages(
     return {name: page_of[name] for name in printed.contents if name in page_of}
 
 
-def _whole_pdf(page: str, target: Path, base_url: str | Path | None) -> PdfInfo:
-    """The report laid out as one untagged document (the fallback when the tagged variant
-    cannot be made)."""
-    document = _Printer(base_url, None, "").render(printable(page), tagged=False)
+def _whole_pdf(page: str, target: Path, base_url: str | None, variant: str | None) -> PdfInfo:
+    """The report laid out as one document: what a batch of forces writes (nothing of it can
+    be reused, and its cores are busy: one layout costs the least), and the fallback when the
+    parts cannot be made."""
+    import weasyprint
+
+    html = weasyprint.HTML(string=printable(page), base_url=base_url, url_fetcher=_fetcher())
+    document = html.render(pdf_tags=variant is not None)
     if not document.pages:
         raise RenderError("WeasyPrint produced a PDF with no pages")
-    document.write_pdf(target)
+    document.write_pdf(target, **({"pdf_variant": variant} if variant else {}))
     layout = _layout(document)
     return PdfInfo(
         pages=layout.pages,
         page_size_mm=layout.page_size_mm,
         bookmarks=[(level, label) for level, label, *_place in layout.bookmarks],
-        variant=None,
+        variant=variant,
         parts_laid_out=1,
     )
 
@@ -309,27 +366,41 @@ def write_pdf(
     base_url: str | Path | None = None,
     variant: str | None = PDF_VARIANT,
     store: PartStore | None = None,
+    processes: int = 1,
 ) -> PdfInfo:
-    """`page` (the assembled report.html) printed to `target`, part by part (module doc),
-    reusing from `store` each part whose document is unchanged.
+    """`page` (the assembled report.html) printed to `target`.
 
-    The tagged PDF/UA-1 variant is tried first; if WeasyPrint cannot make it the report is
-    written as one plain PDF and the reason recorded in `warnings`.
+    Given a `store` or more than one process, part by part (module doc): each part whose
+    document is unchanged reused from `store`, the others laid out in up to `processes`
+    processes. Else as one document (a batch's PDF workers: nothing to reuse, no core free).
+    The tagged PDF/UA-1 variant is tried first; if it cannot be made, the report is written as
+    one plain PDF and the reason recorded in `warnings`.
     """
+    base = str(base_url) if base_url is not None else None
+    by_parts = store is not None or processes > 1
     with _weasyprint_warnings() as warnings, tempfile.TemporaryDirectory() as work:
-        if variant is None:
-            info = _whole_pdf(page, target, base_url)
-        else:
-            try:
-                printer = functools.partial(_Printer, base_url, variant)
-                info = _parts_pdf(page, target, printer, store, Path(work))
-            except RenderError:
-                raise
-            except Exception as exc:  # any failure of the variant falls back to a plain PDF
-                warnings.append(
-                    f"PDF variant {variant} failed ({type(exc).__name__}: {exc}); wrote a plain PDF"
+        try:
+            if variant is not None and by_parts:
+                info = _parts_pdf(
+                    page,
+                    target,
+                    base_url=base,
+                    variant=variant,
+                    store=store,
+                    work=Path(work),
+                    processes=processes,
                 )
-                info = _whole_pdf(page, target, base_url)
+            else:
+                info = _whole_pdf(page, target, base, variant)
+        except RenderError:
+            raise
+        except Exception as exc:  # any failure of the variant falls back to a plain PDF
+            if variant is None:
+                raise
+            warnings.append(
+                f"PDF variant {variant} failed ({type(exc).__name__}: {exc}); wrote a plain PDF"
+            )
+            info = _whole_pdf(page, target, base, None)
     info.warnings = [*warnings, *info.warnings]
     return info
 
