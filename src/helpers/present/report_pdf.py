@@ -177,12 +177,23 @@ def _fetcher() -> Any:
     return URLFetcher(allowed_protocols={"data"}, timeout=1)
 
 
+@lru_cache(maxsize=1)
+def _fonts() -> Any:
+    """One font configuration per process for every part it lays out: a new one per document
+    loads Fontconfig's configuration again and starts Pango's caches cold."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 @lru_cache(maxsize=2)
 def _parsed(stylesheet: str, base_url: str | None) -> Any:
     """The report's stylesheet parsed once per process, for every part it lays out."""
     import weasyprint
 
-    return weasyprint.CSS(string=stylesheet, base_url=base_url, url_fetcher=_fetcher())
+    return weasyprint.CSS(
+        string=stylesheet, base_url=base_url, url_fetcher=_fetcher(), font_config=_fonts()
+    )
 
 
 def _lay_out(job: _PartJob) -> tuple[PartLayout, list[str]]:
@@ -194,7 +205,9 @@ def _lay_out(job: _PartJob) -> tuple[PartLayout, list[str]]:
         sheets = [_parsed(job.stylesheet, job.base_url)]
         if job.rules:
             sheets.append(weasyprint.CSS(string=job.rules))
-        result = html.render(stylesheets=sheets, pdf_tags=job.variant is not None)
+        result = html.render(
+            stylesheets=sheets, pdf_tags=job.variant is not None, font_config=_fonts()
+        )
         if not result.pages:
             raise RenderError(f"WeasyPrint laid out no page for the part {job.name!r}")
         result.write_pdf(job.target, **({"pdf_variant": job.variant} if job.variant else {}))
