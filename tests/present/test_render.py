@@ -606,3 +606,29 @@ def test_print_svg_leaves_the_styles_of_an_svg_with_its_own_stylesheet():
     )
     # As an attribute, fill="blue" would lose to the rule for .a: the style must stay.
     assert render.print_svg(svg) == svg
+
+
+def test_a_pdf_that_cannot_be_joined_is_laid_out_as_one_tagged_document(
+    report, tmp_path, monkeypatch
+):
+    """A failure of the part-by-part PDF (here the join) costs time, not the tagged PDF."""
+    from helpers.present import pdf_join
+
+    def broken(*args, **kwargs):
+        raise ValueError("a join that fails")
+
+    class Empty:
+        def pdf_part(self, name, key):
+            return None
+
+        def store_pdf_part(self, name, key, pdf, layout):
+            pass
+
+    monkeypatch.setattr(pdf_join, "join", broken)
+    path = tmp_path / "report.pdf"
+    info = render.write_pdf(report, path, store=Empty())
+    assert info.variant == "pdf/ua-1" and info.parts_laid_out == 1
+    assert any(
+        "could not be made part by part (ValueError: a join that fails)" in w for w in info.warnings
+    )
+    assert b"/StructTreeRoot" in pdf_objects(path.read_bytes())

@@ -390,10 +390,11 @@ def write_pdf(
     one plain PDF and the reason recorded in `warnings`.
     """
     base = str(base_url) if base_url is not None else None
-    by_parts = store is not None or processes > 1
+    by_parts = variant is not None and (store is not None or processes > 1)
     with _weasyprint_warnings() as warnings, tempfile.TemporaryDirectory() as work:
-        try:
-            if variant is not None and by_parts:
+        info = None
+        if by_parts:
+            try:
                 info = _parts_pdf(
                     page,
                     target,
@@ -403,17 +404,25 @@ def write_pdf(
                     work=Path(work),
                     processes=processes,
                 )
-            else:
-                info = _whole_pdf(page, target, base, variant)
-        except RenderError:
-            raise
-        except Exception as exc:  # any failure of the variant falls back to a plain PDF
-            if variant is None:
+            except RenderError:
                 raise
-            warnings.append(
-                f"PDF variant {variant} failed ({type(exc).__name__}: {exc}); wrote a plain PDF"
-            )
-            info = _whole_pdf(page, target, base, None)
+            except Exception as exc:  # the whole document, laid out at once, still prints
+                warnings.append(
+                    f"report.pdf could not be made part by part ({type(exc).__name__}: {exc}); "
+                    "laid out as one document"
+                )
+        if info is None:
+            try:
+                info = _whole_pdf(page, target, base, variant)
+            except RenderError:
+                raise
+            except Exception as exc:  # any failure of the variant falls back to a plain PDF
+                if variant is None:
+                    raise
+                warnings.append(
+                    f"PDF variant {variant} failed ({type(exc).__name__}: {exc}); wrote a plain PDF"
+                )
+                info = _whole_pdf(page, target, base, None)
     info.warnings = [*warnings, *info.warnings]
     return info
 
