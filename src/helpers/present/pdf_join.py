@@ -49,7 +49,8 @@ def _append_part(out: Any, part: Any, document: Any, nums: list[tuple[int, Any]]
     kids = root.K if isinstance(root.K, pikepdf.Array) else [root.K]
     for element in kids:  # WeasyPrint: one Document element, holding the page's elements
         for kid in out.copy_foreign(part.make_indirect(element.K)):
-            kid.P = document
+            if isinstance(kid, pikepdf.Dictionary):
+                kid.P = document
             document.K.append(kid)
     tree = root.ParentTree
     for key, value in _nums(

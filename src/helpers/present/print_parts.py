@@ -3,21 +3,20 @@
 Laying out the whole report is most of a rebuild after a narrative edit, though the edit moves
 one section's pages. Cut where print starts a new page anyway (report.css, ``@media print``:
 after the contents, before each section and each part's heading), each part can be laid out
-alone, and a part whose HTML is unchanged is reused from an earlier build (`part_pdfs`).
+alone, and a part whose HTML is unchanged is reused from an earlier build (`report_pdf`).
 
 A part's document keeps the report's head and the ancestors of its elements (``body``,
 ``main``, the ``section.part`` around a part's sections), so every rule of report.css matches
-as in the whole report. What the whole document would compute across parts is given to each
-part: the running head the title page
-sets, and, for the contents, each entry's page (`standalone`); page numbers are stamped on the
-joined PDF. Links point at `LINK_BASE` while a part is laid out; the join (`pdf_join`) turns
-them into links inside the PDF.
+as in the whole report; the head's stylesheet is taken out, to be parsed once for all parts.
+What the whole document would compute across parts is given to each part (`print_rules`): the
+running head the title page sets and, for the contents, each entry's page; page numbers are
+stamped on the joined PDF. Links point at `LINK_BASE` while a part is laid out; the join
+(`pdf_join`) turns them into links inside the PDF.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,11 +35,6 @@ class PrintPart:
 
     name: str
     document: str
-
-    @property
-    def content_key(self) -> str:
-        """SHA-256 of what decides its layout (numbering aside)."""
-        return hashlib.sha256(self.document.encode("utf-8")).hexdigest()
 
 
 def _classes(element: Any) -> set[str]:
