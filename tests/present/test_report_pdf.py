@@ -304,11 +304,18 @@ def test_the_joined_pdf_is_one_tagged_pdf_ua_document(joined):
             key = int(page.obj.StructParents)
             assert key in parent_tree
             assert isinstance(parent_tree[key], pikepdf.Array)
+            # the elements of the page's marked content, each one on this page
+            marked = [e for e in parent_tree[key] if isinstance(e, pikepdf.Dictionary)]
+            assert marked and all(e.Pg.objgen == page.obj.objgen for e in marked)
             used.append(key)
             for annotation in page.obj.get("/Annots", []):
                 key = int(annotation.StructParent)
                 assert key in parent_tree
-                assert isinstance(parent_tree[key], pikepdf.Dictionary)  # the Link element
+                link = parent_tree[key]
+                assert isinstance(link, pikepdf.Dictionary) and str(link.S) == "/Link"
+                # the Link element refers back to this annotation
+                refs = [k for k in _struct_kids(link) if k.get("/Type") == pikepdf.Name.OBJR]
+                assert annotation.objgen in [ref.Obj.objgen for ref in refs]
                 used.append(key)
         assert len(used) == len(set(used)), "two pages or annotations share a parent-tree key"
 
