@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_render import TABLE, context, report, sections  # noqa: F401 (module fixtures)
+from test_render import context, report, sections  # noqa: F401 (module fixtures)
 
 from helpers.present import print_parts, render
 from helpers.present.report_pdf import PartLayout, PdfInfo, write_pdf
@@ -149,7 +149,7 @@ def whole_texts(whole) -> list[str]:
 
 
 class MemoryStore:
-    """A `PartStore` that keeps copies of the parts in a folder, and counts what it is asked."""
+    """A `PartStore` that keeps copies of the parts in a folder."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -165,6 +165,9 @@ class MemoryStore:
 
     def names(self) -> list[str]:
         return sorted(name for name, _key in self.kept)
+
+    def new_since(self, before: set[tuple[str, str]]) -> set[str]:
+        return {name for name, key in self.kept if (name, key) not in before}
 
 
 @pytest.fixture(scope="module")
@@ -193,6 +196,7 @@ def test_the_joined_pdf_prints_as_the_whole_report_laid_out_at_once(joined, whol
     path, info = joined
     assert info.variant == "pdf/ua-1"
     assert info.pages == len(whole_texts) > 5
+    assert not [w for w in info.warnings if "nowhere in the report" in w]  # every link resolved
     assert_prints_as_the_whole(path, whole)
     # What the comparison stands on: the whole report numbers its pages and its contents.
     assert f"Page 2 of {info.pages}" in whole_texts[1]
@@ -228,10 +232,12 @@ def test_an_edited_section_alone_is_laid_out_again_and_prints_as_the_whole(
 ):
     page = edited(report, ADDED)
     path = folder / "edited.pdf"
+    before = set(store.kept)
     info = write_pdf(page, path, store=store)
     # The homicide section's part (with its part's heading) is new; the front's document and
     # its contents numbers are as before, and so is the number of pages.
     assert (info.parts_laid_out, info.parts_reused) == (1, parts - 1)
+    assert store.new_since(before) == {"part-1"}
     whole = whole_pdf(page, folder / "edited-whole.pdf")
     assert_prints_as_the_whole(path, whole)
     assert "An added sentence on homicide" in " ".join(page_texts(path))
@@ -248,9 +254,11 @@ def test_a_section_made_longer_moves_every_later_page_number(
 ):
     page = edited(report, FILLER * 40)
     path = folder / "longer.pdf"
+    before = set(store.kept)
     info = write_pdf(page, path, store=store)
     # The homicide part, the front (its contents numbers) and the page numbers are new.
     assert (info.parts_laid_out, info.parts_reused) == (3, parts - 3)
+    assert store.new_since(before) == {"part-1", "front", "page-numbers"}
     whole = whole_pdf(page, folder / "longer-whole.pdf")
     assert_prints_as_the_whole(path, whole)
 
