@@ -643,12 +643,6 @@ def test_a_narrative_edit_lays_out_its_sections_part_and_the_front_and_reuses_th
         assert pdf.with_suffix(".json").is_file()  # where its anchors and bookmarks fall
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="print_parts.cut keeps the site footer (its 'Built <date, minute>') in the last "
-    "part's document, though print hides it: a rebuild in another minute lays out the methods "
-    "part again (3 parts laid out, not 2)",
-)
 def test_a_narrative_edit_an_hour_later_still_lays_out_two_parts(project, monkeypatch):
     _first, again = _narrative_edit_rebuild(
         project, monkeypatch, "2024-05-02T09:30:05+00:00", "2024-05-02T10:31:00+00:00"

@@ -390,13 +390,6 @@ def test_every_link_goes_to_a_place_in_the_pdf_or_to_the_spreadsheet(joined):
         assert kinds == {"/GoTo", "/URI"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pdf_join._resolve_links turns a LINK_BASE link's action into a GoTo but leaves its "
-    "/Contents (the link's alternate description, which WeasyPrint sets to the link's target "
-    "in a tagged PDF) as 'https://report-part.invalid/#anchor': a screen reader announces the "
-    "placeholder address",
-)
 def test_no_link_describes_itself_by_the_address_parts_are_laid_out_with(joined):
     import pikepdf
 

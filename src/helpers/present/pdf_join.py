@@ -79,15 +79,16 @@ def _resolve_links(out: Any, anchors: Mapping[str, Place]) -> list[str]:
             if not uri.startswith(LINK_BASE + "#"):
                 continue
             anchor = uri[len(LINK_BASE) + 1 :]
+            # A tagged link's description (WeasyPrint: its target), read out by screen readers.
+            annotation.Contents = pikepdf.String(anchor)
             if anchor in anchors:
                 annotation.A = pikepdf.Dictionary(
                     S=pikepdf.Name.GoTo, D=_destination(out, anchors[anchor])
                 )
             else:
                 missing.append(anchor)
-                annotation.A = pikepdf.Dictionary(
-                    S=pikepdf.Name.GoTo, D=_destination(out, (0, 0, 0))
-                )
+                top = (0, 0.0, float(out.pages[0].mediabox[3]))
+                annotation.A = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=_destination(out, top))
     return missing
 
 

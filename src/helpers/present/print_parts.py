@@ -130,6 +130,9 @@ def cut(page: str) -> PrintCut:
     stylesheet = "\n".join(style.text or "" for style in styles)
     for element in [*styles, *root.head.xpath("script")]:
         root.head.remove(element)
+    # Hidden in print, but its build time would change the last part's document every build.
+    for footer in root.body.xpath("footer[contains(concat(' ', @class, ' '), ' site-footer ')]"):
+        root.body.remove(footer)
     units = _units(root.body)
     starting = {element for element, starts in units if starts}
     parts = []
