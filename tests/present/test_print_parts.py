@@ -203,3 +203,14 @@ def test_a_running_head_is_written_as_one_css_string():
     rules = print_rules(part, 'say "hi" \\ then\nstop')
     assert '@top-left { content: "say \\"hi\\" \\\\ then stop"; }' in rules
     assert LINK_BASE not in print_rules(part, "x")  # no contents numbers for a section
+
+
+def test_a_page_whose_tags_do_not_nest_is_not_cut():
+    """Two parsers repair such a page each their own way: the cut refuses it (and the report
+    is then laid out as one document) rather than risk parts that differ from the whole."""
+    page = (
+        "<html><head></head><body><main>\n"
+        "<section class='report-section' id='a'><div></section>\n</main></body></html>"
+    )
+    with pytest.raises(ValueError, match="do not nest at line 2"):
+        cut(page)

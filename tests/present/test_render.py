@@ -632,3 +632,19 @@ def test_a_pdf_that_cannot_be_joined_is_laid_out_as_one_tagged_document(
         "could not be made part by part (ValueError: a join that fails)" in w for w in info.warnings
     )
     assert b"/StructTreeRoot" in pdf_objects(path.read_bytes())
+
+
+def test_the_printed_input_files_leave_no_scroll_box_half_closed():
+    """The list of input files goes with its scroll box (whose attributes come in any order),
+    and the box's closing tag only with its opening tag: an unclosed <div> made an HTML parser
+    other than WeasyPrint's put everything after it inside the methods page."""
+    rows = '<tr><th scope="row">local/x/1.csv</th><td>abc</td></tr>'
+    table = (
+        f'<table class="data-table">\n<caption>{render.INPUT_FILES_CAPTION}</caption>\n'
+        f"<tbody>\n{rows}\n</tbody>\n</table>"
+    )
+    boxed = f'<div aria-label="Input files" class="table-scroll" role="region">\n{table}\n</div>'
+    for page in (f"<section>{boxed}</section>", f"<section><div>{table}\n</div></section>"):
+        printed = render.printable(page)
+        assert render.INPUT_FILES_CAPTION not in printed
+        assert printed.count("<div") == printed.count("</div>"), printed

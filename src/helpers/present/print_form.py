@@ -93,10 +93,11 @@ def _print_sections(page: str) -> str:
 # The methods page's list of the files a build read, each with the start of its checksum: for
 # re-running and checking the build (manifest.json holds the full checksums), not for reading.
 INPUT_FILES_CAPTION = "Input files read by this build"
+# The table's scroll box goes with it, its closing tag only if its opening tag was matched.
 _INPUT_FILES_TABLE = re.compile(
-    r'(?:<div class="table-scroll"[^>]*>\s*)?<table class="data-table[^"]*">\s*<caption>'
+    r'(<div\b[^>]*\sclass="table-scroll"[^>]*>\s*)?<table class="data-table[^"]*">\s*<caption>'
     + re.escape(INPUT_FILES_CAPTION)
-    + r"</caption>.*?</table>(?:\s*</div>)?",
+    + r"</caption>.*?</table>(?(1)\s*</div>)",
     re.DOTALL,
 )
 _TABLE_ROW = re.compile(r"<tr>\s*<th scope=\"row\">")

@@ -117,7 +117,16 @@ def cut(page: str) -> PrintCut:
     """The printable page (`print_form.printable`) as parts, in order."""
     import lxml.html
 
-    root = lxml.html.document_fromstring(page)
+    parser = lxml.html.HTMLParser()
+    root = lxml.html.document_fromstring(page, parser=parser)
+    # Tags that do not nest are repaired by each parser its own way: WeasyPrint's (HTML5)
+    # and this one could then disagree on what a part holds. Refused, so the report is laid
+    # out as one document (`report_pdf.write_pdf`).
+    for error in parser.error_log:
+        if "mismatch" in error.message or "Unexpected end tag" in error.message:
+            raise ValueError(
+                f"the printed report's tags do not nest at line {error.line}: {error.message}"
+            )
     running = _running_head(root)
     contents = tuple(
         str(href)[1:]
