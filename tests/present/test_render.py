@@ -400,18 +400,22 @@ def test_pdf_is_a4(pdf):
         assert abs(float(width) - 595.28) < 0.1 and abs(float(height) - 841.89) < 0.1
 
 
+# The outline of the `report` fixture: one entry per part and section, sections under parts.
+REPORT_BOOKMARKS = [
+    (1, "Contents"),
+    (1, "Measures summary"),
+    (1, "National Police and Crime Measures"),
+    (2, "1. Homicide"),
+    (2, "3. Drugs supply and county lines"),
+    (1, "Police and Crime Plan priorities"),
+    (2, "12. Complaints"),
+    (1, "Methods and data"),
+]
+
+
 def test_pdf_has_bookmarks_for_parts_and_sections(pdf):
     path, info = pdf
-    assert info.bookmarks == [
-        (1, "Contents"),
-        (1, "Measures summary"),
-        (1, "National Police and Crime Measures"),
-        (2, "1. Homicide"),
-        (2, "3. Drugs supply and county lines"),
-        (1, "Police and Crime Plan priorities"),
-        (2, "12. Complaints"),
-        (1, "Methods and data"),
-    ]
+    assert info.bookmarks == REPORT_BOOKMARKS
     objects = pdf_objects(path.read_bytes())
     assert b"/Outlines" in objects and b"/Title (1. Homicide)" in objects
 
