@@ -214,3 +214,11 @@ def test_a_page_whose_tags_do_not_nest_is_not_cut():
     )
     with pytest.raises(ValueError, match="do not nest at line 2"):
         cut(page)
+
+
+def test_parts_whose_first_elements_share_an_id_get_names_of_their_own():
+    """A part's name keys its PDF in the build cache: two parts never share one."""
+    section = "<section class='report-section' id='same'><p>{}</p></section>"
+    body = f"<header>Title</header><main>{section.format(1)}{section.format(2)}</main>"
+    page = f"<html><head></head><body>{body}</body></html>"
+    assert [part.name for part in cut(page).parts] == [FRONT, "same", "same-2"]

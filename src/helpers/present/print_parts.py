@@ -96,6 +96,15 @@ def _name(element: Any) -> str:
     return str(element.get("id") or element.tag)
 
 
+def _unique(name: str, taken: set[str]) -> str:
+    """`name`, or `name-2`, `name-3`...: a part's name keys its files in the build cache."""
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{name}-{number}"
+    return candidate
+
+
 def _running_head(root: Any) -> str:
     found = root.xpath("//*[@data-running]")
     return str(found[0].get("data-running")) if found else ""
@@ -144,9 +153,10 @@ def cut(page: str) -> PrintCut:
         root.body.remove(footer)
     units = _units(root.body)
     starting = {element for element, starts in units if starts}
-    parts = []
+    parts: list[PrintPart] = []
     for number, run in enumerate(_runs(units)):
         name = FRONT if number == 0 else _name(next((e for e in run if e in starting), run[0]))
+        name = _unique(name, {part.name for part in parts})
         parts.append(PrintPart(name, _document(root, run, keep_volatile=number == 0)))
     return PrintCut(tuple(parts), stylesheet, running, contents)
 
