@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -479,3 +480,15 @@ def test_page_numbers_are_pagination_artifacts_stamped_on_every_page_but_the_fir
             assert len(marks) == 1, index
             drawn = [str(op) for _operands, op in operations[marks[0] :]]
             assert drawn[:4] == ["BDC", "q", "Do", "Q"] and drawn[-1] == "EMC", index
+
+
+def test_a_warning_every_part_gives_is_reported_once(report, joined):  # noqa: F811
+    """Every part is laid out under the same stylesheet, so its warnings come once a part;
+    build.log says each once."""
+    _path, info = joined
+    assert len(info.warnings) == len(set(info.warnings))
+    styled = report.replace("</style>", "p { no-such-property: 1; }\n</style>", 1)
+    with tempfile.TemporaryDirectory() as folder:
+        again = write_pdf(styled, Path(folder) / "styled.pdf", processes=2)
+    unknown = [w for w in again.warnings if "no-such-property" in w]
+    assert len(unknown) == 1 and again.parts_laid_out > 2

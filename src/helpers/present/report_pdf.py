@@ -423,7 +423,8 @@ def write_pdf(
                     f"PDF variant {variant} failed ({type(exc).__name__}: {exc}); wrote a plain PDF"
                 )
                 info = _whole_pdf(page, target, base, None)
-    info.warnings = [*warnings, *info.warnings]
+    # Each part's layout repeats the stylesheet's warnings: build.log says each once.
+    info.warnings = list(dict.fromkeys([*warnings, *info.warnings]))
     return info
 
 
