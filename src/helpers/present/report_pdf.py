@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from helpers.core.exceptions import RenderError
+from helpers.present import pdf_join
+from helpers.present.pdf_join import Place
 from helpers.present.print_form import printable
 from helpers.present.print_parts import FRONT, PrintCut, PrintPart, cut, print_rules
 
@@ -305,20 +307,9 @@ def _parts_pdf(
         del files[FRONT], layouts[FRONT]
     else:
         raise RenderError("the contents pages did not settle on a number of pages")
-    starts, total = {}, 0
-    for part in printed.parts:
-        starts[part.name] = total
-        total += layouts[part.name].pages
+    anchors, bookmarks, total = _placed(printed.parts, layouts, 0)
     numbers = PrintPart(PAGE_NUMBERS, _page_numbers_document(total))
     lay_out([job(numbers, _HEADS_OFF, tagged=False)])
-    anchors, bookmarks = {}, []
-    for part in printed.parts:
-        layout, start = layouts[part.name], starts[part.name]
-        for name, (number, x, y) in layout.anchors.items():
-            anchors.setdefault(name, (start + number, x, y))
-        bookmarks += [(lv, label, (start + p, x, y)) for lv, label, p, x, y in layout.bookmarks]
-    from helpers.present import pdf_join
-
     missing = pdf_join.join(
         [files[part.name] for part in printed.parts],
         files[PAGE_NUMBERS],
@@ -338,17 +329,28 @@ def _parts_pdf(
     )
 
 
+def _placed(
+    parts: Sequence[PrintPart], layouts: dict[str, PartLayout], start: int
+) -> tuple[dict[str, Place], list[tuple[int, str, Place]], int]:
+    """The parts' anchors (the first of a name) and bookmarks at their pages in the joined PDF,
+    the first part starting at page index `start`; and the index after the last page."""
+    anchors: dict[str, Place] = {}
+    bookmarks: list[tuple[int, str, Place]] = []
+    for part in parts:
+        layout = layouts[part.name]
+        for name, (number, x, y) in layout.anchors.items():
+            anchors.setdefault(name, (start + number, x, y))
+        bookmarks += [(lv, label, (start + p, x, y)) for lv, label, p, x, y in layout.bookmarks]
+        start += layout.pages
+    return anchors, bookmarks, start
+
+
 def _contents_pages(
     printed: PrintCut, layouts: dict[str, PartLayout], front_pages: int
 ) -> dict[str, int]:
-    """The page of each contents entry, given the front's own pages."""
-    page_of: dict[str, int] = {}
-    start = front_pages
-    for part in printed.parts[1:]:
-        for name, (number, _x, _y) in layouts[part.name].anchors.items():
-            page_of.setdefault(name, start + number + 1)
-        start += layouts[part.name].pages
-    return {name: page_of[name] for name in printed.contents if name in page_of}
+    """The page number of each contents entry, given the front's own pages."""
+    anchors, _bookmarks, _end = _placed(printed.parts[1:], layouts, front_pages)
+    return {name: anchors[name][0] + 1 for name in printed.contents if name in anchors}
 
 
 def _whole_pdf(page: str, target: Path, base_url: str | None, variant: str | None) -> PdfInfo:
